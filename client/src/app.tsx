@@ -1,0 +1,89 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, onUnauthorized, type User } from './api.js';
+import { AppHeader } from './components/app-header.js';
+import { SignInPage } from './pages/sign-in-page.js';
+import { RoomsPage } from './pages/rooms-page.js';
+
+export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
+
+type Session =
+  | { state: 'loading' }
+  | { state: 'unavailable'; message: string }
+  | { state: 'signed-out'; notice?: string }
+  | { state: 'signed-in'; user: User };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: 'loading' });
+  const [probe, setProbe] = useState(0);
+
+  // Who is signed in? Asked once on load (and again on "Try again").
+  useEffect(() => {
+    const controller = new AbortController();
+    api
+      .me(controller.signal)
+      .then((user) => setSession(user ? { state: 'signed-in', user } : { state: 'signed-out' }))
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        setSession({
+          state: 'unavailable',
+          message: err instanceof ApiError ? err.message : 'Gatehouse could not start. Please try again.',
+        });
+      });
+    return () => controller.abort();
+  }, [probe]);
+
+  // Any later 401 means the session ended on the server: back to sign-in, saying why.
+  useEffect(() => {
+    onUnauthorized(() => {
+      setSession((current) =>
+        current.state === 'signed-in' ? { state: 'signed-out', notice: SESSION_EXPIRED_MESSAGE } : current,
+      );
+    });
+    return () => onUnauthorized(null);
+  }, []);
+
+  const handleSignedIn = useCallback((user: User) => setSession({ state: 'signed-in', user }), []);
+  const handleSignedOut = useCallback(() => setSession({ state: 'signed-out' }), []);
+
+  useEffect(() => {
+    document.title = session.state === 'signed-in' ? 'Data rooms · Gatehouse' : session.state === 'signed-out' ? 'Sign in · Gatehouse' : 'Gatehouse';
+  }, [session.state]);
+
+  switch (session.state) {
+    case 'loading':
+      return (
+        <div className="splash" role="status" aria-live="polite">
+          <span className="spinner" aria-hidden="true" />
+          <span>Loading Gatehouse…</span>
+        </div>
+      );
+    case 'unavailable':
+      return (
+        <main className="splash" id="main">
+          <div className="panel splash-panel">
+            <h1 className="splash-title">Gatehouse is unavailable</h1>
+            <p role="alert" className="alert alert-error">
+              {session.message}
+            </p>
+            <button type="button" className="button button-primary" onClick={() => { setSession({ state: 'loading' }); setProbe((n) => n + 1); }}>
+              Try again
+            </button>
+          </div>
+        </main>
+      );
+    case 'signed-out':
+      return <SignInPage notice={session.notice} onSignedIn={handleSignedIn} />;
+    case 'signed-in':
+      return (
+        <div className="app-shell">
+          <a className="skip-link" href="#main">
+            Skip to main content
+          </a>
+          <AppHeader user={session.user} onSignedOut={handleSignedOut} />
+          <main id="main" className="app-main" tabIndex={-1}>
+            <RoomsPage user={session.user} />
+          </main>
+        </div>
+      );
+  }
+}

@@ -1,0 +1,60 @@
+import { useState } from 'react';
+import { api, ApiError, type User } from '../api.js';
+import { Logo } from './logo.js';
+
+interface AppHeaderProps {
+  user: User;
+  onSignedOut: () => void;
+}
+
+export function AppHeader({ user, onSignedOut }: AppHeaderProps) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function signOut() {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.logout();
+      onSignedOut();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        onSignedOut(); // already signed out on the server
+        return;
+      }
+      setError(err instanceof ApiError ? err.message : 'Sign out failed. Please try again.');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <header className="app-header">
+      <div className="app-header-inner">
+        <div className="brand">
+          <Logo />
+          <span className="brand-name">Gatehouse</span>
+        </div>
+        <div className="user-menu">
+          <div className="user-identity">
+            <span className="user-name" title={user.name}>{user.name}</span>
+            <span className="user-email">{user.email}</span>
+          </div>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={signOut}
+            aria-disabled={busy || undefined}
+          >
+            {busy ? 'Signing out…' : 'Sign out'}
+          </button>
+        </div>
+      </div>
+      {error && (
+        <div className="app-header-error" role="alert">
+          {error}
+        </div>
+      )}
+    </header>
+  );
+}

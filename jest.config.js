@@ -1,0 +1,17 @@
+// Jest runs the TypeScript sources as native ES modules through SWC (no type-check here:
+// `npm run typecheck` does that once for the whole tree).
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  transform: {
+    '^.+\\.tsx?$': ['@swc/jest', {
+      jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es2022' },
+      module: { type: 'es6' },
+    }],
+  },
+  // Sources import './x.js' (NodeNext style); map those back to the .ts files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+  testTimeout: 30000,
+};

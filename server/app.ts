@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Deps } from './service-context.js';
+import { errorHandler, notFound, unauthenticated } from './errors.js';
+import { createPassport } from './auth/passport.js';
+import { DbSessionStore } from './auth/session-store.js';
+import { requireCsrfToken } from './auth/csrf.js';
+import { authRouter } from './auth/routes.js';
+import { orgsRouter } from './orgs/routes.js';
+import { usersRouter } from './users/routes.js';
+import { entitiesRouter } from './entities/routes.js';
+import { roomsRouter } from './rooms/routes.js';
+import { partiesRouter } from './parties/routes.js';
+import { ndasRouter } from './ndas/routes.js';
+import { foldersRouter } from './folders/routes.js';
+import { documentsRouter } from './documents/routes.js';
+import { grantsRouter } from './grants/routes.js';
+import { traceRouter } from './trace/routes.js';
+import { auditRouter } from './audit/routes.js';
+
+const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
+export const SESSION_COOKIE = 'gatehouse.sid';
+
+/** Routes anyone may call; everything else under /api needs an authenticated caller. */
+const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health']);
+
+/** Builds the express app; never listens (supertest drives it, index.ts serves it). */
+export function createApp(deps: Deps & { logger: Logger }) {
+  const { db, config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'frame-ancestors': ["'none'"],
+          'object-src': ["'none'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/api/health' },
+    }),
+  );
+
+  app.use('/api', ((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  }) as RequestHandler);
+  app.use(express.json({ limit: '1mb', strict: true }));
+
+  const passport = createPassport(db);
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: sessionSecret(config.dataDir),
+      store: new DbSessionStore(db, config.session.idleMs),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'strict', secure: config.session.secureCookie, maxAge: config.session.idleMs, path: '/' },
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  // A bearer token, when given, is the only credential considered for the request.
+  app.use(((req, res, next) => {
+    if (!/^Bearer\s/i.test(req.get('authorization') ?? '')) return next();
+    passport.authenticate('bearer', { session: false }, (err: unknown, user: Express.User | false) => {
+      if (err) return next(err);
+      if (!user) return next(unauthenticated());
+      req.actor = user;
+      next();
+    })(req, res, next);
+  }) as RequestHandler);
+
+  // Sessions end after their absolute lifetime, however active they were.
+  app.use(((req, _res, next) => {
+    if (req.actor || !req.user) return next();
+    const createdAt = (req.session as { createdAt?: string } | undefined)?.createdAt;
+    if (!createdAt || Date.parse(createdAt) + config.session.absoluteMs < Date.now()) {
+      return req.session.destroy(() => next());
+    }
+    req.actor = { ...req.user, via: 'session' };
+    next();
+  }) as RequestHandler);
+
+  app.use('/api', ((req, _res, next) => {
+    if (!req.actor && !PUBLIC_API.has(`${req.method} ${req.baseUrl}${req.path}`)) return next(unauthenticated());
+    next();
+  }) as RequestHandler);
+  app.use(requireCsrfToken);
+
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  for (const router of [
+    authRouter(deps, passport),
+    orgsRouter(deps),
+    usersRouter(deps),
+    entitiesRouter(deps),
+    roomsRouter(deps),
+    partiesRouter(deps),
+    ndasRouter(deps),
+    foldersRouter(deps),
+    documentsRouter(deps),
+    grantsRouter(deps),
+    traceRouter(deps),
+    auditRouter(deps),
+  ]) {
+    app.use(router);
+  }
+  app.use('/api', ((_req, _res, next) => next(notFound())) as RequestHandler);
+
+  // The web client: static files, and index.html for every other path (client-side routes).
+  if (fs.existsSync(CLIENT_DIST)) {
+    app.use(express.static(CLIENT_DIST, { index: 'index.html', maxAge: '1h' }));
+    app.get('/{*path}', (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
+  }
+
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/**
+ * The key that signs session cookies: kept in DATA_DIR so every process on this data directory and
+ * every restart agree on it. (The session id itself is random; the signature only stops forgery.)
+ */
+function sessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomUUID() + randomUUID();
+    try {
+      fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      return fs.readFileSync(file, 'utf8').trim(); // another process wrote it first
+    }
+  }
+}

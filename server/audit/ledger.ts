@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { isPostgres, type Db } from '../db.js';
+import { isoNow } from '../clock.js';
+import { canonicalJson } from './canonical-json.js';
+
+export type Decision = 'allow' | 'deny';
+
+export interface AuditEventInput {
+  actorId: string | null;
+  action: string;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  roomId?: string | null;
+  decision: Decision;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEventRow {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  roomId: string | null;
+  decision: Decision;
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The bytes an event's hash commits to: everything but the hash itself, canonically. */
+export function eventHash(prevHash: string, e: Omit<AuditEventRow, 'hash' | 'prevHash'>): string {
+  const body = canonicalJson({
+    seq: Number(e.seq),
+    at: e.at,
+    actorId: e.actorId,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    roomId: e.roomId,
+    decision: e.decision,
+    details: e.details,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+// Any constant works: it names the one lock that serialises appends across processes.
+const LEDGER_LOCK_KEY = 7_301_202_611;
+
+/**
+ * Appends one event to the hash chain. Pass the transaction of the change being recorded, so the
+ * change and its event commit or vanish together. Appends are serialised — by a transaction-scoped
+ * advisory lock on PostgreSQL, by SQLite's single writer — so two processes never fork the chain.
+ */
+export async function appendAuditEvent(db: Db, input: AuditEventInput): Promise<AuditEventRow> {
+  if (!db.isTransaction) return db.transaction((trx) => appendAuditEvent(trx, input));
+  if (isPostgres(db)) await db.raw('select pg_advisory_xact_lock(?)', [LEDGER_LOCK_KEY]);
+  const last: { seq: number | string; hash: string } | undefined = await db('auditEvents')
+    .orderBy('seq', 'desc')
+    .first('seq', 'hash');
+  const row = {
+    seq: last ? Number(last.seq) + 1 : 1,
+    at: isoNow(),
+    actorId: input.actorId,
+    action: input.action,
+    subjectType: input.subjectType ?? null,
+    subjectId: input.subjectId ?? null,
+    roomId: input.roomId ?? null,
+    decision: input.decision,
+    details: canonicalJson(input.details ?? {}),
+  };
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const full: AuditEventRow = { ...row, prevHash, hash: eventHash(prevHash, row) };
+  await db('auditEvents').insert(full);
+  return full;
+}

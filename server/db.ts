@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from '../migrations/index.js';
+
+export type Db = Knex;
+
+const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toCamel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function camelizeRow(row: unknown): unknown {
+  if (Array.isArray(row)) return row.map(camelizeRow);
+  if (row === null || typeof row !== 'object' || row instanceof Date || Buffer.isBuffer(row)) return row;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[toCamel(k)] = v;
+  return out;
+}
+
+/**
+ * The column name a camelCase field is stored under; shared with the SQL policy filter.
+ * (knex's pluck() reads the raw snake_case row before conversion: select and map camelCase fields instead.)
+ */
+export const columnName = toSnake;
+
+export interface DbOptions {
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+/**
+ * SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is set. Columns are snake_case in the
+ * database and camelCase in code: knex converts identifiers both ways, so queries read like the domain.
+ */
+export function createDb(opts: DbOptions): Db {
+  const common = {
+    wrapIdentifier: (value: string, origImpl: (v: string) => string) =>
+      value === '*' || typeof value !== 'string' ? origImpl(value) : origImpl(toSnake(value)),
+    postProcessResponse: (result: unknown) => camelizeRow(result),
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  };
+  if (opts.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: opts.databaseUrl,
+      pool: { min: 0, max: 10 },
+      ...common,
+    });
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename: path.join(opts.dataDir, 'gatehouse.sqlite') },
+    useNullAsDefault: true,
+    // One connection: SQLite serialises writers anyway, and one connection makes every knex
+    // transaction a real exclusive unit (the audit chain relies on that).
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, c: unknown) => void) => {
+        // Foreign keys are off by default in SQLite; the model depends on them.
+        conn.run('PRAGMA foreign_keys = ON', (err) => {
+          if (err) return done(err, conn);
+          conn.run('PRAGMA journal_mode = WAL', () => conn.run('PRAGMA busy_timeout = 5000', (e) => done(e, conn)));
+        });
+      },
+    },
+    ...common,
+  });
+}
+
+export async function migrateToLatest(db: Db): Promise<void> {
+  await db.migrate.latest();
+}
+
+export const isPostgres = (db: Db) => db.client.config.client === 'pg';

@@ -1,0 +1,30 @@
+import { classificationOf, personalDataOf } from '../ranks.js';
+import type { DocumentListItem } from './service.js';
+import type { VersionRow } from './repository.js';
+
+export const presentDocument = (d: DocumentListItem) => ({
+  id: d.id,
+  roomId: d.roomId,
+  title: d.title,
+  folderId: d.folderId,
+  index: d.index,
+  entityId: d.entityId,
+  classification: classificationOf(d.classificationRank),
+  personalData: personalDataOf(d.personalDataRank),
+  mimeType: d.mimeType,
+  size: Number(d.size),
+  version: Number(d.version),
+  versionId: d.currentVersionId,
+  access: d.access,
+  createdAt: d.createdAt,
+});
+
+/** The answer to an upload: what was stored, so the client can check the digest it computed. */
+export const presentStoredVersion = (documentId: string, v: VersionRow) => ({
+  id: documentId,
+  versionId: v.id,
+  version: Number(v.version),
+  sha256: v.sha256,
+  size: Number(v.size),
+  mimeType: v.mimeType,
+});

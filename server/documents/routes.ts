@@ -1,0 +1,94 @@
+import { Router, type Response } from 'express';
+import { contextOf, type Deps } from '../service-context.js';
+import { parseInput, pathId } from '../http/validate.js';
+import { PagingSchema } from '../http/paging.js';
+import { dispositionHeader } from '../http/content-disposition.js';
+import { deliverOriginal, deliverStamped } from '../downloads/service.js';
+import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
+import { addVersion, createDocument, findDocumentFor, listDocuments } from './service.js';
+import { presentDocument, presentStoredVersion } from './presenter.js';
+
+const EXTENSIONS: Record<string, string> = {
+  'application/pdf': '.pdf',
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+  'image/webp': '.webp',
+  'image/tiff': '.tif',
+};
+
+/** Headers every delivered file carries: never cached, never sniffed into something executable. */
+function setFileHeaders(res: Response, h: { mimeType: string; disposition: string; downloadId: string; length?: number }) {
+  res.set({
+    'Content-Type': h.mimeType,
+    'Content-Disposition': h.disposition,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Download-Id': h.downloadId,
+  });
+  if (h.length !== undefined) res.set('Content-Length', String(h.length));
+}
+
+export function documentsRouter(deps: Deps) {
+  const router = Router();
+
+  router.post('/api/rooms/:roomId/documents', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const doc = await createDocument(ctx, pathId(req.params.roomId), req);
+    res.status(201).json(
+      presentStoredVersion(doc.id, { id: doc.currentVersionId, documentId: doc.id, version: 1, objectKey: doc.objectKey, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, fileName: doc.fileName, createdBy: doc.createdBy, createdAt: doc.createdAt }),
+    );
+  });
+
+  router.post('/api/documents/:documentId/versions', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const documentId = pathId(req.params.documentId);
+    const { id: _documentId, ...version } = presentStoredVersion(documentId, await addVersion(ctx, documentId, req));
+    res.status(201).json(version);
+  });
+
+  router.get('/api/rooms/:roomId/documents', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const query = parseInput(ListDocumentsQuerySchema, req.query);
+    const paging = parseInput(PagingSchema, { limit: query.limit, cursor: query.cursor });
+    const page = await listDocuments(ctx, pathId(req.params.roomId), { folderId: query.folderId, q: query.q }, paging);
+    res.json({ items: page.items.map(presentDocument), nextCursor: page.nextCursor });
+  });
+
+  router.get('/api/documents/:documentId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const { doc } = await findDocumentFor(ctx, pathId(req.params.documentId), 'view', 'document.read', { contentRequest: false });
+    res.json(presentDocument(doc));
+  });
+
+  router.get('/api/documents/:documentId/content', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const { disposition } = parseInput(ContentQuerySchema, req.query);
+    const kind = disposition === 'inline' ? 'view' : 'download';
+    const { doc, room } = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
+    const delivery = await deliverStamped(ctx, room, doc, kind);
+    setFileHeaders(res, {
+      mimeType: delivery.mimeType,
+      disposition: dispositionHeader(disposition, `${doc.title}${EXTENSIONS[delivery.mimeType] ?? ''}`, `document${EXTENSIONS[delivery.mimeType] ?? ''}`),
+      downloadId: delivery.downloadId,
+      length: delivery.data.length,
+    });
+    res.end(delivery.data);
+  });
+
+  router.get('/api/documents/:documentId/original', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const { doc } = await findDocumentFor(ctx, pathId(req.params.documentId), 'original', 'document.original', { contentRequest: true });
+    const { downloadId, stream } = await deliverOriginal(ctx, doc);
+    // Originals are always attachments: an uploaded HTML or SVG file must never render on our origin.
+    setFileHeaders(res, {
+      mimeType: doc.mimeType,
+      disposition: dispositionHeader('attachment', doc.fileName ?? doc.title, 'document'),
+      downloadId,
+      length: Number(doc.size),
+    });
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  });
+
+  return router;
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { id } from '../http/validate.js';
+import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
+
+export const CreateDocumentFieldsSchema = z.strictObject({
+  folderId: id,
+  entityId: id,
+  title: z.string().trim().min(1).max(500).optional(),
+  classification: z.enum(CLASSIFICATIONS),
+  personalData: z.enum(PERSONAL_DATA),
+});
+export type CreateDocumentFields = z.infer<typeof CreateDocumentFieldsSchema>;
+
+/** A new version carries only its file: every other attribute of a document stays as it was. */
+export const NewVersionFieldsSchema = z.strictObject({});
+
+export const ListDocumentsQuerySchema = z.strictObject({
+  folderId: id.optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.string().optional(),
+  cursor: z.string().optional(),
+});
+
+export const ContentQuerySchema = z.strictObject({ disposition: z.enum(['inline', 'attachment']).default('attachment') });

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
+import { asSubject } from '../policy/ability.js';
+import { assertRoomContentOpen, findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
+import { recordAllowed, recordDenied } from '../audit/record.js';
+import { conflict, forbidden, invalidRequest } from '../errors.js';
+import { fetchPage, type Page, type Paging } from '../http/paging.js';
+import { parseInput } from '../http/validate.js';
+import { receiveUpload, type StoredFile } from '../uploads/multipart-upload.js';
+import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
+import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
+import { isoNow } from '../clock.js';
+import { folderIndexesOfRoom } from '../folders/repository.js';
+import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
+import { documentsWithVersion, likePattern, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
+
+export type DocumentListItem = DocumentView & { index: string; access: Level | null };
+
+/** The caller's highest level on the document, from the same ability that guards the content. */
+export const accessLevelOf = (ctx: ServiceContext, doc: DocumentView): Level | null =>
+  [...LEVELS].reverse().find((level) => ctx.ability.can(level, asSubject('Document', doc))) ?? null;
+
+const titleFromFileName = (fileName: string) => fileName.replace(/\.[^.]{1,10}$/, '').trim().slice(0, 500) || 'Untitled';
+
+async function receiveDocumentFile(ctx: ServiceContext, req: Request) {
+  const { fields, file } = await receiveUpload(req, { store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'versions', acceptedTypes: DOCUMENT_TYPES });
+  if (!file) throw invalidRequest('The file is missing.', { file: 'required' });
+  return { fields, file };
+}
+
+const versionRow = (documentId: string, version: number, file: StoredFile, createdBy: string): VersionRow => ({
+  id: randomUUID(),
+  documentId,
+  version,
+  objectKey: file.objectKey,
+  size: file.size,
+  sha256: file.sha256,
+  mimeType: file.mimeType,
+  fileName: file.fileName,
+  createdBy,
+  createdAt: isoNow(),
+});
+
+/**
+ * Uploads a document. The file streams to the store first (multipart may put the fields after it);
+ * if the fields then fail validation, the stored object is removed again.
+ */
+export async function createDocument(ctx: ServiceContext, roomId: string, req: Request): Promise<DocumentView> {
+  const room = await findVisibleRoom(ctx, roomId, 'document.create');
+  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
+  const { fields, file } = await receiveDocumentFile(ctx, req);
+  try {
+    const input = parseInput(CreateDocumentFieldsSchema, fields);
+    if (!(await ctx.db('folders').where({ id: input.folderId, roomId }).first('id'))) {
+      throw invalidRequest('Unknown folder.', { folderId: 'no such folder in this room' });
+    }
+    if (!(await ctx.db('roomEntities').where({ roomId, entityId: input.entityId }).first('entityId'))) {
+      throw invalidRequest("The entity is not one of the room's targets.", { entityId: "not one of the room's target entities" });
+    }
+    const documentId = randomUUID();
+    const version = versionRow(documentId, 1, file, ctx.actor.id);
+    const doc = await ctx.db.transaction(async (trx) => {
+      const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
+      const row: DocumentRow = {
+        id: documentId,
+        roomId,
+        folderId: input.folderId,
+        entityId: input.entityId,
+        title: input.title ?? titleFromFileName(file.fileName),
+        classificationRank: classificationRank(input.classification),
+        personalDataRank: personalDataRank(input.personalData),
+        position: Number(max?.m ?? 0) + 1,
+        currentVersionId: version.id,
+        version: 1,
+        createdBy: ctx.actor.id,
+        createdAt: version.createdAt,
+      };
+      await trx('documents').insert(row);
+      await trx('documentVersions').insert(version);
+      await recordAllowed(trx, ctx, {
+        action: 'document.create',
+        subjectType: 'Document',
+        subjectId: documentId,
+        roomId,
+        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType },
+      });
+      return row;
+    });
+    return { ...doc, objectKey: file.objectKey, size: file.size, sha256: file.sha256, mimeType: file.mimeType, fileName: file.fileName };
+  } catch (err) {
+    await ctx.store.delete(file.objectKey).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function addVersion(ctx: ServiceContext, documentId: string, req: Request): Promise<VersionRow> {
+  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'edit', 'Document', 'documents')).where('documents.id', documentId).first();
+  if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not manageable by caller' });
+  const { fields, file } = await receiveDocumentFile(ctx, req);
+  try {
+    parseInput(NewVersionFieldsSchema, fields);
+    return await ctx.db.transaction(async (trx) => {
+      const current = await trx('documents').where({ id: documentId }).first('version');
+      const version = versionRow(documentId, Number(current.version) + 1, file, ctx.actor.id);
+      await trx('documentVersions').insert(version);
+      // Conditional on the version read: two uploads at once cannot both become version n+1.
+      const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
+      if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
+      await recordAllowed(trx, ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, details: { versionId: version.id, version: version.version, sha256: file.sha256, size: file.size, mimeType: file.mimeType } });
+      return version;
+    });
+  } catch (err) {
+    await ctx.store.delete(file.objectKey).catch(() => undefined);
+    if (/unique|duplicate/i.test(String((err as Error).message))) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
+    throw err;
+  }
+}
+
+export async function listDocuments(
+  ctx: ServiceContext,
+  roomId: string,
+  filter: { folderId?: string; q?: string },
+  paging: Paging,
+): Promise<Page<DocumentListItem>> {
+  const room = await findVisibleRoom(ctx, roomId, 'document.list');
+  await assertRoomContentOpen(ctx, room, 'document.list');
+  const query = documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.roomId', roomId);
+  if (filter.folderId) query.where('documents.folderId', filter.folderId);
+  if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
+  const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
+  const indexes = await folderIndexesOfRoom(ctx.db, roomId);
+  return {
+    nextCursor: page.nextCursor,
+    items: page.items.map((d) => ({ ...d, index: `${indexes.get(d.folderId)}.${d.position}`, access: accessLevelOf(ctx, d) })),
+  };
+}
+
+/**
+ * The document at `level` for the caller, or the refusal: hidden and absent are the same 404;
+ * a document the caller can see but not take at this level is 403; an external member without NDA
+ * coverage asking for content gets 403 nda_required (their own status, nothing about the document).
+ */
+export async function findDocumentFor(
+  ctx: ServiceContext,
+  documentId: string,
+  level: Level,
+  event: string,
+  opts: { contentRequest: boolean },
+): Promise<{ doc: DocumentListItem; room: RoomRow }> {
+  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
+  if (!doc) {
+    if (opts.contentRequest && ctx.actor.role === 'external') {
+      const roomId: string | undefined = (await ctx.db('documents').where({ id: documentId }).first('roomId'))?.roomId;
+      const membership = ctx.facts.memberships.find((m) => m.roomId === roomId);
+      if (membership?.roomOpen && membership.coverage.size === 0) {
+        throw await recordDenied(
+          ctx,
+          { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: 'no confirmed NDA covers the caller' },
+          forbidden('nda_required', "Your organisation's confidentiality agreement has not been confirmed yet."),
+        );
+      }
+    }
+    throw await recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
+  }
+  if (!ctx.ability.can(level, asSubject('Document', doc))) {
+    throw await recordDenied(
+      ctx,
+      { action: event, subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, reason: `level ${level} not granted` },
+      forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`),
+    );
+  }
+  const room: RoomRow = await ctx.db('rooms').where({ id: doc.roomId }).first();
+  const indexes = await folderIndexesOfRoom(ctx.db, doc.roomId);
+  return { room, doc: { ...doc, index: `${indexes.get(doc.folderId)}.${doc.position}`, access: accessLevelOf(ctx, doc) } };
+}

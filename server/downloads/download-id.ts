@@ -1,0 +1,14 @@
+import { randomBytes } from 'node:crypto';
+
+/** Crockford's base32: no I, L, O or U, so an id read off a printed page is unambiguous. */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const DOWNLOAD_ID_LENGTH = 12;
+export const DOWNLOAD_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+
+/** 60 random bits: short enough to print in a footer, far too many to guess. */
+export function newDownloadId(): string {
+  const bytes = randomBytes(DOWNLOAD_ID_LENGTH);
+  let id = '';
+  for (const b of bytes) id += ALPHABET[b & 31];
+  return id;
+}

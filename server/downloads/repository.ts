@@ -1,0 +1,19 @@
+import type { Db } from '../db.js';
+
+export interface DownloadRow {
+  id: string;
+  roomId: string;
+  documentId: string;
+  versionId: string;
+  userId: string;
+  orgId: string;
+  kind: 'view' | 'download' | 'original';
+  at: string;
+  ip: string | null;
+  userAgent: string | null;
+  sha256: string | null;
+  size: number | null;
+  ndaIds: string | null;
+}
+
+export const insertDownload = (db: Db, row: DownloadRow) => db('downloads').insert(row);

@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/**
+ * The one error type the server throws on purpose: a code, an HTTP status, a message and optional
+ * details. Anything else reaching the handler is a bug and answers a bare 500.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string, details?: unknown) =>
+  new HttpError(400, 'invalid_request', message, details);
+export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Sign in first.');
+export const forbidden = (code = 'forbidden', message = 'You may not do this.') => new HttpError(403, code, message);
+/** The one "not found": absent and hidden must be indistinguishable, so there is no other wording. */
+export const notFound = () => new HttpError(404, 'not_found', 'Not found.');
+export const conflict = (code: string, message: string) => new HttpError(409, code, message);
+export const tooLarge = (message = 'The request is too large.') => new HttpError(413, 'too_large', message);
+export const unsupportedType = (message: string) => new HttpError(415, 'unsupported_type', message);
+export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+export const storageUnavailable = () =>
+  new HttpError(503, 'storage_unavailable', 'The document store is unavailable; try again shortly.');
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const httpError = toHttpError(err);
+    if (!httpError) {
+      logger.error({ err, reqId: req.id }, 'unhandled error');
+      if (!res.headersSent) res.status(500).json({ error: { code: 'internal', message: 'Internal error.' } });
+      else res.destroy();
+      return;
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body: { error: { code: string; message: string; details?: unknown } } = {
+      error: { code: httpError.code, message: httpError.message },
+    };
+    if (httpError.details !== undefined) body.error.details = httpError.details;
+    res.status(httpError.status).json(body);
+  };
+}
+
+/** Errors raised by express' own body parsers carry a status and a type; map them to the contract. */
+function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  const e = err as { type?: string; status?: number; name?: string };
+  if (e?.type === 'entity.too.large') return tooLarge('The JSON body is over the size limit.');
+  if (e?.type === 'entity.parse.failed') return invalidRequest('The body is not valid JSON.', { body: 'malformed JSON' });
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new HttpError(415, 'unsupported_type', 'Unsupported body encoding.');
+  }
+  if (e?.name === 'StorageUnavailableError') return storageUnavailable();
+  return undefined;
+}

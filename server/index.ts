@@ -1,0 +1,30 @@
+import { loadConfig } from './config.js';
+import { createDb, migrateToLatest } from './db.js';
+import { createLogger } from './logger.js';
+import { createApp } from './app.js';
+import { ensureFirstAdmin } from './users/service.js';
+import { createObjectStore } from '../storage/create-object-store.js';
+
+/** Start-up only: configuration → database (migrated) → object store → listen. */
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+await migrateToLatest(db);
+await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
+const store = createObjectStore({ driver: config.storage.driver, dataDir: config.dataDir, s3: config.storage.driver === 's3' ? config.storage : undefined });
+await store.init();
+
+const app = createApp({ db, store, config, logger });
+const server = app.listen(config.port, config.host, () => {
+  logger.info({ host: config.host, port: config.port, database: config.databaseUrl ? 'postgresql' : 'sqlite', storage: config.storage.driver }, 'gatehouse listening');
+});
+
+const shutdown = () => {
+  logger.info('shutting down');
+  server.close(() => {
+    void db.destroy().then(() => process.exit(0));
+  });
+  setTimeout(() => process.exit(1), 10_000).unref();
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,31 @@
+import type { Actor } from '../auth/actor.js';
+import type { NdaView } from './service.js';
+
+/** External users see their own organisation's NDAs, without the file or who handled it. */
+export const presentNda = (n: NdaView, viewer: Actor) => ({
+  id: n.id,
+  roomId: n.roomId,
+  orgId: n.orgId,
+  kind: n.kind,
+  status: n.status,
+  expired: n.expiresAt <= new Date().toISOString(),
+  signedAt: n.signedAt,
+  effectiveAt: n.effectiveAt,
+  expiresAt: n.expiresAt,
+  entityIds: n.entityIds,
+  coversRepresentatives: Boolean(n.coversRepresentatives),
+  confirmedAt: n.confirmedAt,
+  ...(viewer.role === 'external'
+    ? {}
+    : {
+        sha256: n.sha256,
+        size: Number(n.size),
+        fileName: n.fileName,
+        registeredBy: n.registeredBy,
+        registeredAt: n.registeredAt,
+        confirmedBy: n.confirmedBy,
+        decidedBy: n.decidedBy,
+        decidedAt: n.decidedAt,
+        reason: n.reason,
+      }),
+});

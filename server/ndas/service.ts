@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
+import { findVisibleRoom } from '../policy/room-gate.js';
+import { recordAllowed, recordDenied } from '../audit/record.js';
+import { conflict, forbidden, invalidRequest } from '../errors.js';
+import { parseInput } from '../http/validate.js';
+import { receiveUpload } from '../uploads/multipart-upload.js';
+import { PDF_ONLY } from '../uploads/sniff-type.js';
+import { isoNow } from '../clock.js';
+import { RegisterNdaSchema } from './schema.js';
+
+export interface NdaRow {
+  id: string;
+  roomId: string;
+  orgId: string;
+  kind: 'nda' | 'joinder' | 'clean_team';
+  status: 'pending' | 'confirmed' | 'rejected' | 'terminated';
+  signedAt: string;
+  effectiveAt: string;
+  expiresAt: string;
+  coversRepresentatives: boolean | number;
+  objectKey: string;
+  sha256: string;
+  size: number;
+  fileName: string | null;
+  registeredBy: string;
+  registeredAt: string;
+  confirmedBy: string | null;
+  confirmedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+}
+export interface NdaView extends NdaRow {
+  entityIds: string[];
+}
+
+async function withEntities(ctx: ServiceContext, ndas: NdaRow[]): Promise<NdaView[]> {
+  const rows: Array<{ ndaId: string; entityId: string }> = ndas.length
+    ? await ctx.db('ndaEntities').whereIn('ndaId', ndas.map((n) => n.id)).orderBy('entityId')
+    : [];
+  return ndas.map((n) => ({ ...n, entityIds: rows.filter((r) => r.ndaId === n.id).map((r) => r.entityId) }));
+}
+
+/** Registers an NDA: the signed PDF is streamed to the store first, then the row and its event commit together. */
+export async function registerNda(ctx: ServiceContext, roomId: string, req: Request): Promise<NdaView> {
+  const room = await findVisibleRoom(ctx, roomId, 'nda.register');
+  await assertAllowed(ctx, 'registerNda', 'Room', room, { event: 'nda.register', roomId, subjectId: roomId, reason: 'managers and counsel only' });
+  const { fields, file } = await receiveUpload(req, { store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'ndas', acceptedTypes: PDF_ONLY });
+  try {
+    if (!file) throw invalidRequest('The signed NDA (a PDF) is missing.', { file: 'required' });
+    const input = parseInput(RegisterNdaSchema, fields);
+    const org = await ctx.db('orgs').where({ id: input.orgId }).first();
+    if (!org || org.kind === 'seller') throw invalidRequest('The counterparty must be an acquirer or advisor organisation.', { orgId: 'not an acquirer or advisor organisation' });
+    const roomEntities: string[] = (await ctx.db('roomEntities').where({ roomId }).select('entityId')).map((r: { entityId: string }) => r.entityId);
+    const entityIds = [...new Set(input.entityIds)];
+    const outside = entityIds.filter((e) => !roomEntities.includes(e));
+    if (outside.length) throw invalidRequest("Entities outside the room's targets.", { entityIds: `not targeted by this room: ${outside.join(', ')}` });
+    const nda: NdaRow = {
+      id: randomUUID(),
+      roomId,
+      orgId: input.orgId,
+      kind: input.kind,
+      status: 'pending',
+      signedAt: input.signedAt,
+      effectiveAt: input.effectiveAt,
+      expiresAt: input.expiresAt,
+      coversRepresentatives: input.coversRepresentatives,
+      objectKey: file.objectKey,
+      sha256: file.sha256,
+      size: file.size,
+      fileName: file.fileName,
+      registeredBy: ctx.actor.id,
+      registeredAt: isoNow(),
+      confirmedBy: null,
+      confirmedAt: null,
+      decidedBy: null,
+      decidedAt: null,
+      reason: null,
+    };
+    await ctx.db.transaction(async (trx) => {
+      await trx('ndas').insert(nda);
+      await trx('ndaEntities').insert(entityIds.map((entityId) => ({ ndaId: nda.id, entityId })));
+      await recordAllowed(trx, ctx, {
+        action: 'nda.register',
+        subjectType: 'Nda',
+        subjectId: nda.id,
+        roomId,
+        details: { orgId: nda.orgId, kind: nda.kind, entityIds, sha256: nda.sha256, effectiveAt: nda.effectiveAt, expiresAt: nda.expiresAt, coversRepresentatives: input.coversRepresentatives },
+      });
+    });
+    return { ...nda, entityIds };
+  } catch (err) {
+    if (file) await ctx.store.delete(file.objectKey).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function listNdas(ctx: ServiceContext, roomId: string): Promise<NdaView[]> {
+  await findVisibleRoom(ctx, roomId, 'nda.list');
+  const ndas: NdaRow[] = await ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where('ndas.roomId', roomId).orderBy('registeredAt');
+  return withEntities(ctx, ndas);
+}
+
+export async function findVisibleNda(ctx: ServiceContext, roomId: string, ndaId: string, event: string): Promise<NdaRow> {
+  const nda: NdaRow | undefined = await ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where({ 'ndas.id': ndaId, 'ndas.roomId': roomId }).first();
+  if (!nda) throw await recordDenied(ctx, { action: event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'NDA not visible to caller' });
+  return nda;
+}
+
+type Transition = { event: string; from: NdaRow['status']; to: NdaRow['status'] };
+const CONFIRM: Transition = { event: 'nda.confirm', from: 'pending', to: 'confirmed' };
+const REJECT: Transition = { event: 'nda.reject', from: 'pending', to: 'rejected' };
+const TERMINATE: Transition = { event: 'nda.terminate', from: 'confirmed', to: 'terminated' };
+
+/**
+ * Counsel's decisions on an NDA. Four eyes: whoever registered it can never confirm it. The status
+ * update is conditional on the status read, so two counsel deciding at once cannot both win.
+ */
+async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Transition, reason: string | undefined): Promise<NdaView> {
+  const nda = await findVisibleNda(ctx, roomId, ndaId, t.event);
+  await assertAllowed(ctx, 'decideNda', 'Room', { id: roomId }, { event: t.event, roomId, subjectId: ndaId, reason: 'counsel only' });
+  if (t === CONFIRM && nda.registeredBy === ctx.actor.id) {
+    throw await recordDenied(
+      ctx,
+      { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'four eyes: the registrant cannot confirm' },
+      forbidden('four_eyes', 'An NDA must be confirmed by counsel other than the person who registered it.'),
+    );
+  }
+  const at = isoNow();
+  const update = t === CONFIRM ? { status: t.to, confirmedBy: ctx.actor.id, confirmedAt: at } : { status: t.to, decidedBy: ctx.actor.id, decidedAt: at, reason: reason ?? null };
+  const changed = await ctx.db.transaction(async (trx) => {
+    const n = await trx('ndas').where({ id: ndaId, status: t.from }).update(update);
+    if (n === 1) await recordAllowed(trx, ctx, { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, details: { from: t.from, to: t.to, reason, orgId: nda.orgId } });
+    return n === 1;
+  });
+  if (!changed) {
+    throw await recordDenied(
+      ctx,
+      { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: `status is ${nda.status}, not ${t.from}` },
+      conflict('invalid_state', `Only a ${t.from} NDA can become ${t.to}; this one is ${nda.status}.`),
+    );
+  }
+  const [view] = await withEntities(ctx, [{ ...nda, ...update } as NdaRow]);
+  return view;
+}
+
+export const confirmNda = (ctx: ServiceContext, roomId: string, ndaId: string) => decide(ctx, roomId, ndaId, CONFIRM, undefined);
+export const rejectNda = (ctx: ServiceContext, roomId: string, ndaId: string, reason: string) => decide(ctx, roomId, ndaId, REJECT, reason);
+export const terminateNda = (ctx: ServiceContext, roomId: string, ndaId: string, reason: string) => decide(ctx, roomId, ndaId, TERMINATE, reason);
+
+export async function openNdaFile(ctx: ServiceContext, roomId: string, ndaId: string) {
+  const nda = await findVisibleNda(ctx, roomId, ndaId, 'nda.file');
+  await assertAllowed(ctx, 'readFile', 'Nda', nda, { event: 'nda.file', roomId, subjectId: ndaId, reason: 'room staff only' });
+  const stream = await ctx.store.get(nda.objectKey);
+  await recordAllowed(ctx.db, ctx, { action: 'nda.file', subjectType: 'Nda', subjectId: ndaId, roomId, details: { sha256: nda.sha256 } });
+  return { nda, stream };
+}

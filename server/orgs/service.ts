@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { recordAllowed } from '../audit/record.js';
+import { isoNow } from '../clock.js';
+import type { CreateOrgInput } from './schema.js';
+
+export interface OrgRow {
+  id: string;
+  name: string;
+  kind: 'seller' | 'acquirer' | 'advisor';
+  createdAt: string;
+}
+
+export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Promise<OrgRow> {
+  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'org.create', reason: 'admins only' });
+  const org: OrgRow = { id: randomUUID(), name: input.name, kind: input.kind, createdAt: isoNow() };
+  await ctx.db.transaction(async (trx) => {
+    await trx('orgs').insert(org);
+    await recordAllowed(trx, ctx, { action: 'org.create', subjectType: 'Org', subjectId: org.id, details: { name: org.name, kind: org.kind } });
+  });
+  return org;
+}
+
+export async function listOrgs(ctx: ServiceContext): Promise<OrgRow[]> {
+  await assertAllowed(ctx, 'read', 'Directory', null, { event: 'org.list', reason: 'seller staff only' });
+  return ctx.db('orgs').orderBy('name').select();
+}

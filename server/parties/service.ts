@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
+import { findVisibleRoom } from '../policy/room-gate.js';
+import { recordAllowed, recordDenied } from '../audit/record.js';
+import { conflict, invalidRequest } from '../errors.js';
+import { isoNow } from '../clock.js';
+import type { AddMemberInput, CreatePartyInput } from './schema.js';
+
+export interface PartyRow {
+  id: string;
+  roomId: string;
+  name: string;
+  acquirerOrgId: string;
+  createdAt: string;
+}
+export interface PartyView extends PartyRow {
+  advisorOrgIds: string[];
+  members?: Array<{ userId: string; cleanTeam: boolean }>;
+}
+
+async function assertOrgKind(ctx: ServiceContext, orgIds: string[], kind: string, field: string) {
+  const found = await ctx.db('orgs').whereIn('id', orgIds).where({ kind }).pluck('id');
+  const missing = orgIds.filter((o) => !found.includes(o));
+  if (missing.length) throw invalidRequest(`Not ${kind} organisations: ${missing.join(', ')}.`, { [field]: `must name ${kind} organisations` });
+}
+
+export async function createParty(ctx: ServiceContext, roomId: string, input: CreatePartyInput): Promise<PartyView> {
+  const room = await findVisibleRoom(ctx, roomId, 'party.create');
+  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'party.create', roomId, subjectId: roomId, reason: 'managers only' });
+  const advisorOrgIds = [...new Set(input.advisorOrgIds)];
+  await assertOrgKind(ctx, [input.acquirerOrgId], 'acquirer', 'acquirerOrgId');
+  await assertOrgKind(ctx, advisorOrgIds, 'advisor', 'advisorOrgIds');
+  const party: PartyRow = { id: randomUUID(), roomId, name: input.name, acquirerOrgId: input.acquirerOrgId, createdAt: isoNow() };
+  await ctx.db.transaction(async (trx) => {
+    await trx('parties').insert(party);
+    if (advisorOrgIds.length) await trx('partyAdvisors').insert(advisorOrgIds.map((orgId) => ({ partyId: party.id, orgId })));
+    await recordAllowed(trx, ctx, { action: 'party.create', subjectType: 'Party', subjectId: party.id, roomId, details: { name: party.name, acquirerOrgId: party.acquirerOrgId, advisorOrgIds } });
+  });
+  return { ...party, advisorOrgIds };
+}
+
+export async function listParties(ctx: ServiceContext, roomId: string): Promise<PartyView[]> {
+  const room = await findVisibleRoom(ctx, roomId, 'party.list');
+  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'party.list', roomId, subjectId: roomId, reason: 'room staff only' });
+  const parties: PartyRow[] = await ctx.db('parties').where(accessibleBy(ctx.ability, 'read', 'Party', 'parties')).where('parties.roomId', roomId).orderBy('createdAt');
+  const ids = parties.map((p) => p.id);
+  const advisors: Array<{ partyId: string; orgId: string }> = ids.length ? await ctx.db('partyAdvisors').whereIn('partyId', ids) : [];
+  const members: Array<{ partyId: string; userId: string; cleanTeam: boolean | number }> = ids.length ? await ctx.db('partyMembers').whereIn('partyId', ids) : [];
+  return parties.map((p) => ({
+    ...p,
+    advisorOrgIds: advisors.filter((a) => a.partyId === p.id).map((a) => a.orgId),
+    members: members.filter((m) => m.partyId === p.id).map((m) => ({ userId: m.userId, cleanTeam: Boolean(m.cleanTeam) })),
+  }));
+}
+
+async function findManagedParty(ctx: ServiceContext, roomId: string, partyId: string, event: string): Promise<PartyRow> {
+  const room = await findVisibleRoom(ctx, roomId, event);
+  await assertAllowed(ctx, 'edit', 'Room', room, { event, roomId, subjectId: partyId, reason: 'managers only' });
+  const party: PartyRow | undefined = await ctx.db('parties').where(accessibleBy(ctx.ability, 'edit', 'Party', 'parties')).where({ 'parties.id': partyId, 'parties.roomId': roomId }).first();
+  if (!party) throw await recordDenied(ctx, { action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
+  return party;
+}
+
+export async function addMember(ctx: ServiceContext, roomId: string, partyId: string, input: AddMemberInput) {
+  const party = await findManagedParty(ctx, roomId, partyId, 'party.member.add');
+  const user = await ctx.db('users').where({ id: input.userId }).whereNull('disabledAt').first();
+  if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
+  const partyOrgIds = [party.acquirerOrgId, ...(await ctx.db('partyAdvisors').where({ partyId }).select('orgId')).map((a: { orgId: string }) => a.orgId)];
+  if (user.role !== 'external' || !partyOrgIds.includes(user.orgId)) {
+    throw invalidRequest("The user's organisation is not one of the party's.", { userId: "must belong to the party's acquirer or one of its advisors" });
+  }
+  const existing = await ctx.db('partyMembers').where({ roomId, userId: input.userId }).first();
+  if (existing) {
+    if (existing.partyId === partyId) throw conflict('conflict', 'The user is already a member of this party.');
+    throw conflict('party_conflict', 'The user is a member of another party of this room.');
+  }
+  try {
+    await ctx.db.transaction(async (trx) => {
+      await trx('partyMembers').insert({ partyId, roomId, userId: input.userId, cleanTeam: input.cleanTeam, createdAt: isoNow() });
+      await recordAllowed(trx, ctx, { action: 'party.member.add', subjectType: 'User', subjectId: input.userId, roomId, details: { partyId, cleanTeam: input.cleanTeam } });
+    });
+  } catch (err) {
+    // The unique (room, user) index settles a race between two managers.
+    if (/unique|duplicate/i.test(String((err as Error).message))) throw conflict('party_conflict', 'The user is a member of another party of this room.');
+    throw err;
+  }
+  return { partyId, userId: input.userId, cleanTeam: input.cleanTeam };
+}
+
+export async function removeMember(ctx: ServiceContext, roomId: string, partyId: string, userId: string) {
+  await findManagedParty(ctx, roomId, partyId, 'party.member.remove');
+  const member = await ctx.db('partyMembers').where({ partyId, userId }).first('userId');
+  if (!member) throw await recordDenied(ctx, { action: 'party.member.remove', subjectType: 'User', subjectId: userId, roomId, reason: 'not a member of the party' });
+  await ctx.db.transaction(async (trx) => {
+    await trx('partyMembers').where({ partyId, userId }).delete();
+    await recordAllowed(trx, ctx, { action: 'party.member.remove', subjectType: 'User', subjectId: userId, roomId, details: { partyId } });
+  });
+}

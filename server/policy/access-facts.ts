@@ -1,0 +1,120 @@
+import type { Db } from '../db.js';
+import type { Actor } from '../auth/actor.js';
+
+/** A party grant, with its folder subtree already expanded (null: the whole room). */
+export interface GrantFact {
+  grantId: string;
+  folderIds: string[] | null;
+  levelRank: number;
+  maxClassificationRank: number;
+  maxPersonalDataRank: number;
+}
+
+export interface MembershipFact {
+  roomId: string;
+  roomOpen: boolean;
+  partyId: string;
+  cleanTeam: boolean;
+  /** The room's entities an NDA covers this user for now, each with the NDAs that cover it. */
+  coverage: Map<string, string[]>;
+  grants: GrantFact[];
+}
+
+export interface AccessFacts {
+  actor: Actor;
+  at: string;
+  staffRooms: Array<{ roomId: string; role: 'manager' | 'counsel' }>;
+  memberships: MembershipFact[];
+}
+
+/**
+ * Everything the access rule needs about one actor at one instant, in a handful of queries.
+ * Expired grants and NDAs that do not cover at `at` are left out here, so the ability built from the
+ * facts simply has no rule for them.
+ */
+export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise<AccessFacts> {
+  const staffRooms = await db('roomStaff').where({ userId: actor.id }).select('roomId', 'role');
+  if (actor.role !== 'external') return { actor, at, staffRooms, memberships: [] };
+
+  const memberRows: Array<{ roomId: string; partyId: string; cleanTeam: boolean | number; status: string; acquirerOrgId: string }> =
+    await db('partyMembers as m')
+      .join('parties as p', 'p.id', 'm.partyId')
+      .join('rooms as r', 'r.id', 'm.roomId')
+      .where('m.userId', actor.id)
+      .select('m.roomId', 'm.partyId', 'm.cleanTeam', 'r.status', 'p.acquirerOrgId');
+  if (memberRows.length === 0) return { actor, at, staffRooms, memberships: [] };
+
+  const roomIds = memberRows.map((m) => m.roomId);
+  const partyIds = memberRows.map((m) => m.partyId);
+
+  // Only NDAs that could cover this user: their own organisation's, or an acquirer's that answers for
+  // its representatives (checked per membership below, since the acquirer differs per party).
+  const acquirerOrgIds = memberRows.map((m) => m.acquirerOrgId);
+  const ndaRows: Array<{ id: string; roomId: string; orgId: string; coversRepresentatives: boolean | number; entityId: string }> =
+    await db('ndas as n')
+      .join('ndaEntities as e', 'e.ndaId', 'n.id')
+      .whereIn('n.roomId', roomIds)
+      .where('n.status', 'confirmed')
+      .where('n.effectiveAt', '<=', at)
+      .where('n.expiresAt', '>', at)
+      .where((q) => q.where('n.orgId', actor.orgId).orWhereIn('n.orgId', acquirerOrgIds))
+      .select('n.id', 'n.roomId', 'n.orgId', 'n.coversRepresentatives', 'e.entityId');
+
+  const grantRows: Array<{ id: string; roomId: string; partyId: string; folderId: string | null; levelRank: number; maxClassificationRank: number; maxPersonalDataRank: number }> =
+    await db('grants')
+      .whereIn('partyId', partyIds)
+      .where((q) => q.whereNull('expiresAt').orWhere('expiresAt', '>', at))
+      .select('id', 'roomId', 'partyId', 'folderId', 'levelRank', 'maxClassificationRank', 'maxPersonalDataRank');
+
+  const folderRoomIds = [...new Set(grantRows.filter((g) => g.folderId).map((g) => g.roomId))];
+  const folderRows: Array<{ id: string; parentId: string | null }> = folderRoomIds.length
+    ? await db('folders').whereIn('roomId', folderRoomIds).select('id', 'parentId')
+    : [];
+  const children = new Map<string, string[]>();
+  for (const f of folderRows) {
+    if (!f.parentId) continue;
+    const list = children.get(f.parentId) ?? [];
+    list.push(f.id);
+    children.set(f.parentId, list);
+  }
+  const subtree = (rootId: string) => {
+    const out: string[] = [];
+    const stack = [rootId];
+    while (stack.length) {
+      const id = stack.pop()!;
+      out.push(id);
+      stack.push(...(children.get(id) ?? []));
+    }
+    return out;
+  };
+
+  const memberships = memberRows.map((m): MembershipFact => {
+    const coverage = new Map<string, string[]>();
+    for (const n of ndaRows) {
+      if (n.roomId !== m.roomId) continue;
+      const own = n.orgId === actor.orgId;
+      const viaAcquirer = n.orgId === m.acquirerOrgId && actor.orgId !== m.acquirerOrgId && Boolean(n.coversRepresentatives);
+      if (!own && !viaAcquirer) continue;
+      const list = coverage.get(n.entityId) ?? [];
+      if (!list.includes(n.id)) list.push(n.id);
+      coverage.set(n.entityId, list);
+    }
+    return {
+      roomId: m.roomId,
+      roomOpen: m.status === 'open',
+      partyId: m.partyId,
+      cleanTeam: Boolean(m.cleanTeam),
+      coverage,
+      grants: grantRows
+        .filter((g) => g.partyId === m.partyId)
+        .map((g) => ({
+          grantId: g.id,
+          folderIds: g.folderId ? subtree(g.folderId) : null,
+          levelRank: g.levelRank,
+          maxClassificationRank: g.maxClassificationRank,
+          maxPersonalDataRank: g.maxPersonalDataRank,
+        })),
+    };
+  });
+  return { actor, at, staffRooms, memberships };
+}

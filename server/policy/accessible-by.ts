@@ -1,0 +1,39 @@
+import { rulesToAST } from '@casl/ability/extra';
+import { allInterpreters, createSqlInterpreter, sqlite, type SqlOperator } from '@ucast/sql';
+import type { Knex } from 'knex';
+import { columnName } from '../db.js';
+import type { Action, AppAbility, SubjectType } from './ability.js';
+
+/**
+ * @ucast/sql's operators, with the gaps that would widen or break a filter closed:
+ * `$in: []` is false rather than invalid SQL, `$nin: []` is true, `= null` is `IS NULL`.
+ */
+// (@ucast/sql carries its own copy of @ucast/core's types, hence the loose operator signatures.)
+const guardedInterpreters: Record<string, SqlOperator<any>> = {
+  ...allInterpreters,
+  in: (c, q, ctx) => (c.value.length === 0 ? q.whereRaw('1 = 0') : allInterpreters.in(c, q, ctx)),
+  nin: (c, q, ctx) => (c.value.length === 0 ? q.whereRaw('1 = 1') : allInterpreters.nin(c, q, ctx)),
+  eq: (c, q, ctx) => (c.value === null ? q.whereRaw(`${q.field(c.field)} IS NULL`) : allInterpreters.eq(c, q, ctx)),
+  ne: (c, q, ctx) => (c.value === null ? q.whereRaw(`${q.field(c.field)} IS NOT NULL`) : allInterpreters.ne(c, q, ctx)),
+};
+const interpret = createSqlInterpreter(guardedInterpreters);
+type SqlCondition = Parameters<typeof interpret>[0];
+
+/**
+ * The ability's rules for (action, subject type) as a knex WHERE on `table`: the list-side twin of
+ * `ability.can`, so a list and a single check can never disagree. No rule → nothing matches.
+ */
+export function accessibleBy(ability: AppAbility, action: Action, subjectType: SubjectType, table: string) {
+  const ast = rulesToAST(ability, action, subjectType) as unknown as SqlCondition | null;
+  return (qb: Knex.QueryBuilder) => {
+    if (ast === null) return qb.whereRaw('1 = 0');
+    const [sql, params] = interpret(ast, {
+      ...sqlite, // `?` placeholders, which knex rewrites for PostgreSQL
+      escapeField: (field: string) => `"${table}"."${columnName(field)}"`,
+      paramPlaceholder: () => '?',
+    });
+    // An empty AND (rendered as "" or "()") is a rule without conditions: everything of that type.
+    if (sql.replace(/[()\s]/g, '') === '') return qb;
+    return qb.whereRaw(sql, params as Knex.RawBinding[]);
+  };
+}

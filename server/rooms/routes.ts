@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { contextOf, type Deps } from '../service-context.js';
+import { parseInput, pathId } from '../http/validate.js';
+import { AddStaffSchema, CreateRoomSchema } from './schema.js';
+import { addStaff, closeRoom, createRoom, getRoom, listRooms } from './service.js';
+import { presentRoom } from './presenter.js';
+
+export function roomsRouter(deps: Deps) {
+  const router = Router();
+  router.post('/api/rooms', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.status(201).json(presentRoom(await createRoom(ctx, parseInput(CreateRoomSchema, req.body))));
+  });
+  router.get('/api/rooms', async (req, res) => {
+    const rooms = await listRooms(await contextOf(req, deps));
+    res.json({ items: rooms.map(presentRoom), nextCursor: null });
+  });
+  router.get('/api/rooms/:roomId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(presentRoom(await getRoom(ctx, pathId(req.params.roomId))));
+  });
+  router.post('/api/rooms/:roomId/staff', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const input = parseInput(AddStaffSchema, req.body);
+    await addStaff(ctx, pathId(req.params.roomId), input);
+    res.status(201).json({ roomId: req.params.roomId, userId: input.userId, role: input.role });
+  });
+  router.post('/api/rooms/:roomId/close', async (req, res) => {
+    await closeRoom(await contextOf(req, deps), pathId(req.params.roomId));
+    res.json({ status: 'closed' });
+  });
+  return router;
+}

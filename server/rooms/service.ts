@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
+import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
+import { recordAllowed } from '../audit/record.js';
+import { conflict, invalidRequest } from '../errors.js';
+import { isoNow } from '../clock.js';
+import type { AddStaffInput, CreateRoomInput } from './schema.js';
+
+export interface RoomView extends RoomRow {
+  entityIds: string[];
+}
+
+const entityIdsOf = async (ctx: ServiceContext, roomIds: string[]) => {
+  const rows: Array<{ roomId: string; entityId: string }> = roomIds.length
+    ? await ctx.db('roomEntities').whereIn('roomId', roomIds).orderBy('entityId').select()
+    : [];
+  const byRoom = new Map<string, string[]>();
+  for (const r of rows) byRoom.set(r.roomId, [...(byRoom.get(r.roomId) ?? []), r.entityId]);
+  return byRoom;
+};
+
+export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): Promise<RoomView> {
+  await assertAllowed(ctx, 'create', 'Room', null, { event: 'room.create', reason: 'seller staff only' });
+  const entityIds = [...new Set(input.entityIds)];
+  const known = await ctx.db('entities').whereIn('id', entityIds).pluck('id');
+  const unknown = entityIds.filter((e) => !known.includes(e));
+  if (unknown.length) throw invalidRequest('Unknown entities.', { entityIds: `no such entity: ${unknown.join(', ')}` });
+  const room: RoomRow = {
+    id: randomUUID(),
+    name: input.name,
+    codeName: input.codeName ?? null,
+    status: 'open',
+    createdBy: ctx.actor.id,
+    createdAt: isoNow(),
+    closedAt: null,
+  };
+  await ctx.db.transaction(async (trx) => {
+    await trx('rooms').insert(room);
+    await trx('roomEntities').insert(entityIds.map((entityId) => ({ roomId: room.id, entityId })));
+    await trx('roomStaff').insert({ roomId: room.id, userId: ctx.actor.id, role: 'manager', createdAt: room.createdAt });
+    await recordAllowed(trx, ctx, { action: 'room.create', subjectType: 'Room', subjectId: room.id, roomId: room.id, details: { name: room.name, entityIds } });
+  });
+  return { ...room, entityIds };
+}
+
+export async function listRooms(ctx: ServiceContext): Promise<RoomView[]> {
+  const rooms: RoomRow[] = await ctx.db('rooms').where(accessibleBy(ctx.ability, 'read', 'Room', 'rooms')).orderBy('createdAt').select();
+  const entities = await entityIdsOf(ctx, rooms.map((r) => r.id));
+  return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [] }));
+}
+
+export async function getRoom(ctx: ServiceContext, roomId: string): Promise<RoomView & { nda?: { covered: boolean; entityIds: string[] } }> {
+  const room = await findVisibleRoom(ctx, roomId, 'room.read');
+  const entityIds = (await entityIdsOf(ctx, [room.id])).get(room.id) ?? [];
+  if (ctx.actor.role !== 'external') return { ...room, entityIds };
+  const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
+  const covered = membership?.roomOpen ? [...membership.coverage.keys()].sort() : [];
+  return { ...room, entityIds, nda: { covered: covered.length > 0, entityIds: covered } };
+}
+
+export async function addStaff(ctx: ServiceContext, roomId: string, input: AddStaffInput): Promise<void> {
+  const room = await findVisibleRoom(ctx, roomId, 'room.staff.add');
+  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.staff.add', roomId, subjectId: roomId, reason: 'managers only' });
+  const user = await ctx.db('users').where({ id: input.userId }).whereNull('disabledAt').first();
+  if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
+  if (user.role === 'external') throw invalidRequest('Room staff are seller staff.', { userId: 'an external user cannot be room staff' });
+  const existing = await ctx.db('roomStaff').where({ roomId, userId: input.userId }).first();
+  if (existing) throw conflict('conflict', `This user is already ${existing.role} of the room.`);
+  await ctx.db.transaction(async (trx) => {
+    await trx('roomStaff').insert({ roomId, userId: input.userId, role: input.role, createdAt: isoNow() });
+    await recordAllowed(trx, ctx, { action: 'room.staff.add', subjectType: 'User', subjectId: input.userId, roomId, details: { role: input.role } });
+  });
+}
+
+/** Closing revokes every external access at once: the ability gives outsiders nothing in a closed room. */
+export async function closeRoom(ctx: ServiceContext, roomId: string): Promise<void> {
+  const room = await findVisibleRoom(ctx, roomId, 'room.close');
+  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.close', roomId, subjectId: roomId, reason: 'managers only' });
+  if (room.status === 'closed') return;
+  await ctx.db.transaction(async (trx) => {
+    await trx('rooms').where({ id: roomId }).update({ status: 'closed', closedAt: isoNow() });
+    await recordAllowed(trx, ctx, { action: 'room.close', subjectType: 'Room', subjectId: roomId, roomId });
+  });
+}

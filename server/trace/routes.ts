@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import { contextOf, type Deps } from '../service-context.js';
+import { pathId } from '../http/validate.js';
+import { traceLeak } from './service.js';
+import { presentTrace } from './presenter.js';
+
+export function traceRouter(deps: Deps) {
+  const router = Router();
+  router.post('/api/rooms/:roomId/trace', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(presentTrace(await traceLeak(ctx, pathId(req.params.roomId), req)));
+  });
+  return router;
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import { contextOf, type Deps } from '../service-context.js';
+import { parseInput, pathId } from '../http/validate.js';
+import { CreateUserSchema } from './schema.js';
+import { createUser, disableUser, listUsers } from './service.js';
+import { presentUser } from './presenter.js';
+
+export function usersRouter(deps: Deps) {
+  const router = Router();
+  router.post('/api/users', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const user = await createUser(ctx, parseInput(CreateUserSchema, req.body));
+    res.status(201).json(presentUser(user));
+  });
+  router.get('/api/users', async (req, res) => {
+    const users = await listUsers(await contextOf(req, deps));
+    res.json({ items: users.map(presentUser), nextCursor: null });
+  });
+  router.post('/api/users/:userId/disable', async (req, res) => {
+    await disableUser(await contextOf(req, deps), pathId(req.params.userId));
+    res.json({ disabled: true });
+  });
+  return router;
+}

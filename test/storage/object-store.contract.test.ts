@@ -1,0 +1,507 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+
+import { createObjectStore } from '../../storage/create-object-store.js';
+import { LocalDiskStore } from '../../storage/local-disk-store.js';
+import {
+  InvalidObjectKeyError,
+  ObjectNotFoundError,
+  StorageUnavailableError,
+  type ObjectStore,
+} from '../../storage/object-store.js';
+import { S3Store } from '../../storage/s3-store.js';
+import { startS3TestServer, type S3TestServer } from './s3-test-server.js';
+
+interface Harness {
+  store: ObjectStore;
+  cleanup(): Promise<void>;
+}
+type HarnessFactory = () => Promise<Harness>;
+
+const MB = 1024 * 1024;
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function hashStream(stream: Readable): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/**
+ * `total` bytes generated chunk by chunk, never held whole, plus the hash of what it produced.
+ * Fails with `failWith` instead of ending, once `total` bytes are out, if given.
+ */
+function generatedStream(total: number, failWith?: Error): { stream: Readable; digest(): string } {
+  const hash = createHash('sha256');
+  const block = randomBytes(256 * 1024);
+  let sent = 0;
+  let counter = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= total) {
+        if (failWith) this.destroy(failWith);
+        else this.push(null);
+        return;
+      }
+      const chunk = Buffer.from(block.subarray(0, Math.min(block.length, total - sent)));
+      // Vary each chunk so misordered or repeated parts would change the hash.
+      chunk.writeUInt32BE(counter++, 0);
+      hash.update(chunk);
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
+  let digest: string | undefined;
+  return { stream, digest: () => (digest ??= hash.digest('hex')) };
+}
+
+function newKey(): string {
+  return `versions/${randomBytes(8).toString('hex')}/${randomBytes(8).toString('hex')}`;
+}
+
+async function freeClosedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let s3Server: S3TestServer | undefined;
+async function sharedS3Server(): Promise<S3TestServer> {
+  s3Server ??= await startS3TestServer();
+  return s3Server;
+}
+afterAll(async () => {
+  await s3Server?.stop();
+});
+
+let bucketCounter = 0;
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'gatehouse-store-'));
+}
+
+const localHarness: HarnessFactory = async () => {
+  const dir = await tempDir();
+  const store = new LocalDiskStore(dir);
+  await store.init();
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+};
+
+/** A bucket per test keeps tests independent on the one shared server. */
+const s3Harness: HarnessFactory = async () => {
+  const server = await sharedS3Server();
+  const store = new S3Store({
+    endPoint: server.endpoint,
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    region: server.region,
+    bucket: `contract-${process.pid}-${++bucketCounter}`,
+  });
+  await store.init();
+  return { store, cleanup: () => store.close() };
+};
+
+function objectStoreContract(makeHarness: HarnessFactory): void {
+  let harness: Harness;
+  let store: ObjectStore;
+
+  beforeEach(async () => {
+    harness = await makeHarness();
+    store = harness.store;
+  });
+  afterEach(async () => {
+    await harness.cleanup();
+  });
+
+  it('returns the size and SHA-256 of what it stored', async () => {
+    const data = randomBytes(100_000);
+    const result = await store.put(newKey(), Readable.from([data.subarray(0, 3), data.subarray(3)]));
+    expect(result).toEqual({ size: data.length, sha256: sha256(data) });
+  });
+
+  it('reads back exactly the bytes it stored', async () => {
+    const key = newKey();
+    const data = randomBytes(70_000);
+    await store.put(key, Readable.from([data]));
+    expect((await readAll(await store.get(key))).equals(data)).toBe(true);
+  });
+
+  it('stores an empty object', async () => {
+    const key = newKey();
+    const result = await store.put(key, Readable.from([]));
+    expect(result).toEqual({ size: 0, sha256: sha256(Buffer.alloc(0)) });
+    expect(await store.stat(key)).toEqual({ size: 0 });
+    expect((await readAll(await store.get(key))).length).toBe(0);
+  });
+
+  it('accepts string chunks as UTF-8', async () => {
+    const key = newKey();
+    const result = await store.put(key, Readable.from(['héllo ', 'wörld'], { objectMode: true }));
+    expect(result.size).toBe(Buffer.byteLength('héllo wörld'));
+    expect((await readAll(await store.get(key))).toString('utf8')).toBe('héllo wörld');
+  });
+
+  it('replaces the object when a key is written again', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('first version, longer')]));
+    await store.put(key, Readable.from([Buffer.from('second')]));
+    expect((await readAll(await store.get(key))).toString()).toBe('second');
+    expect(await store.stat(key)).toEqual({ size: 6 });
+  });
+
+  it('serves an inclusive byte range', async () => {
+    const key = newKey();
+    const data = randomBytes(10_000);
+    await store.put(key, Readable.from([data]));
+    expect((await readAll(await store.get(key, { start: 100, end: 199 }))).equals(data.subarray(100, 200))).toBe(true);
+    expect((await readAll(await store.get(key, { start: 0, end: 0 }))).equals(data.subarray(0, 1))).toBe(true);
+    expect((await readAll(await store.get(key, { start: 9_999, end: 9_999 }))).equals(data.subarray(9_999))).toBe(true);
+  });
+
+  it('cuts a range that runs past the end at the last byte', async () => {
+    const key = newKey();
+    const data = randomBytes(1_000);
+    await store.put(key, Readable.from([data]));
+    expect((await readAll(await store.get(key, { start: 900, end: 5_000 }))).equals(data.subarray(900))).toBe(true);
+  });
+
+  it('rejects a range that starts past the end with RangeError', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([randomBytes(1_000)]));
+    await expect(store.get(key, { start: 1_000, end: 1_100 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('rejects a malformed range with RangeError', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([randomBytes(100)]));
+    await expect(store.get(key, { start: 10, end: 5 })).rejects.toBeInstanceOf(RangeError);
+    await expect(store.get(key, { start: -1, end: 5 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('stat answers the size of a stored object', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([randomBytes(1234)]));
+    expect(await store.stat(key)).toEqual({ size: 1234 });
+  });
+
+  it('stat answers null for a missing key', async () => {
+    expect(await store.stat(newKey())).toBeNull();
+  });
+
+  it('stat answers null for a prefix of stored keys', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('x')]));
+    expect(await store.stat(key.slice(0, key.lastIndexOf('/')))).toBeNull();
+  });
+
+  it('get of a missing key rejects ObjectNotFoundError', async () => {
+    await expect(store.get(newKey())).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.get(newKey(), { start: 0, end: 10 })).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('delete removes the object', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('to be deleted')]));
+    await store.delete(key);
+    expect(await store.stat(key)).toBeNull();
+    await expect(store.get(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('delete is idempotent', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('once')]));
+    await store.delete(key);
+    await expect(store.delete(key)).resolves.toBeUndefined();
+    await expect(store.delete(newKey())).resolves.toBeUndefined();
+  });
+
+  it('init is idempotent', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('kept')]));
+    await store.init();
+    expect(await store.stat(key)).toEqual({ size: 4 });
+  });
+
+  it('an object is not visible until its upload completes', async () => {
+    const key = newKey();
+    const body = new PassThrough();
+    body.write(randomBytes(50_000));
+    const putting = store.put(key, body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.stat(key)).toBeNull();
+    body.end(randomBytes(10));
+    expect((await putting).size).toBe(50_010);
+    expect(await store.stat(key)).toEqual({ size: 50_010 });
+  });
+
+  it('a stream that fails midway leaves no object behind', async () => {
+    const key = newKey();
+    const failure = new Error('client went away');
+    const { stream } = generatedStream(300_000, failure);
+    await expect(store.put(key, stream)).rejects.toBe(failure);
+    expect(await store.stat(key)).toBeNull();
+    await expect(store.get(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('a large stream that fails midway leaves no object behind', async () => {
+    // Past one multipart part, so the S3 driver has begun a multipart upload when it fails.
+    const key = newKey();
+    const failure = new Error('client went away');
+    const { stream } = generatedStream(18 * MB, failure);
+    await expect(store.put(key, stream)).rejects.toBe(failure);
+    expect(await store.stat(key)).toBeNull();
+  });
+
+  it('a failed write does not replace the existing object', async () => {
+    const key = newKey();
+    await store.put(key, Readable.from([Buffer.from('the good version')]));
+    const failure = new Error('client went away');
+    await expect(store.put(key, generatedStream(100_000, failure).stream)).rejects.toBe(failure);
+    expect((await readAll(await store.get(key))).toString()).toBe('the good version');
+  });
+
+  it('stores a 20 MB object without buffering it', async () => {
+    const key = newKey();
+    const total = 20 * MB;
+    const { stream, digest } = generatedStream(total);
+    const result = await store.put(key, stream);
+    expect(result).toEqual({ size: total, sha256: digest() });
+    expect(await store.stat(key)).toEqual({ size: total });
+    expect(await hashStream(await store.get(key))).toEqual({ size: total, sha256: digest() });
+  });
+
+  it('rejects keys that escape the store', async () => {
+    const bad = [
+      '',
+      '../outside',
+      'versions/../../outside',
+      'versions/..',
+      '..',
+      '/etc/passwd',
+      'versions//double',
+      'versions/./dot',
+      'versions/trailing/',
+      'back\\slash',
+      'space in key',
+      'percent%2e%2e',
+      'nul\u0000byte',
+      'ünïcode',
+      'x'.repeat(513),
+      `versions/${'x'.repeat(256)}`,
+    ];
+    for (const key of bad) {
+      await expect(store.put(key, Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(InvalidObjectKeyError);
+      await expect(store.get(key)).rejects.toBeInstanceOf(InvalidObjectKeyError);
+      await expect(store.stat(key)).rejects.toBeInstanceOf(InvalidObjectKeyError);
+      await expect(store.delete(key)).rejects.toBeInstanceOf(InvalidObjectKeyError);
+    }
+  });
+
+  it('accepts the longest allowed key and the full key alphabet', async () => {
+    // Segments of 100: s3rver stores each segment as a file name with a suffix of its own.
+    const longest = ['versions', ...Array.from({ length: 5 }, (_, i) => String(i).repeat(100))].join('/').slice(0, 512);
+    expect(longest.length).toBe(512);
+    const alphabet = 'Az09/_.-x/file.v1_final-2.pdf';
+    for (const key of [longest, alphabet]) {
+      await store.put(key, Readable.from([Buffer.from(key)]));
+      expect((await readAll(await store.get(key))).toString()).toBe(key);
+    }
+  });
+}
+
+describe.each<[string, HarnessFactory]>([
+  ['local', localHarness],
+  ['s3', s3Harness],
+])('ObjectStore contract (%s driver)', (_driver, makeHarness) => {
+  objectStoreContract(makeHarness);
+});
+
+describe('LocalDiskStore', () => {
+  let dir: string;
+  let store: LocalDiskStore;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    store = new LocalDiskStore(dir);
+    await store.init();
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves no temp file after a failed write', async () => {
+    const failure = new Error('client went away');
+    await expect(store.put(newKey(), generatedStream(500_000, failure).stream)).rejects.toBe(failure);
+    expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('leaves no temp file after a successful write', async () => {
+    await store.put(newKey(), Readable.from([randomBytes(1000)]));
+    expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('keeps objects under objects/ in the root directory', async () => {
+    await store.put('versions/a/b', Readable.from([Buffer.from('on disk')]));
+    expect(await readdir(path.join(dir, 'objects', 'versions', 'a'))).toEqual(['b']);
+  });
+
+  it('sweepTemp removes abandoned temp files and keeps recent ones', async () => {
+    const tmp = path.join(dir, 'tmp');
+    const old = path.join(tmp, 'abandoned.partial');
+    const fresh = path.join(tmp, 'in-progress.partial');
+    await writeFile(old, 'half an upload');
+    await writeFile(fresh, 'an upload under way');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(old, anHourAgo, anHourAgo);
+
+    expect(await store.sweepTemp(10 * 60_000)).toBe(1);
+    expect(await readdir(tmp)).toEqual(['in-progress.partial']);
+  });
+
+  it('sweepTemp copes with a store that was never initialised', async () => {
+    expect(await new LocalDiskStore(path.join(dir, 'nowhere')).sweepTemp(0)).toBe(0);
+  });
+});
+
+describe('S3Store', () => {
+  const stores: S3Store[] = [];
+  function s3Store(options: Partial<ConstructorParameters<typeof S3Store>[0]> & { endPoint: string }): S3Store {
+    const store = new S3Store({ accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'unreachable', region: 'us-east-1', ...options });
+    stores.push(store);
+    return store;
+  }
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('an unreachable server rejects StorageUnavailableError', async () => {
+    const store = s3Store({ endPoint: `http://127.0.0.1:${await freeClosedPort()}` });
+    await expect(store.init()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.put(newKey(), Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.get(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.stat(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.delete(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('an unreachable server rejects StorageUnavailableError during a multipart upload too', async () => {
+    const store = s3Store({ endPoint: `http://127.0.0.1:${await freeClosedPort()}` });
+    const { stream } = generatedStream(17 * MB);
+    await expect(store.put(newKey(), stream)).rejects.toBeInstanceOf(StorageUnavailableError);
+    // Left to its owner, who may still want to answer on the request it belongs to.
+    expect(stream.destroyed).toBe(false);
+  });
+
+  describe('against a misbehaving server', () => {
+    let server: http.Server;
+    let behaviour: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+    let endpoint: string;
+
+    beforeAll(async () => {
+      server = http.createServer((req, res) => behaviour(req, res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    it('a 5xx answer rejects StorageUnavailableError', async () => {
+      behaviour = (req, res) => {
+        req.resume();
+        res.writeHead(503, { 'Content-Type': 'application/xml' });
+        res.end('<Error><Code>ServiceUnavailable</Code><Message>down for maintenance</Message></Error>');
+      };
+      // minio retries a 503 once and warns on the console about it.
+      const warn = console.warn;
+      console.warn = () => undefined;
+      try {
+        const store = s3Store({ endPoint: endpoint });
+        await expect(store.stat(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+        await expect(store.get(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+      } finally {
+        console.warn = warn;
+      }
+    });
+
+    it('a connection dropped mid-request rejects StorageUnavailableError', async () => {
+      behaviour = (req) => req.socket.destroy();
+      const store = s3Store({ endPoint: endpoint });
+      await expect(store.stat(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(store.put(newKey(), Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(StorageUnavailableError);
+    });
+  });
+
+  it('takes the multipart path for objects larger than a part', async () => {
+    const server = await sharedS3Server();
+    const store = s3Store({ endPoint: server.endpoint, bucket: server.bucket });
+    const before = server.listMultipartUploadsCount();
+    const { stream, digest } = generatedStream(17 * MB);
+    expect((await store.put(newKey(), stream)).sha256).toBe(digest());
+    expect(server.listMultipartUploadsCount()).toBe(before + 1);
+  });
+
+  it('sends small objects in one PUT', async () => {
+    const server = await sharedS3Server();
+    const store = s3Store({ endPoint: server.endpoint, bucket: server.bucket });
+    const before = server.listMultipartUploadsCount();
+    await store.put(newKey(), Readable.from([randomBytes(1000)]));
+    expect(server.listMultipartUploadsCount()).toBe(before);
+  });
+});
+
+describe('createObjectStore', () => {
+  it('builds a local store under the data directory', async () => {
+    const dir = await tempDir();
+    try {
+      const store = createObjectStore({ driver: 'local', dataDir: dir });
+      expect(store.driver).toBe('local');
+      await store.init();
+      await store.put('versions/x/y', Readable.from([Buffer.from('z')]));
+      expect(await store.stat('versions/x/y')).toEqual({ size: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds an S3 store from the s3 settings', async () => {
+    const server = await sharedS3Server();
+    const store = createObjectStore({
+      driver: 's3',
+      dataDir: '/unused',
+      s3: { endpoint: server.endpoint, accessKey: server.accessKey, secretKey: server.secretKey, bucket: server.bucket, region: server.region },
+    });
+    try {
+      expect(store.driver).toBe('s3');
+      await store.init();
+      await store.put('versions/x/y', Readable.from([Buffer.from('z')]));
+      expect(await store.stat('versions/x/y')).toEqual({ size: 1 });
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('refuses the s3 driver without its settings', () => {
+    expect(() => createObjectStore({ driver: 's3', dataDir: '/unused' })).toThrow(/s3 settings/);
+  });
+});
