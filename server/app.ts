@@ -24,12 +24,13 @@ import { documentsRouter } from './documents/routes.js';
 import { grantsRouter } from './grants/routes.js';
 import { traceRouter } from './trace/routes.js';
 import { auditRouter } from './audit/routes.js';
+import { openApiDocument } from './openapi/openapi-document.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
 
 /** Routes anyone may call; everything else under /api needs an authenticated caller. */
-const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health']);
+const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/openapi.json']);
 
 /** Builds the express app; never listens (supertest drives it, index.ts serves it). */
 export function createApp(deps: Deps & { logger: Logger }) {
@@ -118,6 +119,10 @@ export function createApp(deps: Deps & { logger: Logger }) {
 
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  const openApi = openApiDocument();
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
   });
   for (const router of [
     authRouter(deps, passport),

@@ -4,6 +4,7 @@ import { createLogger } from './logger.js';
 import { createApp } from './app.js';
 import { ensureFirstAdmin } from './users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
+import { LocalDiskStore } from '../storage/local-disk-store.js';
 
 /** Start-up only: configuration → database (migrated) → object store → listen. */
 const config = loadConfig();
@@ -13,6 +14,8 @@ await migrateToLatest(db);
 await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
 const store = createObjectStore({ driver: config.storage.driver, dataDir: config.dataDir, s3: config.storage.driver === 's3' ? config.storage : undefined });
 await store.init();
+// A crash mid-upload leaves a temp file, never a visible object; clear the leftovers of old crashes.
+if (store instanceof LocalDiskStore) await store.sweepTemp(60 * 60 * 1000);
 
 const app = createApp({ db, store, config, logger });
 const server = app.listen(config.port, config.host, () => {

@@ -5,7 +5,7 @@ import { PagingSchema } from '../http/paging.js';
 import { dispositionHeader } from '../http/content-disposition.js';
 import { deliverOriginal, deliverStamped } from '../downloads/service.js';
 import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
-import { addVersion, createDocument, findDocumentFor, listDocuments } from './service.js';
+import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
 
 const EXTENSIONS: Record<string, string> = {
@@ -56,8 +56,7 @@ export function documentsRouter(deps: Deps) {
 
   router.get('/api/documents/:documentId', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    const { doc } = await findDocumentFor(ctx, pathId(req.params.documentId), 'view', 'document.read', { contentRequest: false });
-    res.json(presentDocument(doc));
+    res.json(presentDocument(await readDocument(ctx, pathId(req.params.documentId))));
   });
 
   router.get('/api/documents/:documentId/content', async (req, res) => {

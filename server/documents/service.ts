@@ -132,6 +132,7 @@ export async function listDocuments(
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
   const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
   const indexes = await folderIndexesOfRoom(ctx.db, roomId);
+  await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
     items: page.items.map((d) => ({ ...d, index: `${indexes.get(d.folderId)}.${d.position}`, access: accessLevelOf(ctx, d) })),
@@ -175,4 +176,11 @@ export async function findDocumentFor(
   const room: RoomRow = await ctx.db('rooms').where({ id: doc.roomId }).first();
   const indexes = await folderIndexesOfRoom(ctx.db, doc.roomId);
   return { room, doc: { ...doc, index: `${indexes.get(doc.folderId)}.${doc.position}`, access: accessLevelOf(ctx, doc) } };
+}
+
+/** A document's metadata; the read is recorded like every other decision. */
+export async function readDocument(ctx: ServiceContext, documentId: string): Promise<DocumentListItem> {
+  const { doc } = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
+  await recordAllowed(ctx.db, ctx, { action: 'document.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
+  return doc;
 }

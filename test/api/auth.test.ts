@@ -93,7 +93,7 @@ describe('sessions live in the database', () => {
   it('survive a restart: a new app and connection pool on the same database knows the session', async () => {
     const login = await request(t.app).post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password });
     const cookie = ([] as string[]).concat(login.headers['set-cookie'])[0].split(';')[0];
-    const db2 = createDb({ dataDir: t.dataDir });
+    const db2 = createDb({ dataDir: t.dataDir, databaseUrl: t.config.databaseUrl });
     const app2 = createApp({ db: db2, store: t.store, config: t.config, logger: createLogger('silent') });
     try {
       const me = await request(app2).get('/api/me').set('Cookie', cookie);

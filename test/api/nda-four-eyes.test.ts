@@ -80,7 +80,7 @@ describe('registering an NDA', () => {
       orgId: deal.orgs.alpha.id, kind: 'nda', signedAt: PAST, effectiveAt: PAST, expiresAt: FUTURE, entityIds: [deal.entities.gmbh.id],
     });
     expect(res.status).toBe(415);
-    expect(await t.db('ndas').count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect(Number((await t.db('ndas').count({ n: '*' }).first())?.n)).toBe(0);
   });
 
   it('names the bad fields and leaves nothing behind', async () => {
@@ -89,7 +89,7 @@ describe('registering an NDA', () => {
     });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.error.details)).toEqual(expect.arrayContaining(['kind', 'signedAt']));
-    expect(await t.db('ndas').count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect(Number((await t.db('ndas').count({ n: '*' }).first())?.n)).toBe(0);
     expect(storedObjectKeys(t).filter((k) => k.startsWith('ndas'))).toEqual([]);
   });
 

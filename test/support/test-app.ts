@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import knexFactory from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../server/config.js';
@@ -28,7 +30,15 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'silent', ...env });
+  const postgres = process.env.TEST_DATABASE_URL ? await createPostgresSchema(process.env.TEST_DATABASE_URL) : undefined;
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'silent',
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+    ...env,
+  });
   const db = createDb({ dataDir, databaseUrl: config.databaseUrl });
   await migrateToLatest(db);
   await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
@@ -43,7 +53,27 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     dataDir,
     close: async () => {
       await db.destroy();
+      await postgres?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A schema of its own on the PostgreSQL server, so every test starts from an empty database and
+ * suites can run side by side; the app reaches it through DATABASE_URL's search_path option.
+ */
+async function createPostgresSchema(serverUrl: string) {
+  const schema = `gh_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+  await admin.raw(`create schema ${schema}`);
+  const url = new URL(serverUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.raw(`drop schema ${schema} cascade`);
+      await admin.destroy();
     },
   };
 }

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { LoginSchema, CreateTokenSchema } from '../auth/schema.js';
+import { CreateOrgSchema } from '../orgs/schema.js';
+import { CreateUserSchema } from '../users/schema.js';
+import { CreateEntitySchema } from '../entities/schema.js';
+import { AddStaffSchema, CreateRoomSchema } from '../rooms/schema.js';
+import { AddMemberSchema, CreatePartySchema } from '../parties/schema.js';
+import { DecisionSchema } from '../ndas/schema.js';
+import { CreateFolderSchema } from '../folders/schema.js';
+import { CreateGrantSchema } from '../grants/schema.js';
+import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
+
+type Body = { json: z.ZodType } | { multipart: Record<string, unknown> };
+interface Operation {
+  summary: string;
+  who: string;
+  body?: Body;
+  query?: Record<string, string>;
+  responses: Record<number, string>;
+}
+
+const file = { type: 'string', format: 'binary' };
+const NOT_FOUND = { 404: 'not found, or not visible to the caller (the two are indistinguishable)' };
+
+/**
+ * The whole HTTP API, described from the same zod schemas the routes validate with, so the
+ * document cannot drift from what the server accepts.
+ */
+const operations: Record<string, Operation> = {
+  'POST /api/auth/login': { summary: 'Sign in; sets the session cookie', who: 'anyone', body: { json: LoginSchema }, responses: { 200: '{user, csrfToken}', 401: 'invalid_credentials' } },
+  'POST /api/auth/logout': { summary: 'End the session', who: 'user', responses: { 204: 'signed out' } },
+  'GET /api/auth/csrf': { summary: 'The CSRF token cookie-authenticated writes must send in X-CSRF-Token', who: 'user', responses: { 200: '{token}' } },
+  'GET /api/me': { summary: 'The caller', who: 'user', responses: { 200: '{id,email,name,orgId,role}' } },
+  'POST /api/auth/tokens': { summary: 'Create an API token (shown once)', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token}' } },
+  'POST /api/orgs': { summary: 'Create an organisation', who: 'admin', body: { json: CreateOrgSchema }, responses: { 201: '{id,name,kind}' } },
+  'GET /api/orgs': { summary: 'List organisations', who: 'seller staff', responses: { 200: '{items}' } },
+  'POST /api/users': { summary: 'Create a user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role}', 400: 'role does not fit the organisation', 409: 'email_taken' } },
+  'GET /api/users': { summary: 'List users', who: 'seller staff', responses: { 200: '{items}' } },
+  'POST /api/users/{userId}/disable': { summary: "Disable a user; ends every session and token of theirs", who: 'admin', responses: { 200: '{disabled:true}', ...NOT_FOUND } },
+  'POST /api/entities': { summary: 'Create a legal entity of the seller group', who: 'admin', body: { json: CreateEntitySchema }, responses: { 201: '{id,name,parentId}' } },
+  'GET /api/entities': { summary: 'List entities', who: 'seller staff', responses: { 200: '{items}' } },
+  'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
+  'GET /api/rooms': { summary: 'Rooms the caller may see', who: 'user', responses: { 200: '{items}' } },
+  'GET /api/rooms/{roomId}': { summary: 'A room; external users also get their NDA coverage', who: 'user', responses: { 200: 'the room', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/parties': { summary: 'Invite a bidder party', who: 'manager', body: { json: CreatePartySchema }, responses: { 201: 'the party', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/parties': { summary: 'Parties with their members', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/parties/{partyId}/members': { summary: 'Add a member', who: 'manager', body: { json: AddMemberSchema }, responses: { 201: 'added', 400: "the user's organisation is not the party's", 409: 'party_conflict', ...NOT_FOUND } },
+  'DELETE /api/rooms/{roomId}/parties/{partyId}/members/{userId}': { summary: 'Remove a member; their access ends at once', who: 'manager', responses: { 204: 'removed', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/ndas': {
+    summary: 'Register a signed NDA (pending until counsel confirms)',
+    who: 'manager, counsel',
+    body: { multipart: { file, orgId: { type: 'string' }, kind: { enum: ['nda', 'joinder', 'clean_team'] }, signedAt: { type: 'string', format: 'date-time' }, effectiveAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' }, entityIds: { type: 'string', description: 'JSON array of entity ids' }, coversRepresentatives: { enum: ['true', 'false'] } } },
+    responses: { 201: 'the NDA, status pending', 415: 'not a PDF', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/ndas': { summary: "NDAs: all for staff, the caller's organisation's for external users", who: 'user', responses: { 200: '{items}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/ndas/{ndaId}/file': { summary: 'The signed PDF', who: 'manager, counsel', responses: { 200: 'application/pdf', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/ndas/{ndaId}/confirm': { summary: 'Confirm (four eyes: not the registrant)', who: 'counsel', responses: { 200: 'confirmed', 403: 'four_eyes or forbidden', 409: 'invalid_state', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/ndas/{ndaId}/reject': { summary: 'Reject a pending NDA', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'rejected', 409: 'invalid_state', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/ndas/{ndaId}/terminate': { summary: 'Terminate a confirmed NDA; access it gave ends at once', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'terminated', 409: 'invalid_state', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/folders': { summary: 'Create a folder', who: 'manager', body: { json: CreateFolderSchema }, responses: { 201: '{id,name,parentId,index}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/folders': { summary: 'Folders the caller may see, with their index', who: 'user', responses: { 200: '{items}', 403: 'nda_required or room_closed', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/documents': {
+    summary: 'Upload a document (type sniffed from the bytes)',
+    who: 'manager',
+    body: { multipart: { file, folderId: { type: 'string' }, entityId: { type: 'string' }, title: { type: 'string' }, classification: { enum: CLASSIFICATIONS }, personalData: { enum: PERSONAL_DATA } } },
+    responses: { 201: '{id,versionId,version,sha256,size,mimeType}', 413: 'too_large', 415: 'unsupported_type', ...NOT_FOUND },
+  },
+  'POST /api/documents/{documentId}/versions': { summary: 'Upload a new version', who: 'manager', body: { multipart: { file } }, responses: { 201: '{versionId,version,sha256,size,mimeType}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required or room_closed', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}': { summary: 'A document', who: 'user', responses: { 200: 'the document', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/content': { summary: 'The stamped file', who: 'user (view for inline, download for attachment)', query: { disposition: 'inline | attachment' }, responses: { 200: 'the stamped file, X-Download-Id', 403: 'forbidden or nda_required', 422: 'unstampable', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/original': { summary: 'The unstamped file', who: 'level original, room staff', responses: { 200: 'the stored file, X-Download-Id', 403: 'forbidden', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/grants': { summary: 'Grant a party access to a folder subtree (or the whole room)', who: 'manager', body: { json: CreateGrantSchema }, responses: { 201: 'the grant', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/grants': { summary: 'Grants', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
+  'DELETE /api/rooms/{roomId}/grants/{grantId}': { summary: 'Delete a grant; access ends at once', who: 'manager', responses: { 204: 'deleted', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/trace': { summary: 'Name the delivery a leaked copy came from', who: 'manager, counsel', body: { multipart: { file } }, responses: { 200: '{downloadId,documentId,versionId,user,org,at,ip,match}', 404: 'not_traced' } },
+  'GET /api/rooms/{roomId}/audit': { summary: "The room's audit trail, newest first", who: 'manager, counsel', query: { limit: '1–1000', before: 'a seq', format: 'json | csv' }, responses: { 200: '{items} or CSV', ...NOT_FOUND } },
+  'GET /api/audit/verify': { summary: 'Recompute the hash chain', who: 'admin', responses: { 200: '{ok,count,head} or {ok:false,count,brokenSeq,reason}' } },
+  'GET /api/health': { summary: 'Liveness', who: 'anyone', responses: { 200: '{status:"ok"}' } },
+  'GET /api/openapi.json': { summary: 'This document', who: 'anyone', responses: { 200: 'OpenAPI 3.1' } },
+};
+
+export const documentedRoutes = () => Object.keys(operations);
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(operations)) {
+    const [method, route] = key.split(' ');
+    const parameters = [
+      ...[...route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } })),
+    ];
+    const requestBody = op.body
+      ? 'json' in op.body
+        ? { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body.json, { io: 'input', unrepresentable: 'any' }) } } }
+        : { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: op.body.multipart, required: ['file'] } } } }
+      : undefined;
+    paths[route] ??= {};
+    paths[route][method.toLowerCase()] = {
+      summary: op.summary,
+      description: `Who: ${op.who}.`,
+      ...(parameters.length ? { parameters } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      responses: Object.fromEntries(
+        Object.entries({ ...op.responses, 400: 'invalid_request (details name the fields)', 401: 'unauthenticated' }).map(([status, description]) => [status, { description }]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Gatehouse', version: '0.1.0', description: 'NDA-gated M&A data room access controller. Errors: {"error":{"code","message","details"}}.' },
+    components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'gatehouse.sid' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+    },
+    security: [{ session: [] }, { bearer: [] }],
+    paths,
+  };
+}
