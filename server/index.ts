@@ -19,7 +19,8 @@ if (store instanceof LocalDiskStore) await store.sweepTemp(60 * 60 * 1000);
 
 const app = createApp({ db, store, config, logger });
 const server = app.listen(config.port, config.host, () => {
-  logger.info({ host: config.host, port: config.port, database: config.databaseUrl ? 'postgresql' : 'sqlite', storage: config.storage.driver }, 'gatehouse listening');
+  const { port } = server.address() as { port: number };
+  logger.info({ host: config.host, port, database: config.databaseUrl ? 'postgresql' : 'sqlite', storage: config.storage.driver }, 'gatehouse listening');
 });
 
 const shutdown = () => {
