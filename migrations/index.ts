@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
 import * as coreModel from './20261124000000-core-model.js';
+import * as securityHardening from './20261124100007-security-hardening.js';
+import * as appendOnlyLedger from './20261124100004-append-only-ledger.js';
+import * as stampedDelivery from './20261124100003-stamped-delivery.js';
+import * as policyVersion from './20261124100006-policy-version.js';
+import * as documentPageOrder from './20261124100008-document-page-order.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,7 +15,14 @@ interface Migration {
  * Migrations are listed here, in order, rather than discovered on disk: the same list works under
  * tsx, jest and a bundled build, with no dynamic import of file paths.
  */
-const migrations: Array<[string, Migration]> = [['20261124000000-core-model', coreModel]];
+const migrations: Array<[string, Migration]> = [
+  ['20261124000000-core-model', coreModel],
+  ['20261124100007-security-hardening', securityHardening],
+  ['20261124100004-append-only-ledger', appendOnlyLedger],
+  ['20261124100003-stamped-delivery', stampedDelivery],
+  ['20261124100006-policy-version', policyVersion],
+  ['20261124100008-document-page-order', documentPageOrder],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

@@ -12,6 +12,7 @@ import { errorHandler, notFound, unauthenticated } from './errors.js';
 import { createPassport } from './auth/passport.js';
 import { DbSessionStore } from './auth/session-store.js';
 import { requireCsrfToken } from './auth/csrf.js';
+import { rejectHostileInput } from './security/hostile-input.js';
 import { authRouter } from './auth/routes.js';
 import { orgsRouter } from './orgs/routes.js';
 import { usersRouter } from './users/routes.js';
@@ -24,16 +25,21 @@ import { documentsRouter } from './documents/routes.js';
 import { grantsRouter } from './grants/routes.js';
 import { traceRouter } from './trace/routes.js';
 import { auditRouter } from './audit/routes.js';
+import { disclosuresRouter } from './disclosures/routes.js';
+import { accessRouter } from './access/routes.js';
 import { openApiDocument } from './openapi/openapi-document.js';
+import { ipAllowlistsRouter } from './ip-allowlists/routes.js';
+import { roomSettingsRouter } from './room-settings/routes.js';
+import { healthRouter, type Lifecycle } from './health/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
 
 /** Routes anyone may call; everything else under /api needs an authenticated caller. */
-const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/openapi.json']);
+const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/health/ready', 'GET /api/openapi.json']);
 
 /** Builds the express app; never listens (supertest drives it, index.ts serves it). */
-export function createApp(deps: Deps & { logger: Logger }) {
+export function createApp(deps: Deps & { logger: Logger; lifecycle?: Lifecycle }) {
   const { db, config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -54,17 +60,21 @@ export function createApp(deps: Deps & { logger: Logger }) {
         },
       },
       crossOriginEmbedderPolicy: false,
+      // Nothing of Gatehouse is ever framed (clickjacking): X-Frame-Options for browsers without CSP 3.
+      frameguard: { action: 'deny' },
     }),
   );
   app.use(
     pinoHttp({
       logger,
       genReqId: (req, res) => {
-        const id = randomUUID();
+        // A load balancer's request id, when it sends a sane one, ties its logs to ours.
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(given) ? given : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/api/health' },
+      autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/api/health/ready' },
     }),
   );
 
@@ -73,13 +83,14 @@ export function createApp(deps: Deps & { logger: Logger }) {
     next();
   }) as RequestHandler);
   app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(rejectHostileInput);
 
   const passport = createPassport(db);
   app.use(
     session({
       name: SESSION_COOKIE,
-      secret: sessionSecret(config.dataDir),
-      store: new DbSessionStore(db, config.session.idleMs),
+      secret: config.sessionSecret ?? sessionSecret(config.dataDir),
+      store: new DbSessionStore(db, config.session.idleMs, config.session.absoluteMs),
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -107,7 +118,7 @@ export function createApp(deps: Deps & { logger: Logger }) {
     if (!createdAt || Date.parse(createdAt) + config.session.absoluteMs < Date.now()) {
       return req.session.destroy(() => next());
     }
-    req.actor = { ...req.user, via: 'session' };
+    req.actor = { ...req.user, via: 'session', mfa: Boolean((req.session as { mfa?: boolean }).mfa) };
     next();
   }) as RequestHandler);
 
@@ -117,9 +128,7 @@ export function createApp(deps: Deps & { logger: Logger }) {
   }) as RequestHandler);
   app.use(requireCsrfToken);
 
-  app.get('/api/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRouter(deps));
   const openApi = openApiDocument();
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
@@ -137,6 +146,10 @@ export function createApp(deps: Deps & { logger: Logger }) {
     grantsRouter(deps),
     traceRouter(deps),
     auditRouter(deps),
+    disclosuresRouter(deps),
+    accessRouter(deps),
+    ipAllowlistsRouter(deps),
+    roomSettingsRouter(deps),
   ]) {
     app.use(router);
   }

@@ -25,7 +25,21 @@ const EnvSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   TRUST_PROXY: z.string().default('false'),
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
+  LOGIN_THROTTLE_MINUTES: z.coerce.number().positive().default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Many processes: every one must sign session cookies with the same key (else DATA_DIR/session-secret).
+  SESSION_SECRET: z.string().trim().min(32, 'at least 32 characters').optional(),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(25),
+  MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
+  ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
+  // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
+  AUDIT_SIGNING_KEY: optionalString,
+  AUDIT_SIGNING_KEY_FILE: optionalString,
+  AUDIT_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1000),
+  AUDIT_CHECKPOINT_EVERY_MINUTES: z.coerce.number().positive().default(5),
 });
 
 export interface Config {
@@ -40,9 +54,22 @@ export interface Config {
   sellerOrgName: string;
   maxUploadBytes: number;
   session: { idleMs: number; absoluteMs: number; secureCookie: boolean };
+  /** Failed sign-ins allowed per account and per IP within the window before 429 rate_limited. */
+  loginThrottle: { maxPerAccount: number; maxPerIp: number; windowMs: number };
   /** express "trust proxy" setting: false, true, a hop count or a list of addresses. */
   trustProxy: boolean | number | string;
   logLevel: string;
+  /** Signs session cookies; when absent, a key kept in DATA_DIR (fine for one machine). */
+  sessionSecret?: string;
+  /** On SIGTERM, how long requests in flight may take before the process exits anyway. */
+  shutdownGraceMs: number;
+  /** The periodic sweeps (orphan objects, expired sessions), and how old an unreferenced object must be to go. */
+  maintenance: { intervalMs: number; orphanGraceMs: number };
+  /**
+   * Signed ledger checkpoints: the key never lives in the database (an environment variable, or a
+   * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
+   */
+  audit: { signingKey?: string; signingKeyFile: string; checkpointEveryEvents: number; checkpointEveryMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -85,10 +112,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: e.SESSION_IDLE_MINUTES * 60_000,
       absoluteMs: e.SESSION_MAX_HOURS * 3_600_000,
       // Behind a TLS-terminating proxy the cookie must be Secure; on plain loopback it cannot be.
-      secureCookie: trustProxy !== false,
+      // SESSION_COOKIE_SECURE overrides (e.g. a proxy on plain HTTP in a test rig).
+      secureCookie: e.SESSION_COOKIE_SECURE ? e.SESSION_COOKIE_SECURE === 'true' : trustProxy !== false,
+    },
+    loginThrottle: {
+      maxPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      windowMs: e.LOGIN_THROTTLE_MINUTES * 60_000,
     },
     trustProxy,
     logLevel: e.LOG_LEVEL,
+    sessionSecret: e.SESSION_SECRET,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },
+    audit: {
+      signingKey: e.AUDIT_SIGNING_KEY,
+      signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY_FILE ?? path.join(e.DATA_DIR, 'audit-signing-key.pem')),
+      checkpointEveryEvents: e.AUDIT_CHECKPOINT_EVERY_EVENTS,
+      checkpointEveryMs: e.AUDIT_CHECKPOINT_EVERY_MINUTES * 60_000,
+    },
   };
 }
 

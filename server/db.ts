@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../migrations/index.js';
+import { ImmediateSqliteClient } from './sqlite-immediate-client.js';
 
 export type Db = Knex;
 
@@ -48,7 +49,8 @@ export function createDb(opts: DbOptions): Db {
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   return knexFactory({
-    client: 'sqlite3',
+    // Transactions begin IMMEDIATE: see sqlite-immediate-client.ts (several processes on one file).
+    client: ImmediateSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: path.join(opts.dataDir, 'gatehouse.sqlite') },
     useNullAsDefault: true,
     // One connection: SQLite serialises writers anyway, and one connection makes every knex

@@ -46,7 +46,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error: { code: httpError.code, message: httpError.message },
     };
     if (httpError.details !== undefined) body.error.details = httpError.details;
-    res.status(httpError.status).json(body);
+    // A file route may have set its file's headers before failing (e.g. the store went away): the
+    // error is JSON, whatever the file was going to be.
+    res.removeHeader('Content-Disposition');
+    res.status(httpError.status).type('application/json').json(body);
   };
 }
 

@@ -5,30 +5,83 @@ import { createApp } from './app.js';
 import { ensureFirstAdmin } from './users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
 import { LocalDiskStore } from '../storage/local-disk-store.js';
+import type { Lifecycle } from './health/routes.js';
+import { startMaintenance } from './maintenance/orphan-sweeper.js';
+import { withStartupLock } from './maintenance/startup-lock.js';
+import { sweepExpiredSessions } from './auth/session-store.js';
+import { startCheckpointer } from './audit/checkpoints.js';
+import { loadLedgerKey } from './audit/signing-key.js';
 
 /** Start-up only: configuration → database (migrated) → object store → listen. */
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-await migrateToLatest(db);
-await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
+await withStartupLock(db, async () => {
+  await migrateToLatest(db);
+  await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
+});
 const store = createObjectStore({ driver: config.storage.driver, dataDir: config.dataDir, s3: config.storage.driver === 's3' ? config.storage : undefined });
 await store.init();
 // A crash mid-upload leaves a temp file, never a visible object; clear the leftovers of old crashes.
 if (store instanceof LocalDiskStore) await store.sweepTemp(60 * 60 * 1000);
 
-const app = createApp({ db, store, config, logger });
+const lifecycle: Lifecycle = { draining: false };
+const app = createApp({ db, store, config, logger, lifecycle });
 const server = app.listen(config.port, config.host, () => {
   const { port } = server.address() as { port: number };
   logger.info({ host: config.host, port, database: config.databaseUrl ? 'postgresql' : 'sqlite', storage: config.storage.driver }, 'gatehouse listening');
 });
 
-const shutdown = () => {
-  logger.info('shutting down');
-  server.close(() => {
-    void db.destroy().then(() => process.exit(0));
-  });
-  setTimeout(() => process.exit(1), 10_000).unref();
+// Objects no row references (a process killed between storing an upload and committing its row),
+// expired sessions and a local store's stale temp files go at start-up and then periodically.
+const maintenance = startMaintenance(db, store, {
+  intervalMs: config.maintenance.intervalMs,
+  orphanGraceMs: config.maintenance.orphanGraceMs,
+  logger,
+  tasks: [
+    { name: 'expiredSessionsRemoved', run: async () => Number(await sweepExpiredSessions(db)) },
+    ...(store instanceof LocalDiskStore ? [{ name: 'tempFilesRemoved', run: () => store.sweepTemp(60 * 60 * 1000) }] : []),
+  ],
+});
+
+// Signed ledger checkpoints every N events or M minutes, and a last one at shutdown: cutting off the
+// chain's tail is then detected by verification. Loading the key at start fails fast on a bad one.
+const checkpoints = startCheckpointer({
+  db,
+  store,
+  key: loadLedgerKey(config.audit),
+  everyEvents: config.audit.checkpointEveryEvents,
+  everyMs: config.audit.checkpointEveryMs,
+  logger,
+});
+
+/**
+ * SIGTERM (a deploy, a scale-in): readiness turns 503, the listener closes so no new connection is
+ * accepted, requests in flight (downloads included) run to their end, idle keep-alive connections
+ * are closed as they free up, then the sweeps stop and the pools close. Past SHUTDOWN_GRACE_SECONDS
+ * the process exits anyway, with status 1.
+ */
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  lifecycle.draining = true;
+  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  setTimeout(() => {
+    logger.error({ graceMs: config.shutdownGraceMs }, 'requests still in flight at the end of the grace period; exiting');
+    process.exit(1);
+  }, config.shutdownGraceMs).unref();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(idleSweep);
+  await maintenance.stop();
+  await checkpoints.stop();
+  await store.close?.();
+  await db.destroy();
+  logger.info('shut down cleanly');
+  process.exit(0);
 };
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -6,7 +6,8 @@ import type { Actor } from './auth/actor.js';
 import type { AppAbility } from './policy/ability.js';
 import type { AccessFacts } from './policy/access-facts.js';
 import { loadAccess } from './policy/load-access.js';
-import { unauthenticated } from './errors.js';
+import { HttpError, unauthenticated } from './errors.js';
+import { appendAuditEvent } from './audit/ledger.js';
 import { isoNow } from './clock.js';
 
 export interface Deps {
@@ -46,15 +47,32 @@ export function contextOf(req: Request, deps: Deps): Promise<ServiceContext> {
   if (!actor) throw unauthenticated();
   req.serviceContext ??= (async () => {
     const at = isoNow();
-    const { facts, ability } = await loadAccess(deps.db, actor, at);
+    const ip = req.ip ?? null;
+    const { facts, ability } = await loadAccess(deps.db, actor, at, { ip }).catch((err: unknown) => refuseUncheckedAccess(req, deps, actor, err));
     return {
       ...deps,
       actor,
       ability,
       facts,
       at,
-      client: { ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 500) ?? null },
+      client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) ?? null },
     };
   })();
   return req.serviceContext;
+}
+
+/**
+ * Fail closed: when the facts of the access rule cannot be read (the database or the policy code
+ * errs), nothing is allowed. The failure is logged with the request id, and the refusal goes to the
+ * ledger if the database still takes it; the caller gets a 503 that reveals nothing.
+ */
+async function refuseUncheckedAccess(req: Request, deps: Deps, actor: Actor, err: unknown): Promise<never> {
+  req.log?.error({ err, actorId: actor.id }, 'access check failed: request refused');
+  await appendAuditEvent(deps.db, {
+    actorId: actor.id,
+    action: 'access.check',
+    decision: 'deny',
+    details: { reason: 'access check failed', method: req.method, path: req.path.slice(0, 300), ip: req.ip ?? null },
+  }).catch(() => undefined);
+  throw new HttpError(503, 'access_check_failed', 'Access could not be checked, so the request was refused; try again shortly.');
 }

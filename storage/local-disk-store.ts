@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
 import {
+  InvalidObjectKeyError,
   ObjectNotFoundError,
   assertValidByteRange,
   assertValidObjectKey,
   bodyChunks,
   type ByteRange,
+  type ListedObject,
   type ObjectStat,
   type ObjectStore,
   type PutResult,
@@ -119,6 +121,37 @@ export class LocalDiskStore implements ObjectStore {
     // created its directory and is about to rename into it.
   }
 
+  async *list(prefix: string): AsyncGenerator<ListedObject, void, undefined> {
+    assertValidListPrefix(prefix);
+    // Walk only the directory the prefix's complete segments name; the rest filters names.
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    yield* this.walk(path.join(this.objectsDir, ...folder.split('/').filter(Boolean)), folder, prefix);
+  }
+
+  private async *walk(dir: string, keyPrefix: string, wanted: string): AsyncGenerator<ListedObject, void, undefined> {
+    let entries;
+    try {
+      entries = await opendir(dir);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for await (const entry of entries) {
+      const key = keyPrefix + entry.name;
+      if (entry.isDirectory()) {
+        // Descend only where keys below can still start with the prefix.
+        if (wanted.startsWith(key + '/') || (key + '/').startsWith(wanted)) yield* this.walk(path.join(dir, entry.name), key + '/', wanted);
+      } else if (entry.isFile() && key.startsWith(wanted)) {
+        try {
+          const info = await stat(path.join(dir, entry.name));
+          yield { key, size: info.size, lastModified: new Date(info.mtimeMs) };
+        } catch (err) {
+          if (!isMissing(err)) throw err; // deleted while we listed: simply not there
+        }
+      }
+    }
+  }
+
   /**
    * Removes temp files left by writes that died with the process. `olderThanMs` must exceed
    * the longest plausible upload, as a live write's temp file looks the same (its mtime moves
@@ -166,6 +199,14 @@ export class LocalDiskStore implements ObjectStore {
     const created: string[] = [];
     for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) created.push(d);
     for (const d of created) await fsyncDirectory(path.dirname(d));
+  }
+}
+
+/** A list prefix is a key's beginning: the key alphabet, and nothing that climbs out of the store. */
+function assertValidListPrefix(prefix: string): void {
+  if (prefix === '') return;
+  if (!/^[A-Za-z0-9/_.-]+$/.test(prefix) || prefix.includes('..') || prefix.startsWith('/') || prefix.includes('//')) {
+    throw new InvalidObjectKeyError(`invalid list prefix ${JSON.stringify(prefix)}`);
   }
 }
 

@@ -10,6 +10,14 @@ export interface ObjectStat {
   size: number;
 }
 
+/** One stored object, as a listing names it. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** When the object was stored (S3: for a multipart upload, when the upload began). */
+  lastModified: Date;
+}
+
 /** Inclusive on both ends, like an HTTP Range header. */
 export interface ByteRange {
   start: number;
@@ -40,6 +48,12 @@ export interface ObjectStore {
   stat(key: string): Promise<ObjectStat | null>;
   /** Succeeds whether or not the object exists. */
   delete(key: string): Promise<void>;
+  /**
+   * Every complete object whose key starts with `prefix` (a plain string prefix, not a folder:
+   * `versions/` lists all versions), in no particular order. Uploads still in progress are not
+   * listed. Streams page by page, so a store of millions of objects is never held in memory.
+   */
+  list(prefix: string): AsyncIterable<ListedObject>;
   close?(): Promise<void>;
 }
 

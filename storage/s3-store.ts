@@ -12,6 +12,7 @@ import {
   assertValidObjectKey,
   bodyChunks,
   type ByteRange,
+  type ListedObject,
   type ObjectStat,
   type ObjectStore,
   type PutResult,
@@ -279,6 +280,21 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       if (isNotFound(err)) return;
       throw translate(err, key);
+    }
+  }
+
+  async *list(prefix: string): AsyncGenerator<ListedObject, void, undefined> {
+    // Recursive ListObjectsV2, one page of up to 1,000 keys at a time as the caller reads.
+    const items = this.client.listObjectsV2(this.bucket, prefix, true);
+    try {
+      for await (const item of items as AsyncIterable<{ name?: string; size: number; lastModified?: Date }>) {
+        if (item.name === undefined || item.lastModified === undefined) continue; // a common prefix, not an object
+        yield { key: item.name, size: item.size, lastModified: item.lastModified };
+      }
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      items.destroy();
     }
   }
 

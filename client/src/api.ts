@@ -1,5 +1,5 @@
 /**
- * A small fetch wrapper for the Gatehouse API (same origin, JSON, cookie session).
+ * The Gatehouse HTTP API as the web client uses it (same origin, JSON, cookie session).
  *
  * - Every error response has the shape {"error":{"code","message"}} and is thrown as an ApiError.
  * - Every state-changing request (anything but GET/HEAD) except login carries X-CSRF-Token; the token
@@ -8,20 +8,163 @@
  *   set with onUnauthorized, so the app can return to sign-in.
  */
 
+export type Role = 'admin' | 'staff' | 'external';
+export type RoomRole = 'manager' | 'counsel';
+export type Level = 'view' | 'download' | 'original';
+export type Classification = 'standard' | 'confidential' | 'highly_confidential' | 'clean_team';
+export type PersonalData = 'none' | 'pseudonymised' | 'identified';
+
+export const LEVELS: Level[] = ['view', 'download', 'original'];
+export const CLASSIFICATIONS: Classification[] = ['standard', 'confidential', 'highly_confidential', 'clean_team'];
+export const PERSONAL_DATA: PersonalData[] = ['none', 'pseudonymised', 'identified'];
+
 export interface User {
   id: string;
   email: string;
   name: string;
   orgId: string;
-  role: string;
+  role: Role;
 }
 
 export interface Room {
   id: string;
   name: string;
-  codeName: string;
-  status: string;
+  codeName: string | null;
+  status: 'open' | 'closed';
   entityIds: string[];
+  createdAt?: string;
+  nda?: { covered: boolean; entityIds: string[] };
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  kind: 'seller' | 'acquirer' | 'advisor';
+}
+export interface Entity {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+export interface StaffMember {
+  userId: string;
+  role: RoomRole;
+  name: string;
+  email: string;
+}
+export interface Party {
+  id: string;
+  name: string;
+  acquirerOrgId: string;
+  advisorOrgIds: string[];
+  members?: Array<{ userId: string; cleanTeam: boolean }>;
+}
+export interface Folder {
+  id: string;
+  name: string;
+  parentId: string | null;
+  index: string;
+}
+export interface DocumentItem {
+  id: string;
+  roomId: string;
+  title: string;
+  folderId: string;
+  index: string;
+  entityId: string;
+  classification: Classification;
+  personalData: PersonalData;
+  mimeType: string;
+  size: number;
+  version: number;
+  versionId: string;
+  access: Level | null;
+  createdAt: string;
+}
+export interface StoredVersion {
+  id?: string;
+  versionId: string;
+  version: number;
+  sha256: string;
+  size: number;
+  mimeType: string;
+}
+export interface Grant {
+  id: string;
+  partyId: string;
+  folderId: string | null;
+  level: Level;
+  maxClassification: Classification;
+  maxPersonalData: PersonalData;
+  expiresAt: string | null;
+  createdAt: string;
+}
+export interface Nda {
+  id: string;
+  roomId: string;
+  orgId: string;
+  kind: 'nda' | 'joinder' | 'clean_team';
+  status: 'pending' | 'confirmed' | 'rejected' | 'terminated';
+  expired: boolean;
+  signedAt: string;
+  effectiveAt: string;
+  expiresAt: string;
+  entityIds: string[];
+  coversRepresentatives: boolean;
+  confirmedAt: string | null;
+  sha256?: string;
+  size?: number;
+  fileName?: string | null;
+  registeredBy?: string;
+  registeredAt?: string;
+  confirmedBy?: string | null;
+  decidedBy?: string | null;
+  decidedAt?: string | null;
+  reason?: string | null;
+}
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  action: string;
+  decision: 'allow' | 'deny';
+  subjectType: string | null;
+  subjectId: string | null;
+  details: Record<string, unknown> | null;
+}
+export interface Disclosure {
+  orgId: string;
+  orgName: string;
+  documentId: string;
+  title: string;
+  entityId: string;
+  personalData: PersonalData;
+  ndaIds: string[];
+  users: Array<{ id?: string; name?: string; email?: string } | string>;
+  first: string;
+  last: string;
+  count: number;
+}
+export interface AccessExplanation {
+  level: Level | null;
+  reasons: Array<{ rule: string; ok: boolean; detail?: string }>;
+}
+export interface TraceResult {
+  downloadId: string;
+  documentId: string;
+  versionId: string;
+  user: { id: string; email: string; name: string };
+  org: { id: string; name: string };
+  at: string;
+  ip: string | null;
+  match: 'exact' | 'watermark';
+}
+export interface LedgerVerification {
+  ok: boolean;
+  count: number;
+  head?: string;
+  brokenSeq?: number;
+  reason?: string;
 }
 
 export interface Page<T> {
@@ -34,10 +177,16 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** What a failed call should tell the user. */
+export function messageOf(err: unknown, fallback = 'Something went wrong. Please try again.'): string {
+  return err instanceof ApiError ? err.message : fallback;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -64,32 +213,47 @@ export function resetCsrf(): void {
   csrfToken = null;
 }
 
-async function fetchCsrfToken(): Promise<string> {
+async function csrf(): Promise<string> {
+  if (csrfToken) return csrfToken;
   const { token } = await request<{ token: string }>('GET', '/api/auth/csrf');
   csrfToken = token;
   return token;
 }
 
-async function errorOf(res: Response): Promise<ApiError> {
-  let code = 'http_' + res.status;
-  let message = res.statusText || 'The request failed.';
+function errorFromBody(status: number, statusText: string, text: string): ApiError {
+  let code = 'http_' + status;
+  let message = statusText || 'The request failed.';
+  let details: unknown;
   try {
-    const data = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    const data = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     if (data?.error) {
       if (typeof data.error.code === 'string') code = data.error.code;
       if (typeof data.error.message === 'string') message = data.error.message;
+      details = data.error.details;
     }
   } catch {
-    if (res.status >= 500) message = 'The server could not handle the request. Please try again.';
+    if (status >= 500) message = 'The server could not handle the request. Please try again.';
   }
-  return new ApiError(res.status, code, message);
+  // Field-level details make a 400 actionable: "entityIds: must name …".
+  if (status === 400 && details && typeof details === 'object') {
+    const parts = Object.entries(details as Record<string, unknown>).map(([field, why]) => `${field}: ${String(why)}`);
+    if (parts.length) message = `${message} (${parts.join('; ')})`;
+  }
+  return new ApiError(status, code, message, details);
+}
+
+function handleFailure(error: ApiError, quiet401?: boolean) {
+  if (error.status === 401) {
+    resetCsrf();
+    if (!quiet401) unauthorizedListener?.();
+  }
 }
 
 export async function request<T>(method: Method, path: string, options: RequestOptions = {}, retried = false): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const needsCsrf = method !== 'GET' && !options.noCsrf;
-  if (needsCsrf) headers['X-CSRF-Token'] = csrfToken ?? (await fetchCsrfToken());
+  if (needsCsrf) headers['X-CSRF-Token'] = await csrf();
 
   let res: Response;
   try {
@@ -106,21 +270,110 @@ export async function request<T>(method: Method, path: string, options: RequestO
   }
 
   if (res.ok) {
-    if (res.status === 204 || res.headers.get('content-length') === '0') return undefined as T;
+    if (res.status === 204) return undefined as T;
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  const error = await errorOf(res);
-  if (res.status === 401) {
-    resetCsrf();
-    if (!options.quiet401) unauthorizedListener?.();
-  } else if (res.status === 403 && error.code === 'csrf' && needsCsrf && !retried) {
+  const error = errorFromBody(res.status, res.statusText, await res.text());
+  if (res.status === 403 && error.code === 'csrf' && needsCsrf && !retried) {
     // The cached token belonged to an earlier session: fetch a fresh one and try once more.
     resetCsrf();
     return request<T>(method, path, options, true);
   }
+  handleFailure(error, options.quiet401);
   throw error;
+}
+
+export interface UploadHandle<T> {
+  promise: Promise<T>;
+  abort(): void;
+}
+
+/**
+ * A multipart upload through XMLHttpRequest: fetch() cannot report upload progress, and a data room
+ * upload can be hundreds of megabytes, so the user must see each file move.
+ */
+export function upload<T>(path: string, file: Blob, fields: Record<string, string>, onProgress?: (fraction: number) => void): UploadHandle<T> {
+  const xhr = new XMLHttpRequest();
+  const promise = csrf().then(
+    (token) =>
+      new Promise<T>((resolve, reject) => {
+        const form = new FormData();
+        // Plain fields first: the server reads them before it streams the file.
+        for (const [k, v] of Object.entries(fields)) form.append(k, v);
+        form.append('file', file, file instanceof File ? file.name : 'file');
+        xhr.open('POST', path);
+        xhr.setRequestHeader('X-CSRF-Token', token);
+        xhr.setRequestHeader('Accept', 'application/json');
+        xhr.upload.onprogress = (e) => {
+          if (e.lengthComputable && onProgress) onProgress(e.total ? e.loaded / e.total : 1);
+        };
+        xhr.onload = () => {
+          if (xhr.status >= 200 && xhr.status < 300) {
+            onProgress?.(1);
+            resolve((xhr.responseText ? JSON.parse(xhr.responseText) : undefined) as T);
+            return;
+          }
+          const error = errorFromBody(xhr.status, xhr.statusText, xhr.responseText);
+          if (xhr.status === 403 && error.code === 'csrf') resetCsrf();
+          handleFailure(error);
+          reject(error);
+        };
+        xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload was interrupted. Check your connection and try again.'));
+        xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
+        xhr.send(form);
+      }),
+  );
+  return { promise, abort: () => xhr.abort() };
+}
+
+/** A file the server sends (stamped content, an NDA's PDF) as bytes, for inline viewing. */
+export async function fetchBytes(path: string, signal?: AbortSignal): Promise<{ data: ArrayBuffer; mimeType: string; downloadId: string | null }> {
+  let res: Response;
+  try {
+    res = await fetch(path, { credentials: 'same-origin', signal });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    const error = errorFromBody(res.status, res.statusText, await res.text());
+    handleFailure(error);
+    throw error;
+  }
+  return {
+    data: await res.arrayBuffer(),
+    mimeType: (res.headers.get('content-type') ?? '').split(';')[0],
+    downloadId: res.headers.get('x-download-id'),
+  };
+}
+
+const qs = (params: Record<string, string | number | undefined | null>) => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
+  const s = search.toString();
+  return s ? '?' + s : '';
+};
+const enc = encodeURIComponent;
+
+let routesPromise: Promise<Set<string>> | null = null;
+
+/**
+ * Whether the server has a route at all (e.g. 'GET /api/rooms/{roomId}/disclosures'), read from its
+ * OpenAPI document. Parts of the API land at different times; a route that is missing is told apart
+ * from a hidden object this way, since both would answer the same 404.
+ */
+export async function serverHasRoute(route: string): Promise<boolean> {
+  routesPromise ??= fetch('/api/openapi.json', { credentials: 'same-origin' })
+    .then((r) => (r.ok ? r.json() : { paths: {} }))
+    .then((doc: { paths?: Record<string, Record<string, unknown>> }) => {
+      const set = new Set<string>();
+      for (const [p, ops] of Object.entries(doc.paths ?? {})) for (const m of Object.keys(ops)) set.add(`${m.toUpperCase()} ${p}`);
+      return set;
+    })
+    .catch(() => new Set<string>());
+  return (await routesPromise).has(route);
 }
 
 export const api = {
@@ -134,10 +387,10 @@ export const api = {
     }
   },
 
-  async login(email: string, password: string): Promise<User> {
+  async login(email: string, password: string, otp?: string): Promise<User> {
     resetCsrf();
     const { user } = await request<{ user: User }>('POST', '/api/auth/login', {
-      body: { email, password },
+      body: otp ? { email, password, otp } : { email, password },
       noCsrf: true,
       quiet401: true,
     });
@@ -153,8 +406,57 @@ export const api = {
     }
   },
 
-  rooms(options: { cursor?: string; signal?: AbortSignal } = {}): Promise<Page<Room>> {
-    const query = options.cursor ? '?cursor=' + encodeURIComponent(options.cursor) : '';
-    return request<Page<Room>>('GET', '/api/rooms' + query, { signal: options.signal });
-  },
+  mfaSetup: () => request<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/mfa/setup'),
+  mfaEnable: (otp: string) => request<{ enabled: boolean }>('POST', '/api/auth/mfa/enable', { body: { otp } }),
+
+  orgs: () => request<Page<Org>>('GET', '/api/orgs'),
+  users: () => request<Page<User>>('GET', '/api/users'),
+  entities: () => request<Page<Entity>>('GET', '/api/entities'),
+  verifyLedger: () => request<LedgerVerification>('GET', '/api/audit/verify'),
+
+  rooms: (signal?: AbortSignal) => request<Page<Room>>('GET', '/api/rooms', { signal }),
+  room: (roomId: string, signal?: AbortSignal) => request<Room>('GET', `/api/rooms/${enc(roomId)}`, { signal }),
+  createRoom: (body: { name: string; codeName?: string; entityIds: string[] }) => request<Room>('POST', '/api/rooms', { body }),
+  closeRoom: (roomId: string) => request<{ status: string }>('POST', `/api/rooms/${enc(roomId)}/close`),
+  staff: (roomId: string) => request<Page<StaffMember>>('GET', `/api/rooms/${enc(roomId)}/staff`),
+  addStaff: (roomId: string, body: { userId: string; role: RoomRole }) => request<unknown>('POST', `/api/rooms/${enc(roomId)}/staff`, { body }),
+
+  parties: (roomId: string) => request<Page<Party>>('GET', `/api/rooms/${enc(roomId)}/parties`),
+  createParty: (roomId: string, body: { name: string; acquirerOrgId: string; advisorOrgIds: string[] }) =>
+    request<Party>('POST', `/api/rooms/${enc(roomId)}/parties`, { body }),
+  addMember: (roomId: string, partyId: string, body: { userId: string; cleanTeam: boolean }) =>
+    request<unknown>('POST', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/members`, { body }),
+  removeMember: (roomId: string, partyId: string, userId: string) =>
+    request<void>('DELETE', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/members/${enc(userId)}`),
+
+  folders: (roomId: string, signal?: AbortSignal) => request<Page<Folder>>('GET', `/api/rooms/${enc(roomId)}/folders`, { signal }),
+  createFolder: (roomId: string, body: { name: string; parentId?: string | null }) => request<Folder>('POST', `/api/rooms/${enc(roomId)}/folders`, { body }),
+
+  documents: (roomId: string, params: { folderId?: string; q?: string; cursor?: string }, signal?: AbortSignal) =>
+    request<Page<DocumentItem>>('GET', `/api/rooms/${enc(roomId)}/documents${qs({ ...params, limit: 500 })}`, { signal }),
+  document: (documentId: string, signal?: AbortSignal) => request<DocumentItem>('GET', `/api/documents/${enc(documentId)}`, { signal }),
+  uploadDocument: (roomId: string, file: File, fields: { folderId: string; entityId: string; classification: string; personalData: string; title?: string }, onProgress: (f: number) => void) =>
+    upload<StoredVersion>(`/api/rooms/${enc(roomId)}/documents`, file, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>, onProgress),
+  uploadVersion: (documentId: string, file: File, onProgress: (f: number) => void) => upload<StoredVersion>(`/api/documents/${enc(documentId)}/versions`, file, {}, onProgress),
+  contentUrl: (documentId: string, disposition: 'inline' | 'attachment') => `/api/documents/${enc(documentId)}/content?disposition=${disposition}`,
+  originalUrl: (documentId: string) => `/api/documents/${enc(documentId)}/original`,
+
+  grants: (roomId: string) => request<Page<Grant>>('GET', `/api/rooms/${enc(roomId)}/grants`),
+  createGrant: (roomId: string, body: { partyId: string; folderId: string | null; level: Level; maxClassification: Classification; maxPersonalData: PersonalData; expiresAt?: string | null }) =>
+    request<Grant>('POST', `/api/rooms/${enc(roomId)}/grants`, { body }),
+  deleteGrant: (roomId: string, grantId: string) => request<void>('DELETE', `/api/rooms/${enc(roomId)}/grants/${enc(grantId)}`),
+
+  ndas: (roomId: string, signal?: AbortSignal) => request<Page<Nda>>('GET', `/api/rooms/${enc(roomId)}/ndas`, { signal }),
+  registerNda: (roomId: string, file: File, fields: Record<string, string>, onProgress?: (f: number) => void) => upload<Nda>(`/api/rooms/${enc(roomId)}/ndas`, file, fields, onProgress),
+  ndaFileUrl: (roomId: string, ndaId: string) => `/api/rooms/${enc(roomId)}/ndas/${enc(ndaId)}/file`,
+  confirmNda: (roomId: string, ndaId: string) => request<Nda>('POST', `/api/rooms/${enc(roomId)}/ndas/${enc(ndaId)}/confirm`),
+  rejectNda: (roomId: string, ndaId: string, reason: string) => request<Nda>('POST', `/api/rooms/${enc(roomId)}/ndas/${enc(ndaId)}/reject`, { body: { reason } }),
+  terminateNda: (roomId: string, ndaId: string, reason: string) => request<Nda>('POST', `/api/rooms/${enc(roomId)}/ndas/${enc(ndaId)}/terminate`, { body: { reason } }),
+
+  audit: (roomId: string, before?: number | null) => request<{ items: AuditEvent[]; nextBefore: number | null }>('GET', `/api/rooms/${enc(roomId)}/audit${qs({ limit: 200, before })}`),
+  auditCsvUrl: (roomId: string) => `/api/rooms/${enc(roomId)}/audit?format=csv&limit=1000`,
+  disclosures: (roomId: string) => request<Page<Disclosure>>('GET', `/api/rooms/${enc(roomId)}/disclosures`),
+  disclosuresCsvUrl: (roomId: string) => `/api/rooms/${enc(roomId)}/disclosures?format=csv`,
+  access: (roomId: string, userId: string, documentId: string) => request<AccessExplanation>('GET', `/api/rooms/${enc(roomId)}/access${qs({ userId, documentId })}`),
+  trace: (roomId: string, file: File, onProgress?: (f: number) => void) => upload<TraceResult>(`/api/rooms/${enc(roomId)}/trace`, file, {}, onProgress),
 };

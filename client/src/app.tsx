@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
+import { Route, Switch } from 'wouter';
 import { api, ApiError, onUnauthorized, type User } from './api.js';
 import { AppHeader } from './components/app-header.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { RoomsPage } from './pages/rooms-page.js';
+import { RoomPage } from './pages/room-page.js';
+import { DocumentViewerPage } from './pages/document-viewer-page.js';
+import { AccountPage } from './pages/account-page.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
 
@@ -46,7 +50,7 @@ export function App() {
   const handleSignedOut = useCallback(() => setSession({ state: 'signed-out' }), []);
 
   useEffect(() => {
-    document.title = session.state === 'signed-in' ? 'Data rooms · Gatehouse' : session.state === 'signed-out' ? 'Sign in · Gatehouse' : 'Gatehouse';
+    if (session.state === 'signed-out') document.title = 'Sign in · Gatehouse';
   }, [session.state]);
 
   switch (session.state) {
@@ -73,17 +77,32 @@ export function App() {
       );
     case 'signed-out':
       return <SignInPage notice={session.notice} onSignedIn={handleSignedIn} />;
-    case 'signed-in':
+    case 'signed-in': {
+      const user = session.user;
       return (
         <div className="app-shell">
           <a className="skip-link" href="#main">
             Skip to main content
           </a>
-          <AppHeader user={session.user} onSignedOut={handleSignedOut} />
+          <AppHeader user={user} onSignedOut={handleSignedOut} />
           <main id="main" className="app-main" tabIndex={-1}>
-            <RoomsPage user={session.user} />
+            <Switch>
+              <Route path="/">{() => <RoomsPage user={user} />}</Route>
+              <Route path="/account">{() => <AccountPage user={user} />}</Route>
+              <Route path="/rooms/:roomId/documents/:documentId">{(p) => <DocumentViewerPage user={user} roomId={p.roomId} documentId={p.documentId} />}</Route>
+              <Route path="/rooms/:roomId/:tab?">{(p) => <RoomPage user={user} roomId={p.roomId} tab={p.tab ?? 'documents'} />}</Route>
+              <Route>
+                <section className="page">
+                  <h1 className="page-title">Page not found</h1>
+                  <p className="page-meta">
+                    <a href="/">Back to your data rooms</a>
+                  </p>
+                </section>
+              </Route>
+            </Switch>
           </main>
         </div>
       );
+    }
   }
 }

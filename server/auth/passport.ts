@@ -15,6 +15,9 @@ export const toActor = (u: UserRow, via: Actor['via']): Actor => ({
   orgId: u.orgId,
   role: u.role,
   via,
+  // A session's second factor is what its sign-in showed (app.ts reads it from the session); a
+  // token's is its user's enrolment.
+  mfa: via === 'token' ? Boolean(u.mfaEnabled) : false,
 });
 
 /**
@@ -44,9 +47,13 @@ export function createPassport(db: Db) {
           .where('t.tokenHash', sha256Hex(token))
           .whereNull('t.revokedAt')
           .whereNull('u.disabledAt')
-          .first('u.*', 't.id as tokenId');
+          .first('u.*', 't.id as tokenId', 't.lastUsedAt as tokenLastUsedAt');
         if (!row) return done(null, false);
-        await db('apiTokens').where({ id: row.tokenId }).update({ lastUsedAt: isoNow() });
+        // "Last used" to the minute: a write on every request would cap an API client's throughput
+        // at the database's commit rate (QUALITY.md P2).
+        const now = isoNow();
+        const lastUsedAt = (row as { tokenLastUsedAt?: string | null }).tokenLastUsedAt;
+        if (!lastUsedAt || Date.parse(now) - Date.parse(lastUsedAt) >= 60_000) await db('apiTokens').where({ id: row.tokenId }).update({ lastUsedAt: now });
         return done(null, toActor(row, 'token'));
       })().catch(done);
     }),

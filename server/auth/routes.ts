@@ -4,15 +4,20 @@ import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
 import { HttpError, unauthenticated } from '../errors.js';
 import { appendAuditEvent } from '../audit/ledger.js';
-import { findUserByEmail } from '../users/repository.js';
+import { findUserByEmail, findUserById } from '../users/repository.js';
 import { isoNow } from '../clock.js';
 import type { Actor } from './actor.js';
 import { csrfTokenOf } from './csrf.js';
 import type { createPassport } from './passport.js';
-
-type Passport = ReturnType<typeof createPassport>;
 import { newSecret, sha256Hex } from './secret-hash.js';
 import { CreateTokenSchema, LoginSchema } from './schema.js';
+import { assertNotThrottled, clearAccountFailures, recordLoginFailure, throttleKeys } from './login-throttle.js';
+import { consumeRecoveryCode, consumeTotp } from './mfa-service.js';
+import { mfaRouter } from './mfa-routes.js';
+
+type Passport = ReturnType<typeof createPassport>;
+
+const otpRequired = () => new HttpError(401, 'otp_required', 'A current code from your authenticator app (or a recovery code) is required.');
 
 const presentMe = (a: Actor) => ({ id: a.id, email: a.email, name: a.name, orgId: a.orgId, role: a.role });
 
@@ -20,6 +25,13 @@ const authenticateLocal = (passport: Passport, req: Request) =>
   new Promise<Actor | false>((resolve, reject) => {
     passport.authenticate('local', { session: false }, (err: unknown, user: Actor | false) => (err ? reject(err) : resolve(user)))(req, req.res!, () => undefined);
   });
+
+/**
+ * Stores the session before answering. express-session saves a changed session only as the response
+ * ends — after the body went out — so a fast client (or its next request on another process) could
+ * read the session without what this request put in it (createdAt, the CSRF token) and be refused.
+ */
+const saveSession = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 
 const logIn = (req: Request, user: Actor) =>
   new Promise<void>((resolve, reject) => req.logIn(user, (err) => (err ? reject(err) : resolve())));
@@ -29,25 +41,57 @@ export function authRouter(deps: Deps, passport: Passport) {
 
   router.post('/api/auth/login', async (req, res) => {
     const input = parseInput(LoginSchema, req.body);
-    const user = await authenticateLocal(passport, req);
-    if (!user) {
+    const keys = throttleKeys(input.email, req.ip);
+    const known = () => findUserByEmail(deps.db, input.email);
+    const deny = async (reason: string, error: HttpError) => {
       // The ledger names the account tried (by id) when there is one; an unknown email is kept only as a hash.
-      const known = await findUserByEmail(deps.db, input.email);
+      const user = await known();
       await appendAuditEvent(deps.db, {
-        actorId: known?.id ?? null,
+        actorId: user?.id ?? null,
         action: 'auth.login',
         subjectType: 'User',
-        subjectId: known?.id ?? null,
+        subjectId: user?.id ?? null,
         decision: 'deny',
-        details: { reason: 'invalid credentials', emailSha256: known ? undefined : sha256Hex(input.email.trim().toLowerCase()), ip: req.ip },
+        details: { reason, emailSha256: user ? undefined : sha256Hex(input.email.trim().toLowerCase()), ip: req.ip },
       });
-      throw new HttpError(401, 'invalid_credentials', 'The email or password is not correct.');
+      return error;
+    };
+    try {
+      await assertNotThrottled(deps.db, deps.config.loginThrottle, keys);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      res.set('Retry-After', String((err.details as { retryAfterSeconds: number }).retryAfterSeconds));
+      throw await deny('rate limited', err);
     }
+    const user = await authenticateLocal(passport, req);
+    if (!user) {
+      await recordLoginFailure(deps.db, deps.config.loginThrottle, keys);
+      throw await deny('invalid credentials', new HttpError(401, 'invalid_credentials', 'The email or password is not correct.'));
+    }
+    const mfaEnabled = Boolean((await findUserById(deps.db, user.id))?.mfaEnabled);
+    if (mfaEnabled) {
+      const secondFactor = input.otp
+        ? await consumeTotp(deps.db, deps.config, user.id, input.otp)
+        : input.recoveryCode
+          ? await consumeRecoveryCode(deps.db, user.id, input.recoveryCode)
+          : false;
+      if (!secondFactor) {
+        // A wrong or replayed code is a failed attempt (six digits are guessable); a missing one is
+        // just the first step of a two-step sign-in.
+        if (input.otp || input.recoveryCode) await recordLoginFailure(deps.db, deps.config.loginThrottle, keys);
+        throw await deny(input.otp || input.recoveryCode ? 'wrong or used second factor' : 'second factor missing', otpRequired());
+      }
+    }
+    await clearAccountFailures(deps.db, keys);
     // passport regenerates the session id here: a session fixed before login is worthless after it.
     await logIn(req, user);
-    (req.session as { createdAt?: string }).createdAt = isoNow();
-    await appendAuditEvent(deps.db, { actorId: user.id, action: 'auth.login', subjectType: 'User', subjectId: user.id, decision: 'allow', details: { ip: req.ip } });
-    res.json({ user: presentMe(user), csrfToken: csrfTokenOf(req.session as { csrfToken?: string }) });
+    const sess = req.session as { createdAt?: string; mfa?: boolean };
+    sess.createdAt = isoNow();
+    sess.mfa = mfaEnabled;
+    await appendAuditEvent(deps.db, { actorId: user.id, action: 'auth.login', subjectType: 'User', subjectId: user.id, decision: 'allow', details: { ip: req.ip, mfa: mfaEnabled } });
+    const csrfToken = csrfTokenOf(req.session as { csrfToken?: string });
+    await saveSession(req);
+    res.json({ user: presentMe(user), csrfToken });
   });
 
   router.post('/api/auth/logout', async (req, res) => {
@@ -60,9 +104,11 @@ export function authRouter(deps: Deps, passport: Passport) {
     res.status(204).end();
   });
 
-  router.get('/api/auth/csrf', (req, res) => {
+  router.get('/api/auth/csrf', async (req, res) => {
     if (!req.actor) throw unauthenticated();
-    res.json({ token: csrfTokenOf(req.session as { csrfToken?: string }) });
+    const token = csrfTokenOf(req.session as { csrfToken?: string });
+    if (req.actor.via === 'session') await saveSession(req); // stored before the client can use it
+    res.json({ token });
   });
 
   router.get('/api/me', (req, res) => {
@@ -83,5 +129,6 @@ export function authRouter(deps: Deps, passport: Passport) {
     res.status(201).json({ id: row.id, name, token });
   });
 
+  router.use(mfaRouter(deps));
   return router;
 }

@@ -10,16 +10,22 @@ type SessionData = session.SessionData & { createdAt?: string; passport?: { user
  * everywhere or disabling a user is one DELETE.
  */
 export class DbSessionStore extends session.Store {
-  constructor(private readonly db: Db, private readonly idleMs: number) {
+  /**
+   * @param idleMs a session unused this long is over (each request pushes `expiresAt` on)
+   * @param absoluteMs a session this old is over however active it was: checked against the row's
+   *   `createdAt`, which no request ever moves
+   */
+  constructor(private readonly db: Db, private readonly idleMs: number, private readonly absoluteMs = Infinity) {
     super();
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
     this.db('sessions')
       .where({ sidHash: sha256Hex(sid) })
-      .first('data', 'expiresAt')
-      .then((row: { data: string; expiresAt: string } | undefined) => {
-        if (!row || row.expiresAt <= new Date().toISOString()) return cb(null, null);
+      .first('data', 'expiresAt', 'createdAt')
+      .then((row: { data: string; expiresAt: string; createdAt: string } | undefined) => {
+        const now = Date.now();
+        if (!row || Date.parse(row.expiresAt) <= now || Date.parse(row.createdAt) + this.absoluteMs <= now) return cb(null, null);
         cb(null, JSON.parse(row.data));
       }, cb);
   }

@@ -4,6 +4,7 @@ import { parseInput, pathId } from '../http/validate.js';
 import { PagingSchema } from '../http/paging.js';
 import { dispositionHeader } from '../http/content-disposition.js';
 import { deliverOriginal, deliverStamped } from '../downloads/service.js';
+import { sendDelivery } from '../downloads/send-delivery.js';
 import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
 import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
@@ -61,17 +62,17 @@ export function documentsRouter(deps: Deps) {
 
   router.get('/api/documents/:documentId/content', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    const { disposition } = parseInput(ContentQuerySchema, req.query);
+    const { disposition, download } = parseInput(ContentQuerySchema, req.query);
     const kind = disposition === 'inline' ? 'view' : 'download';
     const { doc, room } = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
-    const delivery = await deliverStamped(ctx, room, doc, kind);
+    const delivery = await deliverStamped(ctx, room, doc, kind, { resume: download });
+    const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');
     setFileHeaders(res, {
       mimeType: delivery.mimeType,
-      disposition: dispositionHeader(disposition, `${doc.title}${EXTENSIONS[delivery.mimeType] ?? ''}`, `document${EXTENSIONS[delivery.mimeType] ?? ''}`),
+      disposition: dispositionHeader(disposition, `${doc.title}${ext}`, `document${ext}`),
       downloadId: delivery.downloadId,
-      length: delivery.data.length,
     });
-    res.end(delivery.data);
+    await sendDelivery(req, res, delivery);
   });
 
   router.get('/api/documents/:documentId/original', async (req, res) => {

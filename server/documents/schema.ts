@@ -21,4 +21,8 @@ export const ListDocumentsQuerySchema = z.strictObject({
   cursor: z.string().optional(),
 });
 
-export const ContentQuerySchema = z.strictObject({ disposition: z.enum(['inline', 'attachment']).default('attachment') });
+export const ContentQuerySchema = z.strictObject({
+  disposition: z.enum(['inline', 'attachment']).default('attachment'),
+  /** Continues a download already started (the X-Download-Id of its first response): byte ranges of one stamped copy. */
+  download: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{12}$/, 'a download id from X-Download-Id').optional(),
+});

@@ -5,6 +5,7 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
+import { denialReasons } from '../policy/explain-access.js';
 import { recordAllowed, recordDenied } from '../audit/record.js';
 import { conflict, forbidden, invalidRequest } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
@@ -14,6 +15,8 @@ import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
 import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
 import { isoNow } from '../clock.js';
 import { folderIndexesOfRoom } from '../folders/repository.js';
+import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
+import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
 import { documentsWithVersion, likePattern, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
 
@@ -52,6 +55,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
   const room = await findVisibleRoom(ctx, roomId, 'document.create');
   await assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, req);
+  let rendition: PreparedRendition | null = null;
   try {
     const input = parseInput(CreateDocumentFieldsSchema, fields);
     if (!(await ctx.db('folders').where({ id: input.folderId, roomId }).first('id'))) {
@@ -60,6 +64,8 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
     if (!(await ctx.db('roomEntities').where({ roomId, entityId: input.entityId }).first('entityId'))) {
       throw invalidRequest("The entity is not one of the room's targets.", { entityId: "not one of the room's target entities" });
     }
+    // Parsed (or converted) once here, so every stamped download only appends a small tail.
+    rendition = await prepareRendition(ctx.store, file);
     const documentId = randomUUID();
     const version = versionRow(documentId, 1, file, ctx.actor.id);
     const doc = await ctx.db.transaction(async (trx) => {
@@ -80,6 +86,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
       };
       await trx('documents').insert(row);
       await trx('documentVersions').insert(version);
+      if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
       await recordAllowed(trx, ctx, {
         action: 'document.create',
         subjectType: 'Document',
@@ -92,20 +99,28 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
     return { ...doc, objectKey: file.objectKey, size: file.size, sha256: file.sha256, mimeType: file.mimeType, fileName: file.fileName };
   } catch (err) {
     await ctx.store.delete(file.objectKey).catch(() => undefined);
+    await discardRendition(ctx.store, rendition);
     throw err;
   }
 }
 
+const withoutDerivedKeys = ({ derivedKeys: _keys, ...row }: PreparedRendition) => row;
+
 export async function addVersion(ctx: ServiceContext, documentId: string, req: Request): Promise<VersionRow> {
-  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'edit', 'Document', 'documents')).where('documents.id', documentId).first();
-  if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not manageable by caller' });
+  // Hidden → the 404 of a missing id; visible but not the caller's to manage (counsel, a member) → 403.
+  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
+  if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
+  await assertAllowed(ctx, 'edit', 'Document', doc, { event: 'document.version.create', subjectId: documentId, roomId: doc.roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, req);
+  let rendition: PreparedRendition | null = null;
   try {
     parseInput(NewVersionFieldsSchema, fields);
+    rendition = await prepareRendition(ctx.store, file);
     return await ctx.db.transaction(async (trx) => {
       const current = await trx('documents').where({ id: documentId }).first('version');
       const version = versionRow(documentId, Number(current.version) + 1, file, ctx.actor.id);
       await trx('documentVersions').insert(version);
+      if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
       // Conditional on the version read: two uploads at once cannot both become version n+1.
       const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
       if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
@@ -114,6 +129,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, req: R
     });
   } catch (err) {
     await ctx.store.delete(file.objectKey).catch(() => undefined);
+    await discardRendition(ctx.store, rendition);
     if (/unique|duplicate/i.test(String((err as Error).message))) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
     throw err;
   }
@@ -159,17 +175,19 @@ export async function findDocumentFor(
       if (membership?.roomOpen && membership.coverage.size === 0) {
         throw await recordDenied(
           ctx,
-          { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: 'no confirmed NDA covers the caller' },
+          { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: 'no confirmed NDA covers the caller', details: { reasons: await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId) } },
           forbidden('nda_required', "Your organisation's confidentiality agreement has not been confirmed yet."),
         );
       }
     }
-    throw await recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
+    // The ledger gets the caller's own explanation (which condition failed); the caller, the bare 404.
+    const reasons = await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId);
+    throw await recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller', ...(reasons ? { details: { reasons } } : {}) });
   }
   if (!ctx.ability.can(level, asSubject('Document', doc))) {
     throw await recordDenied(
       ctx,
-      { action: event, subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, reason: `level ${level} not granted` },
+      { action: event, subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, reason: `level ${level} not granted`, details: { reasons: await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId) } },
       forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`),
     );
   }

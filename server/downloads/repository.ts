@@ -14,6 +14,10 @@ export interface DownloadRow {
   sha256: string | null;
   size: number | null;
   ndaIds: string | null;
+  /** Incremental-update deliveries: SHA-256 and size of the appended tail, and the stamp text (JSON). */
+  tailSha256?: string | null;
+  tailSize?: number | null;
+  stampFields?: string | null;
 }
 
 export const insertDownload = (db: Db, row: DownloadRow) => db('downloads').insert(row);

@@ -1,22 +1,39 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ServiceContext } from '../service-context.js';
+import type { ByteRange } from '../../storage/object-store.js';
 import { recordAllowed, recordDenied } from '../audit/record.js';
-import { unprocessable } from '../errors.js';
+import { HttpError, conflict, invalidRequest, unprocessable } from '../errors.js';
 import type { RoomRow } from '../policy/room-gate.js';
 import { IMAGE_TYPES } from '../uploads/sniff-type.js';
-import { stampPdf } from '../watermark/stamp-pdf.js';
+import { buildStampTail } from '../watermark/stamp-pdf.js';
 import { stampImage } from '../watermark/stamp-image.js';
 import { UnstampableError } from '../watermark/errors.js';
+import type { StampFields } from '../watermark/stamp-fields.js';
+import { needsRendition, prepareRendition } from '../pdf-intake/intake.js';
+import { findRendition, insertRendition, type RenditionRow } from '../pdf-intake/rendition-repository.js';
 import { newDownloadId } from './download-id.js';
 import { insertDownload, type DownloadRow } from './repository.js';
+import { loadStampIndex } from './stamp-index-cache.js';
+import { stampedBody } from './delivery-body.js';
 import type { DocumentView } from '../documents/repository.js';
 
 export interface StampedDelivery {
   downloadId: string;
-  data: Buffer;
   mimeType: string;
+  /** Bytes of the whole delivery. */
+  size: number;
+  /** Whether byte ranges of this delivery can be served (and resumed by its download id). */
+  ranges: boolean;
+  /** The delivery's bytes, or the inclusive range of them. */
+  open(range?: ByteRange): Promise<Readable> | Readable;
 }
+
+/** How long after it started a download's ranges may still be fetched. */
+const RESUME_WINDOW_MS = 12 * 60 * 60 * 1000;
+
+/** The stamp text as fixed at the start of a download, kept so a later range gets the same tail. */
+type StampSnapshot = Omit<StampFields, 'at' | 'downloadId'>;
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -28,76 +45,186 @@ async function readAll(stream: Readable): Promise<Buffer> {
 const coveringNdaIds = (ctx: ServiceContext, doc: DocumentView) =>
   ctx.facts.memberships.find((m) => m.roomId === doc.roomId)?.coverage.get(doc.entityId) ?? [];
 
-async function recordDelivery(ctx: ServiceContext, doc: DocumentView, kind: DownloadRow['kind'], id: string, sha256: string, size: number) {
+interface DeliveryRecord {
+  kind: DownloadRow['kind'];
+  id: string;
+  /** SHA-256 of the whole file sent, when it was hashed whole. */
+  sha256: string | null;
+  size: number;
+  /** For an incremental update: what was appended to the rendition, and the text stamped. */
+  tail?: { sha256: string; size: number; baseSha256: string; fields: StampSnapshot };
+}
+
+async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: DeliveryRecord) {
   const ndaIds = coveringNdaIds(ctx, doc);
   const row: DownloadRow = {
-    id,
+    id: r.id,
     roomId: doc.roomId,
     documentId: doc.id,
     versionId: doc.currentVersionId,
     userId: ctx.actor.id,
     orgId: ctx.actor.orgId,
-    kind,
+    kind: r.kind,
     at: ctx.at,
     ip: ctx.client.ip,
     userAgent: ctx.client.userAgent,
-    sha256,
-    size,
+    sha256: r.sha256,
+    size: r.size,
     ndaIds: JSON.stringify(ndaIds),
+    tailSha256: r.tail?.sha256 ?? null,
+    tailSize: r.tail?.size ?? null,
+    stampFields: r.tail ? JSON.stringify(r.tail.fields) : null,
   };
   await ctx.db.transaction(async (trx) => {
     await insertDownload(trx, row);
     await recordAllowed(trx, ctx, {
-      action: `document.${kind}`,
+      action: `document.${r.kind}`,
       subjectType: 'Document',
       subjectId: doc.id,
       roomId: doc.roomId,
-      details: { downloadId: id, versionId: doc.currentVersionId, documentSha256: doc.sha256, sentSha256: sha256, ndaIds },
+      details: {
+        downloadId: r.id,
+        versionId: doc.currentVersionId,
+        documentSha256: doc.sha256,
+        sentSha256: r.sha256 ?? undefined,
+        // An incremental update is identified exactly by the rendition's hash and the tail's.
+        sentBaseSha256: r.tail?.baseSha256,
+        sentTailSha256: r.tail?.sha256,
+        size: r.size,
+        ndaIds,
+      },
     });
   });
 }
 
 /**
- * A stamped copy for one delivery: the download id and the time are fixed first, stamped into every
- * page, and the delivery (with the SHA-256 of the exact bytes sent) is recorded before any byte leaves.
- * A type that cannot be stamped is refused — never sent unstamped.
+ * The rendition a version is stamped as. Versions stored before renditions existed get theirs on
+ * first delivery; the row is then kept like one made at upload.
  */
-export async function deliverStamped(ctx: ServiceContext, room: RoomRow, doc: DocumentView, kind: 'view' | 'download'): Promise<StampedDelivery> {
-  const refuse = async (reason: string) =>
+async function renditionOf(ctx: ServiceContext, versionId: string, doc: DocumentView): Promise<RenditionRow> {
+  const found = await findRendition(ctx.db, versionId);
+  if (found) return found;
+  let prepared;
+  try {
+    prepared = await prepareRendition(ctx.store, { objectKey: doc.objectKey, size: Number(doc.size), sha256: doc.sha256, mimeType: doc.mimeType });
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    prepared = { status: 'unstampable' as const, source: null, reason: err.code, message: err.message, objectKey: null, size: null, sha256: null, indexKey: null, createdAt: ctx.at, derivedKeys: [] };
+  }
+  const { derivedKeys: _keys, ...row } = prepared!;
+  const rendition: RenditionRow = { versionId, ...row };
+  try {
+    await insertRendition(ctx.db, rendition);
+  } catch {
+    // Another request prepared it at the same time: theirs stands.
+    return (await findRendition(ctx.db, versionId)) ?? rendition;
+  }
+  return rendition;
+}
+
+/**
+ * A stamped copy for one delivery: the download id and the time are fixed first, stamped into every
+ * page, and the delivery is recorded before any byte leaves. A type that cannot be stamped is
+ * refused — never sent unstamped.
+ *
+ * `resume` continues a download already started (a viewer fetching byte ranges): it must be the
+ * caller's own download of this document, of the same kind, recent; it then gets the very same
+ * bytes, tail included. Access is still decided afresh by the caller of this function.
+ */
+export async function deliverStamped(
+  ctx: ServiceContext,
+  room: RoomRow,
+  doc: DocumentView,
+  kind: 'view' | 'download',
+  opts: { resume?: string } = {},
+): Promise<StampedDelivery> {
+  const refuse = async (reason: string, message?: string) =>
     recordDenied(
       ctx,
       { action: `document.${kind}`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: `unstampable: ${reason}` },
-      unprocessable('unstampable', `This file cannot be watermarked (${reason}), so it cannot be delivered below level original.`),
+      unprocessable('unstampable', `This file cannot be watermarked (${message ?? reason}), so it cannot be delivered below level original.`),
     );
-  const isPdf = doc.mimeType === 'application/pdf';
-  if (!isPdf && !IMAGE_TYPES.has(doc.mimeType)) throw await refuse(`${doc.mimeType} files are not stamped yet`);
 
-  const original = await readAll(await ctx.store.get(doc.objectKey));
+  if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, refuse);
+
   const downloadId = newDownloadId();
-  const fields = {
+  const snapshot: StampSnapshot = {
     codeName: room.codeName ?? room.name,
     userName: ctx.actor.name,
     userEmail: ctx.actor.email,
     orgName: (await ctx.db('orgs').where({ id: ctx.actor.orgId }).first('name'))?.name ?? '',
-    at: new Date(ctx.at),
-    downloadId,
   };
+  const fields: StampFields = { ...snapshot, at: new Date(ctx.at), downloadId };
+
+  if (needsRendition(doc.mimeType)) {
+    const rendition = await renditionOf(ctx, doc.currentVersionId, doc);
+    if (rendition.status !== 'ready') throw await refuse(rendition.reason ?? 'unknown', rendition.message ?? undefined);
+    const index = await loadStampIndex(ctx.store, rendition.indexKey!);
+    const tail = await buildStampTail(index, fields);
+    const size = index.size + tail.bytes.length;
+    await recordDelivery(ctx, doc, {
+      kind,
+      id: downloadId,
+      sha256: null,
+      size,
+      tail: { sha256: tail.sha256, size: tail.bytes.length, baseSha256: rendition.sha256!, fields: snapshot },
+    });
+    return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };
+  }
+
+  if (!IMAGE_TYPES.has(doc.mimeType)) throw await refuse(`${doc.mimeType} files are not stamped`);
+  const original = await readAll(await ctx.store.get(doc.objectKey));
   let data: Buffer;
-  let mimeType = doc.mimeType;
+  let mimeType: string;
   try {
-    if (isPdf) data = Buffer.from(await stampPdf(original, fields));
-    else {
-      const stamped = await stampImage(original, doc.mimeType, fields);
-      data = Buffer.from(stamped.data);
-      mimeType = stamped.mimeType;
-    }
+    const stamped = await stampImage(original, doc.mimeType, fields);
+    data = Buffer.from(stamped.data);
+    mimeType = stamped.mimeType;
   } catch (err) {
-    if (err instanceof UnstampableError) throw await refuse(err.reason);
+    if (err instanceof UnstampableError) throw await refuse(err.reason, err.message);
     throw err;
   }
   const sha256 = createHash('sha256').update(data).digest('hex');
-  await recordDelivery(ctx, doc, kind, downloadId, sha256, data.length);
-  return { downloadId, data, mimeType };
+  await recordDelivery(ctx, doc, { kind, id: downloadId, sha256, size: data.length });
+  return { downloadId, mimeType, size: data.length, ranges: false, open: () => Readable.from([data]) };
+}
+
+async function resumeDelivery(
+  ctx: ServiceContext,
+  doc: DocumentView,
+  kind: 'view' | 'download',
+  downloadId: string,
+  refuse: (reason: string, message?: string) => Promise<HttpError>,
+): Promise<StampedDelivery> {
+  const row: (DownloadRow & { tailSha256: string | null; stampFields: string | null }) | undefined = await ctx.db('downloads')
+    .where({ id: downloadId, userId: ctx.actor.id, documentId: doc.id, kind })
+    .first();
+  // Someone else's id, another document's, a forged one or an expired one: all read the same.
+  if (!row || !row.stampFields || !row.tailSha256 || Date.parse(ctx.at) - Date.parse(row.at) > RESUME_WINDOW_MS) {
+    throw await recordDenied(
+      ctx,
+      { action: `document.${kind}.resume`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'no such recent download of this document by the caller', details: { downloadId } },
+      invalidRequest('This download cannot be resumed; start a new one.', { download: 'not a recent download of this document by you' }),
+    );
+  }
+  const rendition = await findRendition(ctx.db, row.versionId);
+  if (rendition?.status !== 'ready') throw await refuse(rendition?.reason ?? 'unknown', rendition?.message ?? undefined);
+  const index = await loadStampIndex(ctx.store, rendition.indexKey!);
+  const fields: StampFields = { ...(JSON.parse(row.stampFields) as StampSnapshot), at: new Date(row.at), downloadId };
+  const tail = await buildStampTail(index, fields);
+  if (tail.sha256 !== row.tailSha256) {
+    // Only a change of the server's stamp fonts or code between the ranges can do this.
+    throw conflict('download_changed', 'This download can no longer be resumed identically; start a new one.');
+  }
+  await recordAllowed(ctx.db, ctx, {
+    action: `document.${kind}.resume`,
+    subjectType: 'Document',
+    subjectId: doc.id,
+    roomId: doc.roomId,
+    details: { downloadId, versionId: row.versionId },
+  });
+  const size = index.size + tail.bytes.length;
+  return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };
 }
 
 /** The unstamped stored bytes: their hash is the version's own. */
@@ -105,7 +232,7 @@ export async function deliverOriginal(ctx: ServiceContext, doc: DocumentView): P
   const stream = await ctx.store.get(doc.objectKey);
   const downloadId = newDownloadId();
   try {
-    await recordDelivery(ctx, doc, 'original', downloadId, doc.sha256, Number(doc.size));
+    await recordDelivery(ctx, doc, { kind: 'original', id: downloadId, sha256: doc.sha256, size: Number(doc.size) });
   } catch (err) {
     stream.destroy();
     throw err;

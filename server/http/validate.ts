@@ -5,7 +5,8 @@ import { invalidRequest, notFound } from '../errors.js';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details: Record<string, string> = {};
+  // No prototype: a field named "__proto__" or "constructor" must be reported, not merged into Object.prototype.
+  const details: Record<string, string> = Object.create(null);
   for (const issue of result.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k].join('.')) : [issue.path.join('.') || 'body'];
     for (const key of keys) details[key] ??= issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { LoginSchema, CreateTokenSchema } from '../auth/schema.js';
+import { LoginSchema, CreateTokenSchema, EnableMfaSchema } from '../auth/schema.js';
+import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
+import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
 import { CreateOrgSchema } from '../orgs/schema.js';
 import { CreateUserSchema } from '../users/schema.js';
 import { CreateEntitySchema } from '../entities/schema.js';
@@ -27,15 +29,18 @@ const NOT_FOUND = { 404: 'not found, or not visible to the caller (the two are i
  * document cannot drift from what the server accepts.
  */
 const operations: Record<string, Operation> = {
-  'POST /api/auth/login': { summary: 'Sign in; sets the session cookie', who: 'anyone', body: { json: LoginSchema }, responses: { 200: '{user, csrfToken}', 401: 'invalid_credentials' } },
+  'POST /api/auth/login': { summary: 'Sign in; sets the session cookie', who: 'anyone', body: { json: LoginSchema }, responses: { 200: '{user, csrfToken}', 401: 'invalid_credentials (the same for an unknown email), or otp_required', 429: 'rate_limited (too many failed sign-ins for the account or the IP; Retry-After)' } },
   'POST /api/auth/logout': { summary: 'End the session', who: 'user', responses: { 204: 'signed out' } },
   'GET /api/auth/csrf': { summary: 'The CSRF token cookie-authenticated writes must send in X-CSRF-Token', who: 'user', responses: { 200: '{token}' } },
   'GET /api/me': { summary: 'The caller', who: 'user', responses: { 200: '{id,email,name,orgId,role}' } },
+  'POST /api/auth/mfa/setup': { summary: 'Start TOTP enrolment (RFC 6238, SHA-1, 6 digits, 30 s)', who: 'user', responses: { 200: '{secret, otpauthUrl}', 409: 'mfa_enabled' } },
+  'POST /api/auth/mfa/enable': { summary: 'Turn TOTP on with a first code; answers the recovery codes, shown once', who: 'user', body: { json: EnableMfaSchema }, responses: { 200: '{enabled:true, recoveryCodes}', 409: 'mfa_not_set_up or mfa_enabled' } },
   'POST /api/auth/tokens': { summary: 'Create an API token (shown once)', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token}' } },
   'POST /api/orgs': { summary: 'Create an organisation', who: 'admin', body: { json: CreateOrgSchema }, responses: { 201: '{id,name,kind}' } },
   'GET /api/orgs': { summary: 'List organisations', who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/users': { summary: 'Create a user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role}', 400: 'role does not fit the organisation', 409: 'email_taken' } },
   'GET /api/users': { summary: 'List users', who: 'seller staff', responses: { 200: '{items}' } },
+  'POST /api/users/{userId}/erase': { summary: 'Erase a person (GDPR): name and email pseudonymised, credentials unusable, sessions ended; the ledger keeps verifying', who: 'admin', responses: { 200: '{id,email,name,orgId,role,erased:true}', 409: 'cannot_erase_self', ...NOT_FOUND } },
   'POST /api/users/{userId}/disable': { summary: "Disable a user; ends every session and token of theirs", who: 'admin', responses: { 200: '{disabled:true}', ...NOT_FOUND } },
   'POST /api/entities': { summary: 'Create a legal entity of the seller group', who: 'admin', body: { json: CreateEntitySchema }, responses: { 201: '{id,name,parentId}' } },
   'GET /api/entities': { summary: 'List entities', who: 'seller staff', responses: { 200: '{items}' } },
@@ -43,11 +48,16 @@ const operations: Record<string, Operation> = {
   'GET /api/rooms': { summary: 'Rooms the caller may see', who: 'user', responses: { 200: '{items}' } },
   'GET /api/rooms/{roomId}': { summary: 'A room; external users also get their NDA coverage', who: 'user', responses: { 200: 'the room', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/staff': { summary: "The room's managers and counsel", who: 'manager, counsel', responses: { 200: '{items:[{userId,role,name,email}]}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/parties': { summary: 'Invite a bidder party', who: 'manager', body: { json: CreatePartySchema }, responses: { 201: 'the party', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/parties': { summary: 'Parties with their members', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/parties/{partyId}/members': { summary: 'Add a member', who: 'manager', body: { json: AddMemberSchema }, responses: { 201: 'added', 400: "the user's organisation is not the party's", 409: 'party_conflict', ...NOT_FOUND } },
   'DELETE /api/rooms/{roomId}/parties/{partyId}/members/{userId}': { summary: 'Remove a member; their access ends at once', who: 'manager', responses: { 204: 'removed', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/parties/{partyId}/ip-allowlist': { summary: "The party's IP allow-list (CIDR ranges; empty: no restriction)", who: 'manager, counsel', responses: { 200: '{partyId, cidrs}', ...NOT_FOUND } },
+  'PUT /api/rooms/{roomId}/parties/{partyId}/ip-allowlist': { summary: "Replace the party's IP allow-list; binds from the members' next request", who: 'manager', body: { json: SetIpAllowlistSchema }, responses: { 200: '{partyId, cidrs}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/settings': { summary: "The room's security settings", who: 'manager, counsel', responses: { 200: '{requireMfa}', ...NOT_FOUND } },
+  'PATCH /api/rooms/{roomId}/settings': { summary: 'Change security settings: requireMfa makes external users need a second factor in the room', who: 'manager', body: { json: UpdateRoomSettingsSchema }, responses: { 200: '{requireMfa}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/ndas': {
     summary: 'Register a signed NDA (pending until counsel confirms)',
     who: 'manager, counsel',
@@ -60,7 +70,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms/{roomId}/ndas/{ndaId}/reject': { summary: 'Reject a pending NDA', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'rejected', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/ndas/{ndaId}/terminate': { summary: 'Terminate a confirmed NDA; access it gave ends at once', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'terminated', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/folders': { summary: 'Create a folder', who: 'manager', body: { json: CreateFolderSchema }, responses: { 201: '{id,name,parentId,index}', ...NOT_FOUND } },
-  'GET /api/rooms/{roomId}/folders': { summary: 'Folders the caller may see, with their index', who: 'user', responses: { 200: '{items}', 403: 'nda_required or room_closed', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/folders': { summary: 'Folders the caller may see, with their index', who: 'user', responses: { 200: '{items}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/documents': {
     summary: 'Upload a document (type sniffed from the bytes)',
     who: 'manager',
@@ -68,7 +78,7 @@ const operations: Record<string, Operation> = {
     responses: { 201: '{id,versionId,version,sha256,size,mimeType}', 413: 'too_large', 415: 'unsupported_type', ...NOT_FOUND },
   },
   'POST /api/documents/{documentId}/versions': { summary: 'Upload a new version', who: 'manager', body: { multipart: { file } }, responses: { 201: '{versionId,version,sha256,size,mimeType}', ...NOT_FOUND } },
-  'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required or room_closed', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
   'GET /api/documents/{documentId}': { summary: 'A document', who: 'user', responses: { 200: 'the document', ...NOT_FOUND } },
   'GET /api/documents/{documentId}/content': { summary: 'The stamped file', who: 'user (view for inline, download for attachment)', query: { disposition: 'inline | attachment' }, responses: { 200: 'the stamped file, X-Download-Id', 403: 'forbidden or nda_required', 422: 'unstampable', ...NOT_FOUND } },
   'GET /api/documents/{documentId}/original': { summary: 'The unstamped file', who: 'level original, room staff', responses: { 200: 'the stored file, X-Download-Id', 403: 'forbidden', ...NOT_FOUND } },
@@ -76,9 +86,30 @@ const operations: Record<string, Operation> = {
   'GET /api/rooms/{roomId}/grants': { summary: 'Grants', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
   'DELETE /api/rooms/{roomId}/grants/{grantId}': { summary: 'Delete a grant; access ends at once', who: 'manager', responses: { 204: 'deleted', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/trace': { summary: 'Name the delivery a leaked copy came from', who: 'manager, counsel', body: { multipart: { file } }, responses: { 200: '{downloadId,documentId,versionId,user,org,at,ip,match}', 404: 'not_traced' } },
-  'GET /api/rooms/{roomId}/audit': { summary: "The room's audit trail, newest first", who: 'manager, counsel', query: { limit: '1–1000', before: 'a seq', format: 'json | csv' }, responses: { 200: '{items} or CSV', ...NOT_FOUND } },
-  'GET /api/audit/verify': { summary: 'Recompute the hash chain', who: 'admin', responses: { 200: '{ok,count,head} or {ok:false,count,brokenSeq,reason}' } },
+  'GET /api/rooms/{roomId}/audit': {
+    summary: "The room's audit trail, newest first; CSV exports every matching event, no cell starting a formula",
+    who: 'manager, counsel',
+    query: { limit: '1–1000', before: 'a seq', cursor: 'from nextCursor', format: 'json | csv', actorId: 'a user id', action: 'e.g. document.download', decision: 'allow | deny', from: 'ISO time, inclusive', to: 'ISO time, exclusive', documentId: 'events about this document' },
+    responses: { 200: '{items,nextCursor} or CSV', 403: 'forbidden (external members)', ...NOT_FOUND },
+  },
+  'GET /api/audit/verify': { summary: 'Recompute the hash chain and hold it to the signed checkpoints', who: 'admin', responses: { 200: '{ok,count,head,checkpoint} or {ok:false,count,brokenSeq,reason}' } },
+  'GET /api/rooms/{roomId}/disclosures': {
+    summary: 'The disclosure register: what left the room, to which organisation, under which NDA(s), to whom, when',
+    who: 'manager, counsel',
+    query: {
+      format: 'json | csv',
+      view: 'documents (per organisation and document, the default) | recipients (per entity, personal-data level and organisation: GDPR Art. 15)',
+      entityId: 'only documents of this entity',
+      personalData: 'only these personal-data levels, comma-separated (none, pseudonymised, identified)',
+      orgId: 'only this recipient organisation',
+      documentId: 'only this document',
+    },
+    responses: { 200: '{items:[{orgId,orgName,documentId,title,entityId,entityName,personalData,ndaIds,users,first,last,count}]} or CSV', 403: 'forbidden (external members)', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/access': { summary: 'Why a user can or cannot reach a document: the level and one reason per condition of the access rule', who: 'manager, counsel', query: { userId: 'the user', documentId: 'a document of the room' }, responses: { 200: '{level: null|view|download|original, reasons:[{rule,ok,detail}]}', 403: 'forbidden', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/access/party/{partyId}': { summary: "View as a party: what each of the party's members can reach now, and at which level", who: 'manager', responses: { 200: '{partyId, members:[{userId,name,email,orgId,cleanTeam,coveredEntityIds,documents:[{id,title,folderId,entityId,access}]}]}', 403: 'forbidden', ...NOT_FOUND } },
   'GET /api/health': { summary: 'Liveness', who: 'anyone', responses: { 200: '{status:"ok"}' } },
+  'GET /api/health/ready': { summary: 'Readiness: the database and the object store answer and the process is not shutting down', who: 'anyone', responses: { 200: '{status:"ready",checks:{database,storage,process}}', 503: '{status:"unavailable",checks:{database,storage,process}} — each check ok, unavailable or draining' } },
   'GET /api/openapi.json': { summary: 'This document', who: 'anyone', responses: { 200: 'OpenAPI 3.1' } },
 };
 

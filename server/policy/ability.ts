@@ -58,6 +58,9 @@ export function buildAbility(facts: AccessFacts): AppAbility {
   for (const m of facts.memberships) {
     // An external member always sees the room itself (its name, status and their NDA status)...
     can('read', 'Room', { id: m.roomId });
+    // From outside the party's IP allow-list, or without a second factor where the room requires
+    // one, the room itself is all a member sees.
+    if (!m.ipAllowed || (m.requireMfa && !actor.mfa)) continue;
     // ...and their own organisation's NDAs in it, without the file.
     can('read', 'Nda', { roomId: m.roomId, orgId: actor.orgId });
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.

@@ -1,5 +1,6 @@
 import type { Db } from '../db.js';
 import type { Actor } from '../auth/actor.js';
+import { ipInRanges } from '../security/cidr.js';
 
 /** A party grant, with its folder subtree already expanded (null: the whole room). */
 export interface GrantFact {
@@ -18,6 +19,10 @@ export interface MembershipFact {
   /** The room's entities an NDA covers this user for now, each with the NDAs that cover it. */
   coverage: Map<string, string[]>;
   grants: GrantFact[];
+  /** The room requires a second factor of its external users. */
+  requireMfa: boolean;
+  /** The request comes from an address the party's IP allow-list admits (true when it has none). */
+  ipAllowed: boolean;
 }
 
 export interface AccessFacts {
@@ -25,6 +30,11 @@ export interface AccessFacts {
   at: string;
   staffRooms: Array<{ roomId: string; role: 'manager' | 'counsel' }>;
   memberships: MembershipFact[];
+  /**
+   * The first instant after `at` at which these facts change by time alone (an NDA or grant expires,
+   * an NDA takes effect); null when never. A cached ability is not reused from then on.
+   */
+  validUntil: string | null;
 }
 
 /**
@@ -32,17 +42,17 @@ export interface AccessFacts {
  * Expired grants and NDAs that do not cover at `at` are left out here, so the ability built from the
  * facts simply has no rule for them.
  */
-export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise<AccessFacts> {
+export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: { ip: string | null } = { ip: null }): Promise<AccessFacts> {
   const staffRooms = await db('roomStaff').where({ userId: actor.id }).select('roomId', 'role');
-  if (actor.role !== 'external') return { actor, at, staffRooms, memberships: [] };
+  if (actor.role !== 'external') return { actor, at, staffRooms, memberships: [], validUntil: null };
 
-  const memberRows: Array<{ roomId: string; partyId: string; cleanTeam: boolean | number; status: string; acquirerOrgId: string }> =
+  const memberRows: Array<{ roomId: string; partyId: string; cleanTeam: boolean | number; status: string; requireMfa: boolean | number; acquirerOrgId: string }> =
     await db('partyMembers as m')
       .join('parties as p', 'p.id', 'm.partyId')
       .join('rooms as r', 'r.id', 'm.roomId')
       .where('m.userId', actor.id)
-      .select('m.roomId', 'm.partyId', 'm.cleanTeam', 'r.status', 'p.acquirerOrgId');
-  if (memberRows.length === 0) return { actor, at, staffRooms, memberships: [] };
+      .select('m.roomId', 'm.partyId', 'm.cleanTeam', 'r.status', 'r.requireMfa', 'p.acquirerOrgId');
+  if (memberRows.length === 0) return { actor, at, staffRooms, memberships: [], validUntil: null };
 
   const roomIds = memberRows.map((m) => m.roomId);
   const partyIds = memberRows.map((m) => m.partyId);
@@ -50,21 +60,24 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise
   // Only NDAs that could cover this user: their own organisation's, or an acquirer's that answers for
   // its representatives (checked per membership below, since the acquirer differs per party).
   const acquirerOrgIds = memberRows.map((m) => m.acquirerOrgId);
-  const ndaRows: Array<{ id: string; roomId: string; orgId: string; coversRepresentatives: boolean | number; entityId: string }> =
+  // NDAs not yet effective are read too: they cover nothing now, but their effectiveAt bounds validUntil.
+  const ndaRows: Array<{ id: string; roomId: string; orgId: string; coversRepresentatives: boolean | number; entityId: string; effectiveAt: string; expiresAt: string }> =
     await db('ndas as n')
       .join('ndaEntities as e', 'e.ndaId', 'n.id')
       .whereIn('n.roomId', roomIds)
       .where('n.status', 'confirmed')
-      .where('n.effectiveAt', '<=', at)
       .where('n.expiresAt', '>', at)
       .where((q) => q.where('n.orgId', actor.orgId).orWhereIn('n.orgId', acquirerOrgIds))
-      .select('n.id', 'n.roomId', 'n.orgId', 'n.coversRepresentatives', 'e.entityId');
+      .select('n.id', 'n.roomId', 'n.orgId', 'n.coversRepresentatives', 'e.entityId', 'n.effectiveAt', 'n.expiresAt');
 
-  const grantRows: Array<{ id: string; roomId: string; partyId: string; folderId: string | null; levelRank: number; maxClassificationRank: number; maxPersonalDataRank: number }> =
+  const grantRows: Array<{ id: string; roomId: string; partyId: string; folderId: string | null; levelRank: number; maxClassificationRank: number; maxPersonalDataRank: number; expiresAt: string | null }> =
     await db('grants')
       .whereIn('partyId', partyIds)
       .where((q) => q.whereNull('expiresAt').orWhere('expiresAt', '>', at))
-      .select('id', 'roomId', 'partyId', 'folderId', 'levelRank', 'maxClassificationRank', 'maxPersonalDataRank');
+      .select('id', 'roomId', 'partyId', 'folderId', 'levelRank', 'maxClassificationRank', 'maxPersonalDataRank', 'expiresAt');
+
+  // Per-party IP allow-lists, judged here against this request's address.
+  const allowRows: Array<{ partyId: string; cidr: string }> = await db('partyIpAllowlist').whereIn('partyId', partyIds).select('partyId', 'cidr');
 
   const folderRoomIds = [...new Set(grantRows.filter((g) => g.folderId).map((g) => g.roomId))];
   const folderRows: Array<{ id: string; parentId: string | null }> = folderRoomIds.length
@@ -91,7 +104,7 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise
   const memberships = memberRows.map((m): MembershipFact => {
     const coverage = new Map<string, string[]>();
     for (const n of ndaRows) {
-      if (n.roomId !== m.roomId) continue;
+      if (n.roomId !== m.roomId || n.effectiveAt > at) continue;
       const own = n.orgId === actor.orgId;
       const viaAcquirer = n.orgId === m.acquirerOrgId && actor.orgId !== m.acquirerOrgId && Boolean(n.coversRepresentatives);
       if (!own && !viaAcquirer) continue;
@@ -105,6 +118,8 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise
       partyId: m.partyId,
       cleanTeam: Boolean(m.cleanTeam),
       coverage,
+      requireMfa: Boolean(m.requireMfa),
+      ipAllowed: ((cidrs) => cidrs.length === 0 || ipInRanges(client.ip, cidrs))(allowRows.filter((a) => a.partyId === m.partyId).map((a) => a.cidr)),
       grants: grantRows
         .filter((g) => g.partyId === m.partyId)
         .map((g) => ({
@@ -116,5 +131,9 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string): Promise
         })),
     };
   });
-  return { actor, at, staffRooms, memberships };
+  const horizon = [
+    ...ndaRows.map((n) => (n.effectiveAt > at ? n.effectiveAt : n.expiresAt)),
+    ...grantRows.flatMap((g) => (g.expiresAt ? [g.expiresAt] : [])),
+  ].sort();
+  return { actor, at, staffRooms, memberships, validUntil: horizon[0] ?? null };
 }

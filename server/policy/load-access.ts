@@ -2,8 +2,18 @@ import type { Db } from '../db.js';
 import type { Actor } from '../auth/actor.js';
 import { buildAbility, type AppAbility } from './ability.js';
 import { loadAccessFacts, type AccessFacts } from './access-facts.js';
+import { cachedAccess, currentPolicyVersion, rememberAccess } from './ability-cache.js';
 
-export async function loadAccess(db: Db, actor: Actor, at: string): Promise<{ facts: AccessFacts; ability: AppAbility }> {
-  const facts = await loadAccessFacts(db, actor, at);
-  return { facts, ability: buildAbility(facts) };
+/**
+ * The actor's facts and ability at `at`: one query (the policy version) when an ability built under
+ * the same version and still within its validity horizon is at hand, else the facts' few queries.
+ */
+export async function loadAccess(db: Db, actor: Actor, at: string, client: { ip: string | null } = { ip: null }): Promise<{ facts: AccessFacts; ability: AppAbility }> {
+  const version = await currentPolicyVersion(db);
+  const cached = cachedAccess(db, actor, client, version, at);
+  if (cached) return cached;
+  const facts = await loadAccessFacts(db, actor, at, client);
+  const ability = buildAbility(facts);
+  rememberAccess(db, actor, client, version, facts, ability);
+  return { facts, ability };
 }

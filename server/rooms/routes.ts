@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
 import { AddStaffSchema, CreateRoomSchema } from './schema.js';
-import { addStaff, closeRoom, createRoom, getRoom, listRooms } from './service.js';
+import { addStaff, closeRoom, createRoom, getRoom, listRooms, listStaff } from './service.js';
 import { presentRoom } from './presenter.js';
 
 export function roomsRouter(deps: Deps) {
@@ -24,6 +24,10 @@ export function roomsRouter(deps: Deps) {
     const input = parseInput(AddStaffSchema, req.body);
     await addStaff(ctx, pathId(req.params.roomId), input);
     res.status(201).json({ roomId: req.params.roomId, userId: input.userId, role: input.role });
+  });
+  router.get('/api/rooms/:roomId/staff', async (req, res) => {
+    const staff = await listStaff(await contextOf(req, deps), pathId(req.params.roomId));
+    res.json({ items: staff.map((s) => ({ userId: s.userId, role: s.role, name: s.name, email: s.email })), nextCursor: null });
   });
   router.post('/api/rooms/:roomId/close', async (req, res) => {
     await closeRoom(await contextOf(req, deps), pathId(req.params.roomId));

@@ -74,6 +74,24 @@ export async function addStaff(ctx: ServiceContext, roomId: string, input: AddSt
   });
 }
 
+export interface StaffView {
+  userId: string;
+  role: 'manager' | 'counsel';
+  name: string;
+  email: string;
+}
+
+/** The room's deal team and counsel, for room staff (the web client shows them and learns its own role). */
+export async function listStaff(ctx: ServiceContext, roomId: string): Promise<StaffView[]> {
+  const room = await findVisibleRoom(ctx, roomId, 'room.staff.list');
+  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'room.staff.list', roomId, subjectId: roomId, reason: 'room staff only' });
+  return ctx.db('roomStaff')
+    .join('users', 'users.id', 'roomStaff.userId')
+    .where('roomStaff.roomId', roomId)
+    .orderBy('roomStaff.createdAt')
+    .select('roomStaff.userId as userId', 'roomStaff.role as role', 'users.name as name', 'users.email as email');
+}
+
 /** Closing revokes every external access at once: the ability gives outsiders nothing in a closed room. */
 export async function closeRoom(ctx: ServiceContext, roomId: string): Promise<void> {
   const room = await findVisibleRoom(ctx, roomId, 'room.close');

@@ -37,6 +37,28 @@ const downloadsOfRoom = (ctx: ServiceContext, roomId: string) =>
     .select('d.id', 'd.documentId', 'd.versionId', 'd.at', 'd.ip', 'd.userId', 'u.email as userEmail', 'u.name as userName', 'd.orgId', 'o.name as orgName');
 
 /**
+ * A stamped PDF is sent as the stored rendition plus a tail; its exact bytes are recorded as the
+ * two hashes rather than one over the whole file, which would cost a second pass over every byte
+ * of every download.
+ */
+async function exactIncrementalDelivery(ctx: ServiceContext, roomId: string, data: Buffer) {
+  const candidates: Array<{ id: string; tailSha256: string; tailSize: number; baseSha256: string }> = await ctx.db('downloads as d')
+    .join('stampRenditions as r', 'r.versionId', 'd.versionId')
+    .where('d.roomId', roomId)
+    .where('d.size', data.length)
+    .whereNotNull('d.tailSha256')
+    .select('d.id', 'd.tailSha256', 'd.tailSize', 'r.sha256 as baseSha256');
+  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  for (const c of candidates) {
+    const cut = data.length - Number(c.tailSize);
+    if (cut > 0 && hash(data.subarray(cut)) === c.tailSha256 && hash(data.subarray(0, cut)) === c.baseSha256) {
+      return downloadsOfRoom(ctx, roomId).where('d.id', c.id).first();
+    }
+  }
+  return undefined;
+}
+
+/**
  * Names the delivery a leaked copy came from: first by its exact bytes (every delivery's SHA-256 is
  * recorded), then by a download id read back from the stamp. Only this room's deliveries are
  * searched, so a trace never reveals another room's.
@@ -48,7 +70,7 @@ export async function traceLeak(ctx: ServiceContext, roomId: string, req: Reques
   const sha256 = createHash('sha256').update(data).digest('hex');
 
   let match: TraceResult['match'] = 'exact';
-  let download = await downloadsOfRoom(ctx, roomId).where('d.sha256', sha256).orderBy('d.at').first();
+  let download = (await downloadsOfRoom(ctx, roomId).where('d.sha256', sha256).orderBy('d.at').first()) ?? (await exactIncrementalDelivery(ctx, roomId, data));
   if (!download) {
     match = 'watermark';
     const type = await sniffType(data.subarray(0, 4100), undefined);

@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import type { ObjectStore, PutResult } from '../../storage/object-store.js';
 import { HttpError, invalidRequest, tooLarge, unsupportedType } from '../errors.js';
 import { SNIFF_BYTES, sniffType } from './sniff-type.js';
+import { fileNameMetadata } from '../security/file-name-metadata.js';
 
 export interface StoredFile {
   objectKey: string;
@@ -38,6 +39,8 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
     bb = busboy({
       headers: req.headers,
       limits: { fileSize: opts.maxBytes, files: 1, fields: 50, parts: 51, fieldSize: MAX_FIELD_BYTES },
+      // Browsers send file names as raw UTF-8; busboy's default (latin1) would garble every non-ASCII name.
+      defParamCharset: 'utf8',
     });
   } catch {
     throw invalidRequest('Malformed multipart request.', { body: 'malformed multipart' });
@@ -49,6 +52,7 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
 
   bb.on('field', (name, value, info) => {
     if (info.valueTruncated) fail(invalidRequest(`Field "${name}" is too long.`, { [name]: `at most ${MAX_FIELD_BYTES} bytes` }));
+    else if (value.includes('\u0000') || name.includes('\u0000')) fail(invalidRequest('A form field contains a NUL character.', { [name.replace(/\u0000/g, '')]: 'contains a NUL character' }));
     else fields[name] = value;
   });
   bb.on('file', (name, stream, info) => {
@@ -126,7 +130,7 @@ async function storeFile(stream: Readable, fileName: string, opts: UploadOptions
     if (!state.mimeType) await start(Buffer.concat(head));
     body.end();
     const result = await state.put!;
-    return { objectKey, size: result.size, sha256: result.sha256, mimeType: state.mimeType!, fileName: fileName.slice(0, 1000) };
+    return { objectKey, size: result.size, sha256: result.sha256, mimeType: state.mimeType!, fileName: fileNameMetadata(fileName) };
   } catch (err) {
     stream.resume();
     // Only a body the store is reading has a listener for the error; an unread one just closes.

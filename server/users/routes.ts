@@ -4,6 +4,7 @@ import { parseInput, pathId } from '../http/validate.js';
 import { CreateUserSchema } from './schema.js';
 import { createUser, disableUser, listUsers } from './service.js';
 import { presentUser } from './presenter.js';
+import { eraseUser } from './erasure.js';
 
 export function usersRouter(deps: Deps) {
   const router = Router();
@@ -19,6 +20,10 @@ export function usersRouter(deps: Deps) {
   router.post('/api/users/:userId/disable', async (req, res) => {
     await disableUser(await contextOf(req, deps), pathId(req.params.userId));
     res.json({ disabled: true });
+  });
+  router.post('/api/users/:userId/erase', async (req, res) => {
+    const user = await eraseUser(await contextOf(req, deps), pathId(req.params.userId));
+    res.json({ ...presentUser(user), erased: true });
   });
   return router;
 }

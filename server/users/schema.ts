@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { id, name } from '../http/validate.js';
+import { newPasswordSchema } from '../auth/password-policy.js';
 
 export const CreateUserSchema = z.strictObject({
   email: z.email().max(320),
   name,
-  // Length first: argon2 of a megabyte "password" is a cheap denial of service.
-  password: z.string().min(12, 'at least 12 characters').max(256),
+  // At least 12 characters, at most 256 (argon2 of a megabyte is a cheap denial of service), not a common one.
+  password: newPasswordSchema,
   orgId: id,
   role: z.enum(['admin', 'staff', 'external']),
 });

@@ -1,5 +1,6 @@
 import { startTestApp, type TestApp, type Client } from '../support/test-app.js';
 import { buildDeal, iso, PAST, visibleDocumentIds, type Deal } from '../support/world.js';
+import { makePdf } from '../support/fixtures.js';
 
 /**
  * The access rule of PRODUCT.md, one condition at a time, through the HTTP API. Each test starts from
@@ -208,10 +209,9 @@ describe('rule 5: clean-team documents need a clean-team member', () => {
     await grantPartyAEverythingOnGmbh();
     const res = await deal.manager.upload(
       `${deal.roomPath}/documents`,
-      { data: Buffer.from('%PDF-1.4\n'), name: 'x.pdf' },
+      { data: await makePdf('Clean team pricing model'), name: 'pricing.pdf' },
       { folderId: deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: 'clean_team', personalData: 'none' },
     );
-    // a broken PDF is still stored: whether it can be stamped is decided at delivery
     expect(res.status).toBe(201);
     await deal.grant({ partyId: deal.parties.A.id, folderId: null, maxClassification: 'clean_team' });
     expect(await visibleDocumentIds(deal, buyerA)).not.toContain(res.body.id);

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 import { ELF_BYTES, makePdf, TINY_PNG } from '../support/fixtures.js';
 import { storedObjectKeys } from '../support/stored-objects.js';
+import { pdfText } from '../support/pdf-tools.js';
 import { createHash } from 'node:crypto';
 
 let t: TestApp;
@@ -118,24 +119,24 @@ describe('stamped delivery', () => {
     expect(row).toMatchObject({ kind: 'view', userId: deal.users.buyerA.id, sha256: sha256(res.body) });
   });
 
-  it('refuses below level original a type it cannot stamp with 422 unstampable', async () => {
+  it('delivers a CSV below level original as a stamped PDF converted at upload, never the native file', async () => {
     const csv = await deal.manager.upload(`${deal.roomPath}/documents`, { data: Buffer.from('name,salary\nAnna,1\n'), name: 'salaries.csv' }, fields());
     expect(csv.body.mimeType).toBe('text/csv');
     const buyer = await deal.login('buyerA');
-    const res = await buyer.get(`/api/documents/${csv.body.id}/content`);
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('unstampable');
-    expect(await t.db('downloads').where({ documentId: csv.body.id }).first()).toBeUndefined();
+    const res = await buyer.get(`/api/documents/${csv.body.id}/content`).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    const text = pdfText(res.body as Buffer);
+    expect(text).toContain('Anna');
+    expect(text).toContain(`Download ${res.headers['x-download-id']}`);
   });
 
-  it('refuses an encrypted PDF rather than send it unstamped', async () => {
+  it('refuses at upload, with 422 and a clear message, a PDF that needs a password to open', async () => {
     const encrypted = fs.readFileSync(path.resolve('../shared/corpus/pdf/encrypted_new.pdf'));
-    const doc = await deal.manager.upload(`${deal.roomPath}/documents`, { data: encrypted, name: 'locked.pdf' }, fields());
-    expect(doc.status).toBe(201);
-    const buyer = await deal.login('buyerA');
-    const res = await buyer.get(`/api/documents/${doc.body.id}/content`);
+    const res = await deal.manager.upload(`${deal.roomPath}/documents`, { data: encrypted, name: 'locked.pdf' }, fields());
     expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('unstampable');
+    expect(res.body.error.code).toBe('pdf_password_required');
+    expect(res.body.error.message).toMatch(/password/);
   });
 });
 

@@ -242,6 +242,55 @@ function objectStoreContract(makeHarness: HarnessFactory): void {
     expect(await store.stat(key)).toEqual({ size: 4 });
   });
 
+  it('list names every object under a prefix with its size and time, and nothing outside it', async () => {
+    const room = `versions/${randomBytes(8).toString('hex')}`;
+    const before = Date.now() - 60_000;
+    await store.put(`${room}/a`, Readable.from([Buffer.from('one')]));
+    await store.put(`${room}/sub/b`, Readable.from([Buffer.from('three')]));
+    await store.put(`${room}x/c`, Readable.from([Buffer.from('not under the prefix')]));
+    const listed = [];
+    for await (const item of store.list(`${room}/`)) listed.push(item);
+    expect(listed.map((i) => [i.key, i.size]).sort()).toEqual([
+      [`${room}/a`, 3],
+      [`${room}/sub/b`, 5],
+    ]);
+    for (const item of listed) {
+      expect(item.lastModified).toBeInstanceOf(Date);
+      expect(item.lastModified.getTime()).toBeGreaterThan(before);
+      expect(item.lastModified.getTime()).toBeLessThan(Date.now() + 60_000);
+    }
+  });
+
+  it('list matches a prefix that ends inside a key segment', async () => {
+    const room = `ndas/${randomBytes(8).toString('hex')}`;
+    await store.put(`${room}/alpha`, Readable.from([Buffer.from('1')]));
+    await store.put(`${room}/beta`, Readable.from([Buffer.from('2')]));
+    const keys = [];
+    for await (const item of store.list(`${room}/al`)) keys.push(item.key);
+    expect(keys).toEqual([`${room}/alpha`]);
+  });
+
+  it('list of a prefix with no objects yields nothing', async () => {
+    const keys = [];
+    for await (const item of store.list(`versions/${randomBytes(8).toString('hex')}/`)) keys.push(item.key);
+    expect(keys).toEqual([]);
+  });
+
+  it('list leaves out deleted objects and uploads still in progress', async () => {
+    const room = `versions/${randomBytes(8).toString('hex')}`;
+    await store.put(`${room}/gone`, Readable.from([Buffer.from('x')]));
+    await store.delete(`${room}/gone`);
+    const body = new PassThrough();
+    body.write(randomBytes(50_000));
+    const putting = store.put(`${room}/pending`, body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const keys = [];
+    for await (const item of store.list(`${room}/`)) keys.push(item.key);
+    expect(keys).toEqual([]);
+    body.end();
+    await putting;
+  });
+
   it('an object is not visible until its upload completes', async () => {
     const key = newKey();
     const body = new PassThrough();

@@ -28,9 +28,19 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
 
 const require = createRequire(import.meta.url);
 
+export interface S3TestServerOptions {
+  /** Store here instead of a fresh temp directory (kept at stop): restart on it to keep the objects. */
+  directory?: string;
+  /** Listen on this port instead of a free one: a restart on the same port is the same endpoint. */
+  port?: number;
+  bucket?: string;
+}
+
 export interface S3TestServer {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
+  port: number;
+  directory: string;
   accessKey: string;
   secretKey: string;
   /** A bucket that already exists; tests wanting isolation can create more through the API. */
@@ -76,10 +86,10 @@ function serveFirstByteRanges(store: S3rverStore): void {
  * front answers it with an empty listing (no signature check on that one request) and hands
  * everything else to s3rver untouched.
  */
-export async function startS3TestServer(): Promise<S3TestServer> {
+export async function startS3TestServer(options: S3TestServerOptions = {}): Promise<S3TestServer> {
   const S3rver = require('@20minutes/s3rver') as S3rverConstructor;
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-s3rver-'));
-  const bucket = `gatehouse-test-${randomBytes(4).toString('hex')}`;
+  const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'gatehouse-s3rver-')));
+  const bucket = options.bucket ?? `gatehouse-test-${randomBytes(4).toString('hex')}`;
   const s3rver = new S3rver({
     directory,
     silent: true,
@@ -119,7 +129,7 @@ export async function startS3TestServer(): Promise<S3TestServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -128,6 +138,8 @@ export async function startS3TestServer(): Promise<S3TestServer> {
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    port,
+    directory,
     accessKey: ACCESS_KEY,
     secretKey: SECRET_KEY,
     bucket,
@@ -139,7 +151,8 @@ export async function startS3TestServer(): Promise<S3TestServer> {
       await closed;
       s3rver.logger.exceptions.unhandle();
       s3rver.logger.close();
-      await rm(directory, { recursive: true, force: true });
+      // A directory the caller gave outlives the server: a restart on it finds every object again.
+      if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -63,7 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
  * A schema of its own on the PostgreSQL server, so every test starts from an empty database and
  * suites can run side by side; the app reaches it through DATABASE_URL's search_path option.
  */
-async function createPostgresSchema(serverUrl: string) {
+export async function createPostgresSchema(serverUrl: string) {
   const schema = `gh_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
   await admin.raw(`create schema ${schema}`);
@@ -86,7 +86,8 @@ export class Client {
     readonly user: { id: string; email: string; name: string; orgId: string; role: string },
   ) {}
 
-  static async login(app: Express, email: string, password: string): Promise<Client> {
+  /** `app` is the express app, or the base URL of a running server. */
+  static async login(app: Express | string, email: string, password: string): Promise<Client> {
     const agent = request.agent(app);
     const res = await agent.post('/api/auth/login').send({ email, password });
     if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);

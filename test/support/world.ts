@@ -26,7 +26,7 @@ async function expectStatus<T = any>(res: PromiseLike<{ status: number; body: an
  *   personal data), legal.pdf (Falcon Ltd, standard).
  * No grants and no NDAs: each test adds what it is about.
  */
-export async function buildDeal(t: TestApp) {
+export async function buildDeal(t: Pick<TestApp, 'app'> | { app: string }) {
   const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
   const orgs = (await expectStatus<{ items: Array<{ id: string; kind: string }> }>(admin.get('/api/orgs'), 200)).items;
   const sellerOrgId = orgs.find((o) => o.kind === 'seller')!.id;

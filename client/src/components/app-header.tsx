@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { api, ApiError, type User } from '../api.js';
 import { Logo } from './logo.js';
 
@@ -31,10 +32,18 @@ export function AppHeader({ user, onSignedOut }: AppHeaderProps) {
   return (
     <header className="app-header">
       <div className="app-header-inner">
-        <div className="brand">
+        <Link href="/" className="brand brand-link" aria-label="Gatehouse — your data rooms">
           <Logo />
           <span className="brand-name">Gatehouse</span>
-        </div>
+        </Link>
+        <nav className="header-nav" aria-label="Main">
+          <Link href="/" className={(active) => (active ? 'header-link header-link-active' : 'header-link')}>
+            Data rooms
+          </Link>
+          <Link href="/account" className={(active) => (active ? 'header-link header-link-active' : 'header-link')}>
+            Security
+          </Link>
+        </nav>
         <div className="user-menu">
           <div className="user-identity">
             <span className="user-name" title={user.name}>{user.name}</span>

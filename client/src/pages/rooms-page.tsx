@@ -1,130 +1,154 @@
-import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Room, type User } from '../api.js';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { Link, useLocation } from 'wouter';
+import { api, messageOf, type Entity, type User } from '../api.js';
 import { StatusBadge } from '../components/status-badge.js';
-
-type Load =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; rooms: Room[]; nextCursor: string | null };
-
-function messageOf(err: unknown): string {
-  return err instanceof ApiError ? err.message : 'The rooms could not be loaded. Please try again.';
-}
+import { LoadView } from '../components/load-view.js';
+import { Modal } from '../components/modal.js';
+import { useLoad } from '../hooks/use-load.js';
+import { formatDate } from '../display-format.js';
 
 export function RoomsPage({ user }: { user: User }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-  const [more, setMore] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const [load, reload] = useLoad((signal) => api.rooms(signal), [user.id]);
+  const [creating, setCreating] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const canCreate = user.role !== 'external';
 
-  // Move focus to the page heading when the page opens (e.g. right after signing in).
   useEffect(() => {
+    document.title = 'Data rooms · Gatehouse';
     headingRef.current?.focus();
   }, []);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api
-      .rooms({ signal: controller.signal })
-      .then((page) => setLoad({ state: 'ready', rooms: page.items, nextCursor: page.nextCursor ?? null }))
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) return; // the app returns to sign-in
-        setLoad({ state: 'error', message: messageOf(err) });
-      });
-    return () => controller.abort();
-  }, [attempt, user.id]);
-
-  async function loadMore() {
-    if (load.state !== 'ready' || !load.nextCursor || more.busy) return;
-    setMore({ busy: true, error: null });
-    try {
-      const page = await api.rooms({ cursor: load.nextCursor });
-      setLoad({ state: 'ready', rooms: [...load.rooms, ...page.items], nextCursor: page.nextCursor ?? null });
-      setMore({ busy: false, error: null });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      setMore({ busy: false, error: messageOf(err) });
-    }
-  }
 
   return (
     <section className="page" aria-labelledby="rooms-heading">
       <div className="page-header">
-        <h1 id="rooms-heading" className="page-title" ref={headingRef} tabIndex={-1}>
-          Data rooms
-        </h1>
-        {load.state === 'ready' && load.rooms.length > 0 && (
-          <p className="page-meta">
-            {load.rooms.length} {load.rooms.length === 1 ? 'room' : 'rooms'}
-            {load.nextCursor ? ' shown' : ''}
-          </p>
+        <div>
+          <h1 id="rooms-heading" className="page-title" ref={headingRef} tabIndex={-1}>
+            Data rooms
+          </h1>
+          {load.state === 'ready' && load.data.items.length > 0 && (
+            <p className="page-meta">
+              {load.data.items.length} {load.data.items.length === 1 ? 'room' : 'rooms'}
+            </p>
+          )}
+        </div>
+        {canCreate && (
+          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+            New room
+          </button>
         )}
       </div>
 
-      {load.state === 'loading' && (
-        <div className="panel panel-message" role="status" aria-live="polite">
-          <span className="spinner" aria-hidden="true" />
-          <span>Loading rooms…</span>
-        </div>
-      )}
-
-      {load.state === 'error' && (
-        <div className="panel panel-message panel-message-column">
-          <p role="alert" className="alert alert-error">
-            {load.message}
-          </p>
-          <button type="button" className="button button-secondary" onClick={() => { setLoad({ state: 'loading' }); setAttempt((n) => n + 1); }}>
-            Try again
-          </button>
-        </div>
-      )}
-
-      {load.state === 'ready' && load.rooms.length === 0 && (
-        <div className="panel empty-state">
-          <p className="empty-state-title">No rooms yet</p>
-          <p className="empty-state-text">Data rooms you have access to will appear here.</p>
-        </div>
-      )}
-
-      {load.state === 'ready' && load.rooms.length > 0 && (
-        <>
-          <div className="panel room-list-panel">
-            <div className="room-list-head" aria-hidden="true">
-              <span>Room</span>
-              <span>Code name</span>
-              <span>Status</span>
+      <LoadView load={load} retry={reload} label="rooms">
+        {({ items: rooms }) =>
+          rooms.length === 0 ? (
+            <div className="panel empty-state">
+              <p className="empty-state-title">No rooms yet</p>
+              <p className="empty-state-text">
+                {canCreate ? 'Open a room for a transaction with “New room”.' : 'Data rooms you are invited to will appear here.'}
+              </p>
             </div>
-            <ul className="room-list" aria-labelledby="rooms-heading">
-              {load.rooms.map((room) => (
-                <li key={room.id} className="room-row">
-                  <span className="room-name">{room.name}</span>
-                  <span className="room-code">
-                    <span className="visually-hidden">Code name: </span>
-                    <span>{room.codeName}</span>
-                  </span>
-                  <span className="room-status">
-                    <span className="visually-hidden">Status: </span>
-                    <StatusBadge status={room.status} />
-                  </span>
-                </li>
-              ))}
-            </ul>
-          </div>
-          {load.nextCursor && (
-            <div className="list-footer">
-              {more.error && (
-                <p role="alert" className="alert alert-error">
-                  {more.error}
-                </p>
-              )}
-              <button type="button" className="button button-secondary" onClick={loadMore} aria-disabled={more.busy || undefined}>
-                {more.busy ? 'Loading…' : 'Load more rooms'}
-              </button>
+          ) : (
+            <div className="panel room-list-panel">
+              <div className="room-list-head" aria-hidden="true">
+                <span>Room</span>
+                <span>Code name</span>
+                <span>Status</span>
+              </div>
+              <ul className="room-list" aria-labelledby="rooms-heading">
+                {rooms.map((room) => (
+                  <li key={room.id} className="room-row">
+                    <span className="room-name">
+                      <Link href={`/rooms/${room.id}`} className="row-link">
+                        {room.name}
+                      </Link>
+                      {room.createdAt && <span className="room-opened">Opened {formatDate(room.createdAt)}</span>}
+                    </span>
+                    <span className="room-code">
+                      <span className="visually-hidden">Code name: </span>
+                      <span>{room.codeName ?? '—'}</span>
+                    </span>
+                    <span className="room-status">
+                      <span className="visually-hidden">Status: </span>
+                      <StatusBadge status={room.status} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
             </div>
-          )}
-        </>
-      )}
+          )
+        }
+      </LoadView>
+      {creating && <NewRoomDialog onClose={() => setCreating(false)} />}
     </section>
+  );
+}
+
+function NewRoomDialog({ onClose }: { onClose: () => void }) {
+  const id = useId();
+  const [entities] = useLoad((_signal) => api.entities().then((p) => p.items), []);
+  const [name, setName] = useState('');
+  const [codeName, setCodeName] = useState('');
+  const [entityIds, setEntityIds] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [, navigate] = useLocation();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!name.trim()) return setError('Give the room a name.');
+    if (entityIds.length === 0) return setError('Choose at least one target entity: documents must belong to one of them.');
+    setBusy(true);
+    setError(null);
+    try {
+      const room = await api.createRoom({ name: name.trim(), codeName: codeName.trim() || undefined, entityIds });
+      navigate(`/rooms/${room.id}`);
+    } catch (err) {
+      setError(messageOf(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal title="New data room" onClose={onClose}>
+      <form className="form" onSubmit={submit} noValidate>
+        {error && <p role="alert" className="alert alert-error">{error}</p>}
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Room name</label>
+          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-code`}>Code name</label>
+          <p className="field-help" id={`${id}-code-help`}>Printed on every stamped copy instead of the real deal name, e.g. “Project Falcon”.</p>
+          <input id={`${id}-code`} value={codeName} onChange={(e) => setCodeName(e.target.value)} aria-describedby={`${id}-code-help`} />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Target entities</legend>
+          <LoadView load={entities} label="entities">
+            {(list: Entity[]) =>
+              list.length === 0 ? (
+                <p className="field-help">No legal entities are registered yet. An administrator adds them.</p>
+              ) : (
+                <div className="checkbox-list">
+                  {list.map((en) => (
+                    <label key={en.id} className="checkbox">
+                      <input
+                        type="checkbox"
+                        checked={entityIds.includes(en.id)}
+                        onChange={(e) => setEntityIds((ids) => (e.target.checked ? [...ids, en.id] : ids.filter((x) => x !== en.id)))}
+                      />
+                      {en.name}
+                    </label>
+                  ))}
+                </div>
+              )
+            }
+          </LoadView>
+        </fieldset>
+        <div className="form-actions">
+          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
+          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>{busy ? 'Opening…' : 'Open room'}</button>
+        </div>
+      </form>
+    </Modal>
   );
 }

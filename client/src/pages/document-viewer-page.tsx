@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'react';
+import { Link } from 'wouter';
+import { api, ApiError, fetchBytes, type User } from '../api.js';
+import { useLoad } from '../hooks/use-load.js';
+import { LoadView } from '../components/load-view.js';
+import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
+import { PdfView } from '../components/pdf-view.js';
+import { formatSize, formatType } from '../display-format.js';
+
+/** One view of a document: the stamped copy the server made for this user, shown in the page. */
+export function DocumentViewerPage({ user, roomId, documentId }: { user: User; roomId: string; documentId: string }) {
+  const [doc, reloadDoc] = useLoad((signal) => api.document(documentId, signal), [documentId]);
+  return (
+    <section className="page viewer-page" aria-labelledby="viewer-title">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link href="/">Data rooms</Link>
+        <span aria-hidden="true">/</span>
+        <Link href={`/rooms/${roomId}`}>Documents</Link>
+        <span aria-hidden="true">/</span>
+        <span aria-current="page">{doc.state === 'ready' ? doc.data.index : 'Document'}</span>
+      </nav>
+      <LoadView load={doc} retry={reloadDoc} label="document">
+        {(d) => {
+          const staff = user.role !== 'external';
+          const canDownload = staff || d.access === 'download' || d.access === 'original';
+          return (
+            <>
+              <div className="viewer-header">
+                <div>
+                  <h1 id="viewer-title" className="page-title"><span className="folder-index">{d.index}</span> {d.title}</h1>
+                  <div className="room-header-meta">
+                    <span>{formatType(d.mimeType)} · {formatSize(d.size)} · version {d.version}</span>
+                    <ClassificationBadge value={d.classification} />
+                    <PersonalDataBadge value={d.personalData} />
+                    {!staff && <LevelBadge value={d.access} />}
+                  </div>
+                </div>
+                <div className="toolbar-actions">
+                  {canDownload && <a className="button button-primary" href={api.contentUrl(d.id, 'attachment')} download>Download</a>}
+                  {staff && <a className="button button-secondary" href={api.originalUrl(d.id)} download>Download original</a>}
+                </div>
+              </div>
+              <p className="viewer-note">
+                {staff ? 'You see the copy a bidder would get: stamped with your name and a download id.' : 'This copy is stamped with your name, organisation, the time and a download id. Every view is recorded.'}
+              </p>
+              <Content documentId={d.id} mimeType={d.mimeType} title={d.title} />
+            </>
+          );
+        }}
+      </LoadView>
+    </section>
+  );
+}
+
+function Content({ documentId, mimeType, title }: { documentId: string; mimeType: string; title: string }) {
+  const viewable = mimeType === 'application/pdf' || mimeType.startsWith('image/');
+  const [content] = useLoad((signal) => (viewable ? fetchBytes(api.contentUrl(documentId, 'inline'), signal) : Promise.resolve(null)), [documentId, viewable]);
+  const [imageUrl, setImageUrl] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (content.state !== 'ready' || !content.data || content.data.mimeType === 'application/pdf') return;
+    const url = URL.createObjectURL(new Blob([content.data.data], { type: content.data.mimeType }));
+    setImageUrl(url);
+    return () => URL.revokeObjectURL(url);
+  }, [content]);
+
+  if (!viewable) {
+    return (
+      <div className="panel empty-state">
+        <p className="empty-state-title">This file type cannot be shown in the browser</p>
+        <p className="empty-state-text">Use Download to open a stamped copy.</p>
+      </div>
+    );
+  }
+  if (content.state === 'error' && content.error instanceof ApiError && content.error.status === 403) {
+    return <p className="alert alert-error" role="alert">{content.error.message}</p>;
+  }
+  return (
+    <div className="viewer-frame">
+      <LoadView load={content} label="stamped copy">
+        {(c) =>
+          c && c.mimeType === 'application/pdf' ? (
+            <PdfView data={c.data} title={title} />
+          ) : imageUrl ? (
+            <img className="viewer-image" src={imageUrl} alt={`${title} (stamped copy)`} />
+          ) : null
+        }
+      </LoadView>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { ServiceContext } from '../service-context.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
+import { findVisibleRoom } from '../policy/room-gate.js';
+import { loadAccess } from '../policy/load-access.js';
+import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/explain-access.js';
+import { recordAllowed, recordDenied } from '../audit/record.js';
+import { invalidRequest } from '../errors.js';
+import { toActor } from '../auth/passport.js';
+import { findUserById } from '../users/repository.js';
+import type { Level } from '../ranks.js';
+import type { ExplainAccessQuery } from './schema.js';
+
+const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.folderId', 'documents.entityId', 'documents.classificationRank', 'documents.personalDataRank'];
+
+/**
+ * Why a user can or cannot reach a document of the room, for its managers and counsel: the user's
+ * ability is built from their own facts at this instant — exactly what their next request would get.
+ */
+export async function explainUserAccess(ctx: ServiceContext, roomId: string, query: ExplainAccessQuery): Promise<AccessExplanation> {
+  const room = await findVisibleRoom(ctx, roomId, 'access.explain');
+  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'access.explain', roomId, subjectId: roomId, reason: 'room staff only' });
+  const user = await findUserById(ctx.db, query.userId);
+  if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
+  const doc = await ctx.db('documents').where({ id: query.documentId, roomId }).first(DOCUMENT_RULE_COLUMNS);
+  if (!doc) throw invalidRequest('Unknown document.', { documentId: 'no such document in this room' });
+  const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token'), ctx.at);
+  const explanation = await explainAccess(ctx.db, facts, ability, doc);
+  await recordAllowed(ctx.db, ctx, { action: 'access.explain', subjectType: 'Document', subjectId: doc.id, roomId, details: { userId: user.id, level: explanation.level } });
+  return explanation;
+}
+
+export interface PartyMemberView {
+  userId: string;
+  name: string;
+  email: string;
+  orgId: string;
+  cleanTeam: boolean;
+  /** The room's entities an NDA covers this member for now. */
+  coveredEntityIds: string[];
+  documents: Array<{ id: string; title: string; folderId: string; entityId: string; access: Level }>;
+}
+
+/**
+ * "View as a party" for the deal team: what each member of the party can reach right now, computed
+ * by the members' own abilities and SQL filter, so the preview cannot differ from what they get.
+ */
+export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: string): Promise<{ partyId: string; members: PartyMemberView[] }> {
+  const room = await findVisibleRoom(ctx, roomId, 'access.party');
+  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'access.party', roomId, subjectId: roomId, reason: 'managers only' });
+  const party = await ctx.db('parties').where({ id: partyId, roomId }).first('id');
+  if (!party) throw await recordDenied(ctx, { action: 'access.party', subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in this room' });
+  const memberRows: Array<{ userId: string; cleanTeam: boolean | number }> = await ctx.db('partyMembers').where({ partyId }).orderBy('createdAt').select('userId', 'cleanTeam');
+  const members: PartyMemberView[] = [];
+  for (const m of memberRows) {
+    const user = await findUserById(ctx.db, m.userId);
+    if (!user) continue;
+    const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token'), ctx.at);
+    const docs = await ctx.db('documents')
+      .where(accessibleBy(ability, 'view', 'Document', 'documents'))
+      .where('documents.roomId', roomId)
+      .orderBy('documents.createdAt')
+      .select([...DOCUMENT_RULE_COLUMNS, 'documents.title']);
+    const coverage = facts.memberships.find((x) => x.roomId === roomId)?.coverage;
+    members.push({
+      userId: user.id,
+      name: user.name,
+      email: user.email,
+      orgId: user.orgId,
+      cleanTeam: Boolean(m.cleanTeam),
+      coveredEntityIds: coverage ? [...coverage.keys()].sort() : [],
+      documents: docs.map((d) => ({ id: d.id, title: d.title, folderId: d.folderId, entityId: d.entityId, access: abilityLevel(ability, d)! })),
+    });
+  }
+  await recordAllowed(ctx.db, ctx, { action: 'access.party', subjectType: 'Party', subjectId: partyId, roomId, details: { members: members.length } });
+  return { partyId, members };
+}

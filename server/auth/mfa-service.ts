@@ -1,0 +1,102 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../db.js';
+import type { Config } from '../config.js';
+import type { Actor } from './actor.js';
+import { conflict, invalidRequest } from '../errors.js';
+import { appendAuditEvent } from '../audit/ledger.js';
+import { isoNow } from '../clock.js';
+import { dataDirKey } from '../security/data-dir-key.js';
+import { open, seal } from '../security/secret-box.js';
+import { sha256Hex } from './secret-hash.js';
+import { newTotpSecret, otpauthUrl, totpStepOf } from './totp.js';
+
+interface MfaUserRow {
+  id: string;
+  email: string;
+  mfaEnabled: boolean | number;
+  mfaSecret: string | null;
+  mfaLastStep: number | string | null;
+}
+
+const RECOVERY_CODES = 10;
+
+/** TOTP seeds are sealed with a key kept in DATA_DIR, never stored or logged in clear. */
+const mfaKey = (config: Config) => dataDirKey(config.dataDir, 'mfa-secret-key');
+
+const findMfaUser = (db: Db, userId: string): Promise<MfaUserRow | undefined> =>
+  db('users').where({ id: userId }).first('id', 'email', 'mfaEnabled', 'mfaSecret', 'mfaLastStep');
+
+/**
+ * Starts enrolment: a fresh secret, kept sealed and inactive until a code from it is shown to
+ * `enableMfa`. Once MFA is on, it cannot be re-seeded this way (a stolen session must not be able to
+ * move the second factor to the thief's phone).
+ */
+export async function setupMfa(db: Db, config: Config, actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
+  const user = await findMfaUser(db, actor.id);
+  if (!user) throw invalidRequest('Unknown user.');
+  if (user.mfaEnabled) throw conflict('mfa_enabled', 'Two-step verification is already on.');
+  const secret = newTotpSecret();
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: actor.id }).update({ mfaSecret: seal(mfaKey(config), secret), mfaLastStep: null });
+    await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.mfa.setup', subjectType: 'User', subjectId: actor.id, decision: 'allow', details: {} });
+  });
+  return { secret, otpauthUrl: otpauthUrl(secret, actor.email) };
+}
+
+/** Turns MFA on once the user proves their app has the secret; answers the recovery codes, shown this once. */
+export async function enableMfa(db: Db, config: Config, actor: Actor, otp: string, now = Date.now()): Promise<{ enabled: true; recoveryCodes: string[] }> {
+  const user = await findMfaUser(db, actor.id);
+  if (!user?.mfaSecret) throw conflict('mfa_not_set_up', 'Call POST /api/auth/mfa/setup first.');
+  if (user.mfaEnabled) throw conflict('mfa_enabled', 'Two-step verification is already on.');
+  const step = totpStepOf(open(mfaKey(config), user.mfaSecret), otp, now);
+  if (step === null) {
+    await appendAuditEvent(db, { actorId: actor.id, action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, decision: 'deny', details: { reason: 'wrong code' } });
+    throw invalidRequest('The code does not match.', { otp: 'does not match the authenticator' });
+  }
+  const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: actor.id }).update({ mfaEnabled: true, mfaLastStep: step });
+    await trx('mfaRecoveryCodes').where({ userId: actor.id }).delete();
+    await trx('mfaRecoveryCodes').insert(
+      recoveryCodes.map((code) => ({ id: randomUUID(), userId: actor.id, codeHash: hashRecoveryCode(code), createdAt: isoNow(), usedAt: null })),
+    );
+    await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, decision: 'allow', details: {} });
+  });
+  return { enabled: true, recoveryCodes };
+}
+
+/**
+ * Accepts a TOTP code at most once: the user's last used step only moves forward, in one conditional
+ * UPDATE, so a replayed code — even raced by two processes at once — finds no row to update.
+ */
+export async function consumeTotp(db: Db, config: Config, userId: string, otp: string, now = Date.now()): Promise<boolean> {
+  const user = await findMfaUser(db, userId);
+  if (!user?.mfaEnabled || !user.mfaSecret) return false;
+  const step = totpStepOf(open(mfaKey(config), user.mfaSecret), otp, now);
+  if (step === null) return false;
+  const updated = await db('users')
+    .where({ id: userId })
+    .where((q) => q.whereNull('mfaLastStep').orWhere('mfaLastStep', '<', step))
+    .update({ mfaLastStep: step });
+  return updated === 1;
+}
+
+/** A recovery code stands in for one TOTP code, once. */
+export async function consumeRecoveryCode(db: Db, userId: string, code: string): Promise<boolean> {
+  const updated = await db('mfaRecoveryCodes')
+    .where({ userId, codeHash: hashRecoveryCode(code) })
+    .whereNull('usedAt')
+    .update({ usedAt: isoNow() });
+  return updated === 1;
+}
+
+/** 60 random bits as three groups of four base32 letters: easy to type from paper, hard to guess. */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(12);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]);
+  return [chars.slice(0, 4), chars.slice(4, 8), chars.slice(8, 12)].map((g) => g.join('')).join('-');
+}
+
+/** Stored as SHA-256, like API tokens: the codes carry enough entropy that a slow hash adds nothing. */
+const hashRecoveryCode = (code: string) => sha256Hex(code.trim().toLowerCase().replace(/[\s-]/g, ''));

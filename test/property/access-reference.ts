@@ -1,0 +1,81 @@
+/**
+ * The access rule of PRODUCT.md ("The access rule"), transcribed as plainly as possible from the
+ * text alone — deliberately not from server/policy/. The differential suite holds the production
+ * CASL ability and its SQL filter equal to this on random worlds, so a drift in either shows up as a
+ * counterexample.
+ */
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type World, type WorldDocument, type WorldUser } from './world-model.js';
+
+const rank = <T>(order: readonly T[], value: T) => order.indexOf(value);
+
+/** "Seller staff see a room only if they are its manager or counsel (admins see all rooms); they see everything in it." */
+function staffSeesRoom(world: World, user: WorldUser, roomId: string): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'staff') return false;
+  return world.staff.some((s) => s.roomId === roomId && s.userId === user.id);
+}
+
+/** Is `folderId` the folder `rootId` or below it? */
+function inSubtree(world: World, rootId: string, folderId: string): boolean {
+  let current: string | null = folderId;
+  const seen = new Set<string>();
+  while (current !== null && !seen.has(current)) {
+    if (current === rootId) return true;
+    seen.add(current);
+    current = world.folders.find((f) => f.id === current)?.parentId ?? null;
+  }
+  return false;
+}
+
+/** Rule 3: the NDAs (ids) that cover `user`, member of `partyId`, for `entityId` at `at`. */
+export function coveringNdas(world: World, user: WorldUser, partyId: string, roomId: string, entityId: string, at: string): string[] {
+  const party = world.parties.find((p) => p.id === partyId)!;
+  const isAdvisorOfParty = party.advisorOrgIds.includes(user.orgId);
+  return world.ndas
+    .filter((n) => {
+      if (n.roomId !== roomId) return false;
+      if (n.status !== 'confirmed') return false;
+      // effectiveAt ≤ t < expiresAt (times are fixed-width ISO strings: text order is time order)
+      if (!(n.effectiveAt <= at && at < n.expiresAt)) return false;
+      if (!n.entityIds.includes(entityId)) return false;
+      if (n.orgId === user.orgId) return true;
+      return isAdvisorOfParty && n.orgId === party.acquirerOrgId && n.coversRepresentatives;
+    })
+    .map((n) => n.id);
+}
+
+/** May `user` act at `level` on `doc` at `at`? */
+export function referenceAllows(world: World, user: WorldUser, doc: WorldDocument, level: Level, at: string = world.at): boolean {
+  if (user.role !== 'external') return staffSeesRoom(world, user, doc.roomId);
+
+  // 1. D's room is open
+  const room = world.rooms.find((r) => r.id === doc.roomId);
+  if (!room || room.status !== 'open') return false;
+  // 2. U is a member of party P of that room
+  const membership = world.members.find((m) => m.userId === user.id && m.roomId === doc.roomId);
+  if (!membership) return false;
+  const party = world.parties.find((p) => p.id === membership.partyId);
+  if (!party || party.roomId !== doc.roomId) return false;
+  // 3. NDA coverage of U for D's entity at t
+  if (coveringNdas(world, user, party.id, doc.roomId, doc.entityId, at).length === 0) return false;
+  // 4. a grant of P covers D's folder, level ≥ L, ceilings, not expired at t
+  const granted = world.grants.some(
+    (g) =>
+      g.partyId === party.id &&
+      g.roomId === doc.roomId &&
+      (g.folderId === null || inSubtree(world, g.folderId, doc.folderId)) &&
+      rank(LEVELS, g.level) >= rank(LEVELS, level) &&
+      rank(CLASSIFICATIONS, doc.classification) <= rank(CLASSIFICATIONS, g.maxClassification) &&
+      rank(PERSONAL_DATA, doc.personalData) <= rank(PERSONAL_DATA, g.maxPersonalData) &&
+      (g.expiresAt === null || at < g.expiresAt),
+  );
+  if (!granted) return false;
+  // 5. a clean_team document also needs U to be a cleanTeam member
+  if (doc.classification === 'clean_team' && !membership.cleanTeam) return false;
+  return true;
+}
+
+/** The highest level `user` has on `doc` at `at`, or null: what a listing's `access` field shows. */
+export function referenceLevel(world: World, user: WorldUser, doc: WorldDocument, at: string = world.at): Level | null {
+  return [...LEVELS].reverse().find((level) => referenceAllows(world, user, doc, level, at)) ?? null;
+}

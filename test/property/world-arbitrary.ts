@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import {
+  CLASSIFICATIONS,
+  LEVELS,
+  PERSONAL_DATA,
+  type NdaKind,
+  type NdaStatus,
+  type World,
+  type WorldDocument,
+  type WorldFolder,
+  type WorldGrant,
+  type WorldMember,
+  type WorldNda,
+  type WorldOrg,
+  type WorldParty,
+  type WorldRoom,
+  type WorldStaff,
+  type WorldUser,
+} from './world-model.js';
+
+const DAY = 86_400_000;
+const NDA_STATUSES: NdaStatus[] = ['pending', 'confirmed', 'confirmed', 'confirmed', 'rejected', 'terminated'];
+const NDA_KINDS: NdaKind[] = ['nda', 'joinder', 'clean_team'];
+
+type Draw = fc.GeneratorValue;
+
+const pick = <T>(g: Draw, items: readonly T[]): T => items[g(fc.integer, { min: 0, max: items.length - 1 })];
+const chance = (g: Draw, percent: number) => g(fc.integer, { min: 1, max: 100 }) <= percent;
+const someOf = <T>(g: Draw, items: readonly T[], atLeastOne: boolean): T[] => {
+  const chosen = items.filter(() => g(fc.boolean));
+  return chosen.length === 0 && atLeastOne && items.length ? [pick(g, items)] : chosen;
+};
+
+/**
+ * Draws one world. Ids carry `prefix` so many worlds can live side by side in one database. Times are
+ * drawn from a handful of instants around `at`, `at` itself included, so NDA and grant boundaries
+ * (effectiveAt = t, expiresAt = t) come up often. Worlds stay inside what the API accepts (members
+ * from the party's organisations, at most one party per user and room, documents of the room's
+ * entities, NDAs that expire after they take effect), since the rule is promised only there.
+ */
+export function drawWorld(g: Draw, prefix: string, at: string): World {
+  const t = Date.parse(at);
+  const instant = () => new Date(t + pick(g, [-30, -2, -1, 0, 1, 2, 30]) * DAY).toISOString();
+  const id = (name: string) => `${prefix}${name}`;
+
+  const entityIds = Array.from({ length: g(fc.integer, { min: 1, max: 4 }) }, (_, i) => id(`e${i}`));
+  const orgs: WorldOrg[] = [{ id: id('seller'), kind: 'seller' }];
+  const acquirers = Array.from({ length: g(fc.integer, { min: 1, max: 3 }) }, (_, i) => id(`acq${i}`));
+  const advisors = Array.from({ length: g(fc.integer, { min: 0, max: 3 }) }, (_, i) => id(`adv${i}`));
+  orgs.push(...acquirers.map((o) => ({ id: o, kind: 'acquirer' as const })), ...advisors.map((o) => ({ id: o, kind: 'advisor' as const })));
+
+  const users: WorldUser[] = [
+    { id: id('admin'), orgId: id('seller'), role: 'admin' },
+    { id: id('staff0'), orgId: id('seller'), role: 'staff' },
+    { id: id('staff1'), orgId: id('seller'), role: 'staff' },
+  ];
+  for (const org of [...acquirers, ...advisors]) {
+    const n = g(fc.integer, { min: 1, max: 2 });
+    for (let i = 0; i < n; i++) users.push({ id: id(`${org.slice(prefix.length)}u${i}`), orgId: org, role: 'external' });
+  }
+
+  const rooms: WorldRoom[] = [];
+  const staff: WorldStaff[] = [];
+  const parties: WorldParty[] = [];
+  const members: WorldMember[] = [];
+  const ndas: WorldNda[] = [];
+  const folders: WorldFolder[] = [];
+  const documents: WorldDocument[] = [];
+  const grants: WorldGrant[] = [];
+
+  const roomCount = g(fc.integer, { min: 1, max: 2 });
+  for (let r = 0; r < roomCount; r++) {
+    const room: WorldRoom = { id: id(`r${r}`), status: chance(g, 80) ? 'open' : 'closed', entityIds: someOf(g, entityIds, true) };
+    rooms.push(room);
+    staff.push({ roomId: room.id, userId: id('staff0'), role: 'manager' });
+    if (chance(g, 50)) staff.push({ roomId: room.id, userId: id('staff1'), role: pick(g, ['manager', 'counsel'] as const) });
+
+    // A folder tree: each folder under the room or an earlier folder, so deep chains occur.
+    const roomFolders: WorldFolder[] = [];
+    for (let f = 0, n = g(fc.integer, { min: 1, max: 6 }); f < n; f++) {
+      const parentId = roomFolders.length && chance(g, 65) ? pick(g, roomFolders).id : null;
+      roomFolders.push({ id: id(`r${r}f${f}`), roomId: room.id, parentId });
+    }
+    folders.push(...roomFolders);
+    for (let d = 0, n = g(fc.integer, { min: 1, max: 8 }); d < n; d++) {
+      documents.push({
+        id: id(`r${r}d${d}`),
+        roomId: room.id,
+        folderId: pick(g, roomFolders).id,
+        entityId: pick(g, room.entityIds),
+        classification: pick(g, CLASSIFICATIONS),
+        personalData: pick(g, PERSONAL_DATA),
+      });
+    }
+
+    const roomParties: WorldParty[] = [];
+    for (let p = 0, n = g(fc.integer, { min: 1, max: 3 }); p < n; p++) {
+      roomParties.push({ id: id(`r${r}p${p}`), roomId: room.id, acquirerOrgId: pick(g, acquirers), advisorOrgIds: someOf(g, advisors, false) });
+    }
+    parties.push(...roomParties);
+    for (const user of users.filter((u) => u.role === 'external')) {
+      const eligible = roomParties.filter((p) => p.acquirerOrgId === user.orgId || p.advisorOrgIds.includes(user.orgId));
+      if (eligible.length && chance(g, 85)) {
+        members.push({ partyId: pick(g, eligible).id, roomId: room.id, userId: user.id, cleanTeam: g(fc.boolean) });
+      }
+    }
+
+    for (let k = 0, n = g(fc.integer, { min: 0, max: 5 }); k < n; k++) {
+      // Mostly the party organisations; sometimes an organisation that is in no party of this room.
+      const orgId = pick(g, [...acquirers, ...advisors]);
+      let effectiveAt = instant();
+      let expiresAt = instant();
+      if (expiresAt <= effectiveAt) [effectiveAt, expiresAt] = expiresAt < effectiveAt ? [expiresAt, effectiveAt] : [effectiveAt, new Date(Date.parse(effectiveAt) + DAY).toISOString()];
+      ndas.push({
+        id: id(`r${r}n${k}`),
+        roomId: room.id,
+        orgId,
+        kind: pick(g, NDA_KINDS),
+        status: pick(g, NDA_STATUSES),
+        effectiveAt,
+        expiresAt,
+        coversRepresentatives: g(fc.boolean),
+        entityIds: someOf(g, room.entityIds, true),
+      });
+    }
+
+    for (let k = 0, n = g(fc.integer, { min: 0, max: 5 }); k < n; k++) {
+      grants.push({
+        id: id(`r${r}g${k}`),
+        roomId: room.id,
+        partyId: pick(g, roomParties).id,
+        folderId: chance(g, 30) ? null : pick(g, roomFolders).id,
+        level: pick(g, LEVELS),
+        maxClassification: pick(g, CLASSIFICATIONS),
+        maxPersonalData: pick(g, PERSONAL_DATA),
+        expiresAt: chance(g, 50) ? null : instant(),
+      });
+    }
+  }
+  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants };
+}
+
+/** One way of taking something away, as the deal team or counsel would. */
+export type Revocation =
+  | { kind: 'remove-member'; roomId: string; userId: string }
+  | { kind: 'terminate-nda'; ndaId: string }
+  | { kind: 'narrow-nda'; ndaId: string; entityId: string }
+  | { kind: 'delete-grant'; grantId: string }
+  | { kind: 'close-room'; roomId: string }
+  | { kind: 'remove-staff'; roomId: string; userId: string }
+  | { kind: 'drop-clean-team'; roomId: string; userId: string };
+
+/** Every revocation possible in `world`. */
+export function revocationsOf(world: World): Revocation[] {
+  return [
+    ...world.members.map((m): Revocation => ({ kind: 'remove-member', roomId: m.roomId, userId: m.userId })),
+    ...world.members.filter((m) => m.cleanTeam).map((m): Revocation => ({ kind: 'drop-clean-team', roomId: m.roomId, userId: m.userId })),
+    ...world.ndas.filter((n) => n.status === 'confirmed').map((n): Revocation => ({ kind: 'terminate-nda', ndaId: n.id })),
+    ...world.ndas.filter((n) => n.entityIds.length > 1).map((n): Revocation => ({ kind: 'narrow-nda', ndaId: n.id, entityId: n.entityIds[0] })),
+    ...world.grants.map((g): Revocation => ({ kind: 'delete-grant', grantId: g.id })),
+    ...world.rooms.filter((r) => r.status === 'open').map((r): Revocation => ({ kind: 'close-room', roomId: r.id })),
+    ...world.staff.map((s): Revocation => ({ kind: 'remove-staff', roomId: s.roomId, userId: s.userId })),
+  ];
+}
+
+/** The world after `revocation` (the input is left as it was). */
+export function applyRevocation(world: World, rev: Revocation): World {
+  switch (rev.kind) {
+    case 'remove-member':
+      return { ...world, members: world.members.filter((m) => !(m.roomId === rev.roomId && m.userId === rev.userId)) };
+    case 'drop-clean-team':
+      return { ...world, members: world.members.map((m) => (m.roomId === rev.roomId && m.userId === rev.userId ? { ...m, cleanTeam: false } : m)) };
+    case 'terminate-nda':
+      return { ...world, ndas: world.ndas.map((n) => (n.id === rev.ndaId ? { ...n, status: 'terminated' } : n)) };
+    case 'narrow-nda':
+      return { ...world, ndas: world.ndas.map((n) => (n.id === rev.ndaId ? { ...n, entityIds: n.entityIds.filter((e) => e !== rev.entityId) } : n)) };
+    case 'delete-grant':
+      return { ...world, grants: world.grants.filter((g) => g.id !== rev.grantId) };
+    case 'close-room':
+      return { ...world, rooms: world.rooms.map((r) => (r.id === rev.roomId ? { ...r, status: 'closed' } : r)) };
+    case 'remove-staff':
+      return { ...world, staff: world.staff.filter((s) => !(s.roomId === rev.roomId && s.userId === rev.userId)) };
+  }
+}
+
+/**
+ * The next instant after `world.at` at which something expires, provided nothing takes effect in
+ * between (an NDA becoming effective may rightly widen access): the "time passes an expiry" step.
+ */
+export function nextExpiryStep(world: World): string | null {
+  const expiries = [...world.ndas.map((n) => n.expiresAt), ...world.grants.flatMap((g) => (g.expiresAt ? [g.expiresAt] : []))]
+    .filter((x) => x > world.at)
+    .sort();
+  const next = expiries[0];
+  if (!next) return null;
+  const widening = world.ndas.some((n) => n.effectiveAt > world.at && n.effectiveAt <= next);
+  return widening ? null : next;
+}

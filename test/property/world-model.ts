@@ -1,0 +1,67 @@
+/**
+ * A random world of the access rule as plain data: everything PRODUCT.md's rule depends on, and no
+ * more. The property suite generates these, inserts them straight into the database, and judges the
+ * production ability against test/property/access-reference.ts on them.
+ */
+export const CLASSIFICATIONS = ['standard', 'confidential', 'highly_confidential', 'clean_team'] as const;
+export const PERSONAL_DATA = ['none', 'pseudonymised', 'identified'] as const;
+export const LEVELS = ['view', 'download', 'original'] as const;
+
+export type Classification = (typeof CLASSIFICATIONS)[number];
+export type PersonalData = (typeof PERSONAL_DATA)[number];
+export type Level = (typeof LEVELS)[number];
+export type NdaStatus = 'pending' | 'confirmed' | 'rejected' | 'terminated';
+export type NdaKind = 'nda' | 'joinder' | 'clean_team';
+
+export interface WorldOrg { id: string; kind: 'seller' | 'acquirer' | 'advisor' }
+export interface WorldUser { id: string; orgId: string; role: 'admin' | 'staff' | 'external' }
+export interface WorldRoom { id: string; status: 'open' | 'closed'; entityIds: string[] }
+export interface WorldStaff { roomId: string; userId: string; role: 'manager' | 'counsel' }
+export interface WorldParty { id: string; roomId: string; acquirerOrgId: string; advisorOrgIds: string[] }
+export interface WorldMember { partyId: string; roomId: string; userId: string; cleanTeam: boolean }
+export interface WorldNda {
+  id: string;
+  roomId: string;
+  orgId: string;
+  kind: NdaKind;
+  status: NdaStatus;
+  effectiveAt: string;
+  expiresAt: string;
+  coversRepresentatives: boolean;
+  entityIds: string[];
+}
+export interface WorldFolder { id: string; roomId: string; parentId: string | null }
+export interface WorldDocument {
+  id: string;
+  roomId: string;
+  folderId: string;
+  entityId: string;
+  classification: Classification;
+  personalData: PersonalData;
+}
+export interface WorldGrant {
+  id: string;
+  roomId: string;
+  partyId: string;
+  folderId: string | null;
+  level: Level;
+  maxClassification: Classification;
+  maxPersonalData: PersonalData;
+  expiresAt: string | null;
+}
+
+export interface World {
+  /** The instant the world is judged at. */
+  at: string;
+  entityIds: string[];
+  orgs: WorldOrg[];
+  users: WorldUser[];
+  rooms: WorldRoom[];
+  staff: WorldStaff[];
+  parties: WorldParty[];
+  members: WorldMember[];
+  ndas: WorldNda[];
+  folders: WorldFolder[];
+  documents: WorldDocument[];
+  grants: WorldGrant[];
+}

@@ -1,0 +1,84 @@
+import type { Db } from '../../server/db.js';
+import type { Actor } from '../../server/auth/actor.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type World, type WorldUser } from './world-model.js';
+import type { Revocation } from './world-arbitrary.js';
+
+const CREATED = '2020-01-01T00:00:00.000Z';
+const FAKE_SHA = '0'.repeat(64);
+const rank = <T>(order: readonly T[], v: T) => order.indexOf(v);
+
+/**
+ * Inserts a world straight into the tables (no HTTP: thousands of worlds must fit in a minute), in
+ * one transaction, shaped exactly as the services store it. `objectKeyOf` names each document's
+ * stored object, for the worlds that are also read through the API.
+ */
+export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: string) => string = (d) => `versions/${d}`): Promise<void> {
+  const staffUser = w.users.find((u) => u.role === 'staff')!.id;
+  await db.transaction(async (trx) => {
+    const insert = async (table: string, rows: object[]) => {
+      if (rows.length) await trx(table).insert(rows);
+    };
+    await insert('orgs', w.orgs.map((o) => ({ id: o.id, name: o.id, kind: o.kind, createdAt: CREATED })));
+    await insert('users', w.users.map((u) => ({ id: u.id, email: `${u.id}@example.test`, name: u.id, orgId: u.orgId, role: u.role, passwordHash: 'x', createdAt: CREATED })));
+    await insert('entities', w.entityIds.map((id) => ({ id, name: id, createdAt: CREATED })));
+    await insert('rooms', w.rooms.map((r) => ({ id: r.id, name: r.id, codeName: null, status: r.status, createdBy: staffUser, createdAt: CREATED, closedAt: r.status === 'closed' ? CREATED : null })));
+    await insert('roomEntities', w.rooms.flatMap((r) => r.entityIds.map((entityId) => ({ roomId: r.id, entityId }))));
+    await insert('roomStaff', w.staff.map((s) => ({ ...s, createdAt: CREATED })));
+    await insert('parties', w.parties.map((p) => ({ id: p.id, roomId: p.roomId, name: p.id, acquirerOrgId: p.acquirerOrgId, createdAt: CREATED })));
+    await insert('partyAdvisors', w.parties.flatMap((p) => p.advisorOrgIds.map((orgId) => ({ partyId: p.id, orgId }))));
+    await insert('partyMembers', w.members.map((m) => ({ ...m, createdAt: CREATED })));
+    await insert('ndas', w.ndas.map((n) => ({
+      id: n.id, roomId: n.roomId, orgId: n.orgId, kind: n.kind, status: n.status, signedAt: CREATED, effectiveAt: n.effectiveAt,
+      expiresAt: n.expiresAt, coversRepresentatives: n.coversRepresentatives, objectKey: `ndas/${n.id}`, sha256: FAKE_SHA, size: 1,
+      fileName: 'nda.pdf', registeredBy: staffUser, registeredAt: CREATED,
+      confirmedBy: n.status === 'confirmed' || n.status === 'terminated' ? staffUser : null,
+      confirmedAt: n.status === 'confirmed' || n.status === 'terminated' ? CREATED : null,
+    })));
+    await insert('ndaEntities', w.ndas.flatMap((n) => n.entityIds.map((entityId) => ({ ndaId: n.id, entityId }))));
+    // Parents before children: the generator only ever hangs a folder under an earlier one.
+    await insert('folders', w.folders.map((f, i) => ({ id: f.id, roomId: f.roomId, parentId: f.parentId, name: f.id, position: i + 1, createdAt: CREATED })));
+    await insert('documents', w.documents.map((d, i) => ({
+      id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, title: d.id,
+      classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData),
+      position: i + 1, currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
+    })));
+    await insert('documentVersions', w.documents.map((d) => ({
+      id: `${d.id}v`, documentId: d.id, version: 1, objectKey: objectKeyOf(d.id), size: 1, sha256: FAKE_SHA,
+      mimeType: 'application/pdf', fileName: `${d.id}.pdf`, createdBy: staffUser, createdAt: CREATED,
+    })));
+    await insert('grants', w.grants.map((g) => ({
+      id: g.id, roomId: g.roomId, partyId: g.partyId, folderId: g.folderId, levelRank: rank(LEVELS, g.level),
+      maxClassificationRank: rank(CLASSIFICATIONS, g.maxClassification), maxPersonalDataRank: rank(PERSONAL_DATA, g.maxPersonalData),
+      expiresAt: g.expiresAt, createdBy: staffUser, createdAt: CREATED,
+    })));
+  });
+}
+
+/** The same revocation as applyRevocation, done to the stored world. */
+export async function revokeInDb(db: Db, rev: Revocation): Promise<void> {
+  switch (rev.kind) {
+    case 'remove-member':
+      await db('partyMembers').where({ roomId: rev.roomId, userId: rev.userId }).delete();
+      return;
+    case 'drop-clean-team':
+      await db('partyMembers').where({ roomId: rev.roomId, userId: rev.userId }).update({ cleanTeam: false });
+      return;
+    case 'terminate-nda':
+      await db('ndas').where({ id: rev.ndaId }).update({ status: 'terminated' });
+      return;
+    case 'narrow-nda':
+      await db('ndaEntities').where({ ndaId: rev.ndaId, entityId: rev.entityId }).delete();
+      return;
+    case 'delete-grant':
+      await db('grants').where({ id: rev.grantId }).delete();
+      return;
+    case 'close-room':
+      await db('rooms').where({ id: rev.roomId }).update({ status: 'closed', closedAt: CREATED });
+      return;
+    case 'remove-staff':
+      await db('roomStaff').where({ roomId: rev.roomId, userId: rev.userId }).delete();
+      return;
+  }
+}
+
+export const actorOf = (u: WorldUser): Actor => ({ id: u.id, email: `${u.id}@example.test`, name: u.id, orgId: u.orgId, role: u.role, via: 'token' });
