@@ -16,7 +16,7 @@ import { drawWorld } from './world-arbitrary.js';
 import { insertWorld } from './world-store.js';
 import type { World, WorldUser } from './world-model.js';
 
-import { runParameters, seeds, timeoutFor } from './run-budget.js';
+import { runParameters, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
 
 const SECONDS = 15;
 
@@ -29,7 +29,10 @@ beforeAll(async () => {
   pdfKey = `versions/property-${randomUUID()}`;
   await t.store.put(pdfKey, Readable.from(await makePdf('property world document')));
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await settleInFlight();
+  await t?.close();
+});
 
 /** Bearer tokens for every user of the world, stored as the token service stores them (hashed). */
 async function tokensFor(world: World): Promise<Map<string, string>> {
@@ -57,7 +60,7 @@ describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
 
   it('lists, reads and delivers exactly what the reference allows; hidden is the byte-identical 404', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.gen(), async (g) => {
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
         // A minute ago, so every instant the world was drawn with keeps its side of "now" while requests run.
         const at = new Date(Date.now() - 60_000).toISOString();
         const world = drawWorld(g, `h${(worldNo++).toString(36)}-`, at);
@@ -103,7 +106,7 @@ describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
           else if (uncoveredMember) expect({ status: content.status, code: content.body.error?.code }).toEqual({ status: 403, code: 'nda_required' });
           else expect({ doc: doc.id, user: user.id, status: content.status, body: content.text }).toEqual({ doc: doc.id, user: user.id, status: 404, body: missingContent.text });
         }
-      }),
+      })())),
       runParameters(seed, 1, SECONDS, 0.05),
     );
   }, timeoutFor(1, SECONDS));

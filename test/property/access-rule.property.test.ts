@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { applyRevocation, drawWorld, nextExpiryStep, revocationsOf } from './world-arbitrary.js';
 import { insertWorld, revokeInDb } from './world-store.js';
 import { missingFrom, productionDecisions, referenceDecisions } from './production-decisions.js';
-import { database, runParameters, seeds, timeoutFor } from './run-budget.js';
+import { database, runParameters, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
 
 const AT = '2030-06-15T12:00:00.000Z';
 const SECONDS = 50;
@@ -25,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.stdout.write(`access-rule property suite on ${database}: ${checked.worlds} worlds compared, ${checked.revocations} revocations, ${checked.expirySteps} expiry steps\n`);
+  await settleInFlight();
   await t?.close();
 });
 
@@ -37,7 +38,7 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
 
   it('ability.can, the SQL-filtered list and the reference agree on every user, document and level', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.gen(), async (g) => {
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, nextPrefix(), AT);
         await insertWorld(t.db, world);
         const expected = referenceDecisions(world);
@@ -45,14 +46,14 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         expect({ allowedByAbilityOnly: missingFrom(can, expected), allowedByReferenceOnly: missingFrom(expected, can) }).toEqual({ allowedByAbilityOnly: [], allowedByReferenceOnly: [] });
         expect({ listedButNotAllowed: missingFrom(sql, can), allowedButNotListed: missingFrom(can, sql) }).toEqual({ listedButNotAllowed: [], allowedButNotListed: [] });
         checked.worlds++;
-      }),
+      })())),
       runParameters(seed, 0.5, SECONDS),
     );
   }, timeoutFor(0.5, SECONDS));
 
   it('revoking anything (member, clean team, NDA, NDA scope, grant, room, staff) never widens access', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.gen(), async (g) => {
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, nextPrefix(), AT);
         const revocations = revocationsOf(world);
         fc.pre(revocations.length > 0);
@@ -68,14 +69,14 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         expect(missingFrom(after.can, referenceDecisions(revoked))).toEqual([]);
         expect(missingFrom(referenceDecisions(revoked), after.can)).toEqual([]);
         checked.revocations++;
-      }),
+      })())),
       runParameters(seed + 1, 0.25, SECONDS),
     );
   }, timeoutFor(0.25, SECONDS));
 
   it('time passing an NDA or grant expiry never widens access, and what remains is the rule at that instant', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.gen(), async (g) => {
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, nextPrefix(), AT);
         const later = nextExpiryStep(world);
         fc.pre(later !== null);
@@ -88,7 +89,7 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         expect(missingFrom(after.sql, after.can)).toEqual([]);
         expect(missingFrom(after.can, after.sql)).toEqual([]);
         checked.expirySteps++;
-      }),
+      })())),
       runParameters(seed + 2, 0.25, SECONDS),
     );
   }, timeoutFor(0.25, SECONDS));

@@ -12,7 +12,7 @@ import { coveringNdas, referenceLevel } from './access-reference.js';
 import { drawWorld } from './world-arbitrary.js';
 import { actorOf, insertWorld } from './world-store.js';
 
-import { runParameters, seeds, timeoutFor } from './run-budget.js';
+import { runParameters, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
 
 const AT = '2030-06-15T12:00:00.000Z';
 const SECONDS = 10;
@@ -22,7 +22,10 @@ let worldNo = 0;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await settleInFlight();
+  await t?.close();
+});
 
 describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed) => {
   beforeAll(() => {
@@ -31,7 +34,7 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
 
   it('gives the level of the ability and the reference, with one reason per condition that accounts for it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.gen(), async (g) => {
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, `x${(worldNo++).toString(36)}-`, AT);
         await insertWorld(t.db, world);
         for (let i = 0; i < 6; i++) {
@@ -67,7 +70,7 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
           for (const ndaId of covering) expect(nda.detail).toContain(ndaId);
           expect(grants.length).toBe(Math.max(1, world.grants.filter((gr) => gr.partyId === membership.partyId).length));
         }
-      }),
+      })())),
       runParameters(seed, 1, SECONDS, 0.15),
     );
   }, timeoutFor(1, SECONDS));

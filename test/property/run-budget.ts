@@ -26,3 +26,20 @@ export function timeoutFor(share: number, defaultSeconds: number) {
   const seconds = process.env.PROPERTY_RUNS ? 600 : Number(process.env.PROPERTY_SECONDS ?? defaultSeconds) * share + 180;
   return seconds * 1000;
 }
+
+/**
+ * The time budget interrupts fast-check between its own steps, but a world already being checked
+ * keeps querying the database. `track` remembers those runs so the suite can wait for them before it
+ * closes the database (else they fail against a closed pool after the tests are done).
+ */
+const inFlight = new Set<Promise<unknown>>();
+export function track<T>(run: Promise<T>): Promise<T> {
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  inFlight.add(settled);
+  void settled.then(() => inFlight.delete(settled));
+  return run;
+}
+export const settleInFlight = () => Promise.all([...inFlight]);

@@ -108,8 +108,11 @@ export function drawWorld(g: Draw, prefix: string, at: string): World {
     for (let k = 0, n = g(fc.integer, { min: 0, max: 5 }); k < n; k++) {
       // Mostly the party organisations; sometimes an organisation that is in no party of this room.
       const orgId = pick(g, [...acquirers, ...advisors]);
-      let effectiveAt = instant();
-      let expiresAt = instant();
+      // Most NDAs live at `at` (so coverage, and what grants then give, is common enough to test);
+      // the rest anywhere, boundaries included.
+      const live = chance(g, 60);
+      let effectiveAt = live ? new Date(t + pick(g, [-30, -1, 0]) * DAY).toISOString() : instant();
+      let expiresAt = live ? new Date(t + pick(g, [1, 2, 30]) * DAY).toISOString() : instant();
       if (expiresAt <= effectiveAt) [effectiveAt, expiresAt] = expiresAt < effectiveAt ? [expiresAt, effectiveAt] : [effectiveAt, new Date(Date.parse(effectiveAt) + DAY).toISOString()];
       ndas.push({
         id: id(`r${r}n${k}`),
