@@ -21,7 +21,7 @@ import { createLogger } from '../server/logger.js';
 import { createApp } from '../server/app.js';
 import { ensureFirstAdmin } from '../server/users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
-import { ADMIN } from '../test/support/test-app.js';
+import { ADMIN, createPostgresSchema } from '../test/support/test-app.js';
 import { buildDeal } from '../test/support/world.js';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import type { BenchFigure } from './bench-figure.js';
@@ -48,24 +48,15 @@ interface Seeded {
 }
 
 async function postgresSchema(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5_000 });
+  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5_000 });
   try {
-    await admin.raw('select 1');
+    await probe.raw('select 1');
   } catch {
-    await admin.destroy();
-    return null;
+    return null; // no PostgreSQL here: the bench reports SQLite only
+  } finally {
+    await probe.destroy();
   }
-  const schema = `gh_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await admin.raw(`create schema ${schema}`);
-  const url = new URL(POSTGRES_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.raw(`drop schema ${schema} cascade`);
-      await admin.destroy();
-    },
-  };
+  return createPostgresSchema(POSTGRES_URL);
 }
 
 /** The plan of the one query of a request that reads documents with a page limit. */
