@@ -5,6 +5,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const DOWNLOAD_ID_LENGTH = 12;
 export const DOWNLOAD_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
 
+export const isDownloadId = (value: string): boolean => DOWNLOAD_ID_PATTERN.test(value);
+
 /** 60 random bits: short enough to print in a footer, far too many to guess. */
 export function newDownloadId(): string {
   const bytes = randomBytes(DOWNLOAD_ID_LENGTH);

@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js';
 import { receiveFileInMemory } from '../uploads/buffered-upload.js';
 import { sniffType, IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { readDownloadIdsFromImage, readDownloadIdsFromPdf } from '../watermark/read-stamp.js';
-import { DOWNLOAD_ID_PATTERN } from '../downloads/download-id.js';
+import { isDownloadId } from '../downloads/download-id.js';
 
 // A leaked copy is analysed whole; bound it well below the upload cap.
 const MAX_TRACE_BYTES = 200 * 1024 * 1024;
@@ -75,7 +75,7 @@ export async function traceLeak(ctx: ServiceContext, roomId: string, req: Reques
     match = 'watermark';
     const type = await sniffType(data.subarray(0, 4100), undefined);
     const candidates = type === 'application/pdf' ? await readDownloadIdsFromPdf(data) : type && IMAGE_TYPES.has(type) ? await readDownloadIdsFromImage(data) : [];
-    const ids = candidates.filter((c) => DOWNLOAD_ID_PATTERN.test(c));
+    const ids = candidates.filter(isDownloadId);
     if (ids.length) {
       const found = await downloadsOfRoom(ctx, roomId).whereIn('d.id', ids);
       // The reader lists its candidates most confident first; keep that order.

@@ -1,3 +1,5 @@
+import { isDownloadId } from '../downloads/download-id.js';
+
 /** What a stamp says about one delivery. */
 export interface StampFields {
   /** The room's code name (or its name when it has none). */
@@ -9,17 +11,13 @@ export interface StampFields {
   downloadId: string;
 }
 
-/** Crockford base32: no I, L, O, U, so an id read off a printout or a photo is unambiguous. */
-export const DOWNLOAD_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const DOWNLOAD_ID_LENGTH = 12;
-const DOWNLOAD_ID_RE = /^[0-9A-HJKMNP-TV-Z]{12}$/;
-
 /** Custom PDF /Info key holding the id; the tracer also finds it by a plain byte scan. */
 export const INFO_DOWNLOAD_ID_KEY = 'GatehouseDownloadId';
 /** The stamped /ID's second element is this prefix and the id: 16 ASCII bytes. */
 export const TRAILER_ID_PREFIX = 'GHDL';
 
-export const isDownloadId = (value: string): boolean => DOWNLOAD_ID_RE.test(value);
+// The id's format is the downloads module's; the stamp only prints and reads it back.
+export { isDownloadId };
 
 /**
  * Crockford decoding is case-insensitive and reads O as 0 and I/L as 1; a traced copy may have been
