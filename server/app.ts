@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -86,7 +86,13 @@ export function createApp(deps: Deps & { logger: Logger; lifecycle?: Lifecycle }
   app.use(rejectHostileInput);
 
   const passport = createPassport(db);
-  app.use(
+  // A bearer token, when given, is the only credential considered for the request (below), so such
+  // a request neither reads nor starts a session: no cookie parsing, no session id, no store lookup.
+  // The session routes themselves (sign in, sign out, CSRF token) keep theirs whatever the header.
+  const isBearer = (req: Request) => /^Bearer\s/i.test(req.get('authorization') ?? '');
+  const unlessBearer = (handler: RequestHandler): RequestHandler => (req, res, next) =>
+    isBearer(req) && !req.path.startsWith('/api/auth/') ? next() : handler(req, res, next);
+  app.use(unlessBearer(
     session({
       name: SESSION_COOKIE,
       secret: config.sessionSecret ?? sessionSecret(config.dataDir),
@@ -96,13 +102,12 @@ export function createApp(deps: Deps & { logger: Logger; lifecycle?: Lifecycle }
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'strict', secure: config.session.secureCookie, maxAge: config.session.idleMs, path: '/' },
     }),
-  );
+  ));
   app.use(passport.initialize());
-  app.use(passport.session());
+  app.use(unlessBearer(passport.session()));
 
-  // A bearer token, when given, is the only credential considered for the request.
   app.use(((req, res, next) => {
-    if (!/^Bearer\s/i.test(req.get('authorization') ?? '')) return next();
+    if (!isBearer(req)) return next();
     passport.authenticate('bearer', { session: false }, (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
       if (!user) return next(unauthenticated());

@@ -23,6 +23,8 @@ export interface ServiceContext extends Deps {
   facts: AccessFacts;
   /** The instant the request is judged at: NDA and grant expiry are compared with it. */
   at: string;
+  /** policy_version as read before any fact of this request: what was true then is at least this new. */
+  policyVersion: string;
   client: { ip: string | null; userAgent: string | null };
 }
 
@@ -48,13 +50,14 @@ export function contextOf(req: Request, deps: Deps): Promise<ServiceContext> {
   req.serviceContext ??= (async () => {
     const at = isoNow();
     const ip = req.ip ?? null;
-    const { facts, ability } = await loadAccess(deps.db, actor, at, { ip }).catch((err: unknown) => refuseUncheckedAccess(req, deps, actor, err));
+    const { facts, ability, policyVersion } = await loadAccess(deps.db, actor, at, { ip }).catch((err: unknown) => refuseUncheckedAccess(req, deps, actor, err));
     return {
       ...deps,
       actor,
       ability,
       facts,
       at,
+      policyVersion,
       client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) ?? null },
     };
   })();

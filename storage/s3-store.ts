@@ -69,6 +69,27 @@ function isUnreachable(err: unknown): boolean {
   return false;
 }
 
+/** Pauses before the second and third try of a read. */
+const READ_RETRY_DELAYS_MS = [50, 200];
+
+/**
+ * A read (a GET or HEAD, so safe to repeat) that met a dropped connection or a busy server is tried
+ * twice more before the caller answers 503: one reset socket in a loaded cluster must not fail a
+ * download. minio retries only HTTP statuses itself, not the connection. A store that is really
+ * down still fails within a quarter of a second.
+ */
+async function retryReads<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      const delay = READ_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || !isUnreachable(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 function isNotFound(err: unknown): boolean {
   return err instanceof S3Error && err.code !== undefined && NOT_FOUND_S3_CODES.has(err.code);
 }
@@ -253,10 +274,11 @@ export class S3Store implements ObjectStore {
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     assertValidObjectKey(key);
+    if (range) assertValidByteRange(range);
     try {
-      if (!range) return await this.client.getObject(this.bucket, key);
-      assertValidByteRange(range);
-      return await this.client.getPartialObject(this.bucket, key, range.start, range.end - range.start + 1);
+      return await retryReads(() =>
+        range ? this.client.getPartialObject(this.bucket, key, range.start, range.end - range.start + 1) : this.client.getObject(this.bucket, key),
+      );
     } catch (err) {
       throw translate(err, key);
     }
@@ -265,7 +287,7 @@ export class S3Store implements ObjectStore {
   async stat(key: string): Promise<ObjectStat | null> {
     assertValidObjectKey(key);
     try {
-      const info = await this.client.statObject(this.bucket, key);
+      const info = await retryReads(() => this.client.statObject(this.bucket, key));
       return { size: info.size };
     } catch (err) {
       if (isNotFound(err)) return null;

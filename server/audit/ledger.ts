@@ -66,18 +66,21 @@ const LEDGER_LOCK_KEY = 7_301_202_611;
 
 /**
  * Appends one event to the hash chain. Pass the transaction of the change being recorded, so the
- * change and its event commit or vanish together. Appends are serialised — by a transaction-scoped
- * advisory lock on PostgreSQL, by SQLite's single writer — so two processes never fork the chain.
+ * change and its event commit or vanish together. Without a transaction the event joins the next
+ * group commit of this database (see GroupCommit). Either way the promise settles only once the
+ * event is committed: a caller never answers before its decision is in the ledger.
  */
 export async function appendAuditEvent(db: Db, input: AuditEventInput): Promise<AuditEventRow> {
-  if (!db.isTransaction) return db.transaction((trx) => appendAuditEvent(trx, input));
-  if (isPostgres(db)) await db.raw('select pg_advisory_xact_lock(?)', [LEDGER_LOCK_KEY]);
-  const last: { seq: number | string; hash: string } | undefined = await db('auditEvents')
-    .orderBy('seq', 'desc')
-    .first('seq', 'hash');
-  const row = {
-    seq: last ? Number(last.seq) + 1 : 1,
-    at: isoNow(),
+  if (!db.isTransaction) return groupCommitOf(db).append(input);
+  const [row] = await appendEvents(db, [eventFields(input)]);
+  return row!;
+}
+
+type EventFields = Omit<AuditEventRow, 'seq' | 'at' | 'prevHash' | 'hash'>;
+
+/** The stored form of an input, checked before it joins a batch so one bad event fails alone. */
+function eventFields(input: AuditEventInput): EventFields {
+  return {
     actorId: input.actorId,
     action: input.action,
     subjectType: input.subjectType ?? null,
@@ -86,8 +89,122 @@ export async function appendAuditEvent(db: Db, input: AuditEventInput): Promise<
     decision: input.decision,
     details: canonicalJson(input.details ?? {}),
   };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const full: AuditEventRow = { ...row, prevHash, hash: eventHash(prevHash, row) };
-  await db('auditEvents').insert(full);
-  return full;
+}
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+async function readHead(db: Db): Promise<Head> {
+  const last: { seq: number | string; hash: string } | undefined = await db('auditEvents').orderBy('seq', 'desc').first('seq', 'hash');
+  return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
+/** The rows that chain `events` onto `head`, in order. */
+function chainOnto(head: Head, events: EventFields[]): AuditEventRow[] {
+  let { seq, hash: prevHash } = head;
+  const at = isoNow();
+  return events.map((fields) => {
+    const row = { seq: ++seq, at, ...fields };
+    const full: AuditEventRow = { ...row, prevHash, hash: eventHash(prevHash, row) };
+    prevHash = full.hash;
+    return full;
+  });
+}
+
+/**
+ * Chains `events` onto the head inside `trx`. Appends are serialised — by a transaction-scoped
+ * advisory lock on PostgreSQL, by SQLite's single writer (transactions begin IMMEDIATE) — so two
+ * processes never fork the chain.
+ */
+async function appendEvents(trx: Db, events: EventFields[]): Promise<AuditEventRow[]> {
+  if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(?)', [LEDGER_LOCK_KEY]);
+  const rows = chainOnto(await readHead(trx), events);
+  await trx('auditEvents').insert(rows);
+  return rows;
+}
+
+const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed|PRIMARY KEY/i.test(String((err as Error)?.message));
+
+/** 11 columns a row: well under SQLite's 32,766 bound parameters per statement. */
+const MAX_BATCH = 256;
+
+interface Pending {
+  fields: EventFields;
+  resolve(row: AuditEventRow): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for events that are not part of a change (reads, lists, refusals). One transaction
+ * is in flight at a time; the events that arrive meanwhile wait and then share the next one, so
+ * under load many requests pay for one head read and one commit (one fsync on SQLite), and at rest
+ * an event is written at once, with no timer. A failed commit fails every request of its batch,
+ * closed: none of them is answered as if recorded.
+ */
+class GroupCommit {
+  private queue: Pending[] = [];
+  private running = false;
+  /** SQLite: the head as this process last wrote or read it (see appendOnKnownHead). */
+  private head: Head | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  append(input: AuditEventInput): Promise<AuditEventRow> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ fields: eventFields(input), resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const fields = batch.map((p) => p.fields);
+      try {
+        const rows = isPostgres(this.db) ? await this.db.transaction((trx) => appendEvents(trx, fields)) : await this.appendOnKnownHead(fields);
+        batch.forEach((p, i) => p.resolve(rows[i]!));
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.running = false;
+  }
+
+  /**
+   * SQLite: one INSERT, with no transaction around it, chained onto the head this process knows.
+   * Events are never changed or removed, so if row head.seq + 1 does not exist yet, the known head
+   * is still the head and the rows link onto it correctly; if it exists (another process, or a
+   * change's transaction in this one, appended since), the primary key refuses the whole statement
+   * and the head is read again. A single statement is atomic, and SQLite's one writer means a
+   * change's own transaction (BEGIN IMMEDIATE, head read inside) never interleaves with it.
+   * PostgreSQL keeps the locked transaction: there, a change's transaction could read the head
+   * while this insert is uncommitted, then fail on the key instead of waiting.
+   */
+  private async appendOnKnownHead(fields: EventFields[]): Promise<AuditEventRow[]> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      this.head ??= await readHead(this.db);
+      const rows = chainOnto(this.head, fields);
+      try {
+        await this.db('auditEvents').insert(rows);
+        this.head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
+        return rows;
+      } catch (err) {
+        this.head = undefined;
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+    // Under a stream of other writers, wait for the write lock like any change does.
+    return this.db.transaction((trx) => appendEvents(trx, fields));
+  }
+}
+
+const groupCommits = new WeakMap<Db, GroupCommit>();
+
+function groupCommitOf(db: Db): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) groupCommits.set(db, (group = new GroupCommit(db)));
+  return group;
 }

@@ -6,7 +6,7 @@ import { dispositionHeader } from '../http/content-disposition.js';
 import { deliverOriginal, deliverStamped } from '../downloads/service.js';
 import { sendDelivery } from '../downloads/send-delivery.js';
 import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
-import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument } from './service.js';
+import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument, roomOfDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
 
 const EXTENSIONS: Record<string, string> = {
@@ -64,8 +64,8 @@ export function documentsRouter(deps: Deps) {
     const ctx = await contextOf(req, deps);
     const { disposition, download } = parseInput(ContentQuerySchema, req.query);
     const kind = disposition === 'inline' ? 'view' : 'download';
-    const { doc, room } = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
-    const delivery = await deliverStamped(ctx, room, doc, kind, { resume: download });
+    const doc = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
+    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download });
     const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');
     setFileHeaders(res, {
       mimeType: delivery.mimeType,
@@ -77,7 +77,7 @@ export function documentsRouter(deps: Deps) {
 
   router.get('/api/documents/:documentId/original', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    const { doc } = await findDocumentFor(ctx, pathId(req.params.documentId), 'original', 'document.original', { contentRequest: true });
+    const doc = await findDocumentFor(ctx, pathId(req.params.documentId), 'original', 'document.original', { contentRequest: true });
     const { downloadId, stream } = await deliverOriginal(ctx, doc);
     // Originals are always attachments: an uploaded HTML or SVG file must never render on our origin.
     setFileHeaders(res, {

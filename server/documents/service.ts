@@ -147,7 +147,7 @@ export async function listDocuments(
   if (filter.folderId) query.where('documents.folderId', filter.folderId);
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
   const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
-  const indexes = await folderIndexesOfRoom(ctx.db, roomId);
+  const indexes = await folderIndexesOfRoom(ctx.db, roomId, { policyVersion: ctx.policyVersion, needed: page.items.map((d) => d.folderId) });
   await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
@@ -166,7 +166,7 @@ export async function findDocumentFor(
   level: Level,
   event: string,
   opts: { contentRequest: boolean },
-): Promise<{ doc: DocumentListItem; room: RoomRow }> {
+): Promise<DocumentListItem> {
   const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
   if (!doc) {
     if (opts.contentRequest && ctx.actor.role === 'external') {
@@ -191,14 +191,18 @@ export async function findDocumentFor(
       forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`),
     );
   }
-  const room: RoomRow = await ctx.db('rooms').where({ id: doc.roomId }).first();
-  const indexes = await folderIndexesOfRoom(ctx.db, doc.roomId);
-  return { room, doc: { ...doc, index: `${indexes.get(doc.folderId)}.${doc.position}`, access: accessLevelOf(ctx, doc) } };
+  const indexes = await folderIndexesOfRoom(ctx.db, doc.roomId, { policyVersion: ctx.policyVersion, needed: [doc.folderId] });
+  return { ...doc, index: `${indexes.get(doc.folderId)}.${doc.position}`, access: accessLevelOf(ctx, doc) };
+}
+
+/** The room of a document already found for the caller: what a stamp prints (its code name). */
+export async function roomOfDocument(ctx: ServiceContext, doc: DocumentView): Promise<RoomRow> {
+  return ctx.db('rooms').where({ id: doc.roomId }).first();
 }
 
 /** A document's metadata; the read is recorded like every other decision. */
 export async function readDocument(ctx: ServiceContext, documentId: string): Promise<DocumentListItem> {
-  const { doc } = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
+  const doc = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
   await recordAllowed(ctx.db, ctx, { action: 'document.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
   return doc;
 }

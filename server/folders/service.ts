@@ -37,6 +37,6 @@ export async function listFolders(ctx: ServiceContext, roomId: string): Promise<
   const room = await findVisibleRoom(ctx, roomId, 'folder.list');
   await assertRoomContentOpen(ctx, room, 'folder.list');
   const visible: FolderRow[] = await ctx.db('folders').where(accessibleBy(ctx.ability, 'read', 'Folder', 'folders')).where('folders.roomId', roomId);
-  const indexes = await folderIndexesOfRoom(ctx.db, roomId);
+  const indexes = await folderIndexesOfRoom(ctx.db, roomId, { policyVersion: ctx.policyVersion, needed: visible.map((f) => f.id) });
   return visible.map((f) => ({ ...f, index: indexes.get(f.id)! })).sort((a, b) => compareIndexes(a.index, b.index));
 }

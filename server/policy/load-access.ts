@@ -7,13 +7,19 @@ import { cachedAccess, currentPolicyVersion, rememberAccess } from './ability-ca
 /**
  * The actor's facts and ability at `at`: one query (the policy version) when an ability built under
  * the same version and still within its validity horizon is at hand, else the facts' few queries.
+ * The version is returned too: other caches of derived facts (folder indexes) key on it.
  */
-export async function loadAccess(db: Db, actor: Actor, at: string, client: { ip: string | null } = { ip: null }): Promise<{ facts: AccessFacts; ability: AppAbility }> {
-  const version = await currentPolicyVersion(db);
-  const cached = cachedAccess(db, actor, client, version, at);
-  if (cached) return cached;
+export async function loadAccess(
+  db: Db,
+  actor: Actor,
+  at: string,
+  client: { ip: string | null } = { ip: null },
+): Promise<{ facts: AccessFacts; ability: AppAbility; policyVersion: string }> {
+  const policyVersion = await currentPolicyVersion(db);
+  const cached = cachedAccess(db, actor, client, policyVersion, at);
+  if (cached) return { ...cached, policyVersion };
   const facts = await loadAccessFacts(db, actor, at, client);
   const ability = buildAbility(facts);
-  rememberAccess(db, actor, client, version, facts, ability);
-  return { facts, ability };
+  rememberAccess(db, actor, client, policyVersion, facts, ability);
+  return { facts, ability, policyVersion };
 }

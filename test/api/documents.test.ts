@@ -96,6 +96,41 @@ describe('listing documents', () => {
     expect(literal.body.items).toEqual([]);
   });
 
+  it('gives a document in a folder created since the last list its true index, in lists and reads', async () => {
+    // The first list reads and keeps the room's folder tree; the new folder must not be missed.
+    expect((await deal.manager.get(`${deal.roomPath}/documents`)).status).toBe(200);
+    const tax = (await deal.manager.post(`${deal.roomPath}/folders`, { name: 'Tax', parentId: deal.folders.legal.id })).body as { id: string; index: string };
+    expect(tax.index).toBe('2.1');
+    const doc = (await deal.manager.upload(`${deal.roomPath}/documents`, { data: await makePdf('Tax return'), name: 'tax.pdf' }, { ...fields(), folderId: tax.id })).body as { id: string };
+    const listed = await deal.manager.get(`${deal.roomPath}/documents?folderId=${tax.id}`);
+    expect(listed.body.items.map((d: { index: string }) => d.index)).toEqual(['2.1.1']);
+    expect((await deal.manager.get(`/api/documents/${doc.id}`)).body.index).toBe('2.1.1');
+  });
+
+  it('reads the folder tree once per policy version, and again for a folder the kept tree lacks', async () => {
+    const { folderIndexesOfRoom } = await import('../../server/folders/repository.js');
+    let treeReads = 0;
+    const count = (q: { sql: string }) => {
+      if (/from [`"]folders[`"]/i.test(q.sql)) treeReads += 1;
+    };
+    t.db.on('query', count);
+    const roomId = deal.room.id;
+    const first = await folderIndexesOfRoom(t.db, roomId, { policyVersion: 'v1', needed: [deal.folders.finance.id] });
+    await folderIndexesOfRoom(t.db, roomId, { policyVersion: 'v1', needed: [deal.folders.payroll.id] });
+    expect(treeReads).toBe(1);
+    // A newer version reads the tree again.
+    await folderIndexesOfRoom(t.db, roomId, { policyVersion: 'v2', needed: [] });
+    expect(treeReads).toBe(2);
+    // A folder written after the version was read: the kept tree lacks it, so it is read again.
+    const tax = (await deal.manager.post(`${deal.roomPath}/folders`, { name: 'Tax' })).body as { id: string };
+    treeReads = 0;
+    const again = await folderIndexesOfRoom(t.db, roomId, { policyVersion: 'v2', needed: [tax.id] });
+    t.db.off('query', count);
+    expect(treeReads).toBe(1);
+    expect(again.get(tax.id)).toBe('3');
+    expect(first.get(deal.folders.payroll.id)).toBe('1.1');
+  });
+
   it('filters by folder', async () => {
     const res = await deal.manager.get(`${deal.roomPath}/documents?folderId=${deal.folders.legal.id}`);
     expect(res.body.items.map((d: { id: string }) => d.id)).toEqual([deal.docs.legal.id]);

@@ -102,6 +102,23 @@ describe('Sessions (QUALITY.md security 5)', () => {
     expect(Number((await t.db('sessions').count({ n: '*' }).first())?.n)).toBe(0);
   });
 
+  it('starts no session for a bearer request, and ignores a session cookie sent beside the token', async () => {
+    t = await startTestApp();
+    const deal = await buildDeal(t);
+    const token = (await deal.manager.post('/api/auth/tokens', { name: 'script' })).body.token as string;
+    const sessionsBefore = Number((await t.db('sessions').count({ n: '*' }).first())?.n);
+    const res = await request(t.app).get('/api/me').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(200);
+    expect(res.body.email).toBe(deal.users.manager.email);
+    expect(sessionCookie(res)).toBeUndefined();
+    // The admin's session cookie alongside the manager's token: the token alone decides.
+    const adminCookie = cookiePair(await login(t.app));
+    const both = await request(t.app).get('/api/me').set('Authorization', `Bearer ${token}`).set('Cookie', adminCookie);
+    expect(both.body.email).toBe(deal.users.manager.email);
+    expect(sessionCookie(both)).toBeUndefined();
+    expect(Number((await t.db('sessions').count({ n: '*' }).first())?.n)).toBe(sessionsBefore + 1);
+  });
+
   it("ends every session and token of a disabled user at once", async () => {
     t = await startTestApp();
     const deal = await buildDeal(t);

@@ -499,6 +499,38 @@ describe('S3Store', () => {
       await expect(store.stat(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
       await expect(store.put(newKey(), Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(StorageUnavailableError);
     });
+
+    it('tries a read again when its connection drops, so one reset socket does not fail a download', async () => {
+      let reads = 0;
+      behaviour = (req, res) => {
+        reads += 1;
+        // Every other request loses its connection before an answer.
+        if (reads % 2 === 1) return req.socket.destroy();
+        const body = Buffer.from('the stored bytes');
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length, ETag: '"e"', 'Last-Modified': new Date().toUTCString() });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      };
+      const store = s3Store({ endPoint: endpoint });
+      expect((await readAll(await store.get(newKey()))).toString()).toBe('the stored bytes');
+      expect(reads).toBe(2);
+      expect(await store.stat(newKey())).toEqual({ size: 16 });
+      expect(reads).toBe(4);
+    });
+
+    it('gives up on a read after three dropped connections, having waited a quarter of a second in all', async () => {
+      let reads = 0;
+      behaviour = (req) => {
+        reads += 1;
+        req.socket.destroy();
+      };
+      const store = s3Store({ endPoint: endpoint });
+      const started = Date.now();
+      await expect(store.get(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(reads).toBe(3);
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(250);
+      expect(took).toBeLessThan(2_000);
+    });
   });
 
   it('takes the multipart path for objects larger than a part', async () => {
