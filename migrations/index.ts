@@ -5,6 +5,7 @@ import * as appendOnlyLedger from './20261124100004-append-only-ledger.js';
 import * as stampedDelivery from './20261124100003-stamped-delivery.js';
 import * as policyVersion from './20261124100006-policy-version.js';
 import * as documentPageOrder from './20261124100008-document-page-order.js';
+import * as tokenSecondFactor from './20261124100009-token-second-factor.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261124100003-stamped-delivery', stampedDelivery],
   ['20261124100006-policy-version', policyVersion],
   ['20261124100008-document-page-order', documentPageOrder],
+  ['20261124100009-token-second-factor', tokenSecondFactor],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

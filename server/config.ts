@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { newPasswordSchema } from './auth/password-policy.js';
 
 /**
  * Every environment variable Gatehouse reads, parsed and validated once.
@@ -40,6 +41,12 @@ const EnvSchema = z.object({
   AUDIT_SIGNING_KEY_FILE: optionalString,
   AUDIT_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1000),
   AUDIT_CHECKPOINT_EVERY_MINUTES: z.coerce.number().positive().default(5),
+  // Seals users' TOTP seeds: 32 random bytes, base64 — the same in every process (else DATA_DIR/mfa-secret-key).
+  MFA_SEALING_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), '32 random bytes in base64 (openssl rand -base64 32)')
+    .optional(),
 });
 
 export interface Config {
@@ -70,7 +77,12 @@ export interface Config {
    * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
    */
   audit: { signingKey?: string; signingKeyFile: string; checkpointEveryEvents: number; checkpointEveryMs: number };
+  /** The key that seals TOTP seeds; without it, a key kept in DATA_DIR/mfa-secret-key. */
+  mfaSealingKey?: Buffer;
 }
+
+/** Every environment variable Gatehouse reads (docs/deploy.md documents each one). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export class ConfigError extends Error {}
 
@@ -97,6 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  // The first admin's password meets the policy every other password meets.
+  const adminPassword = e.ADMIN_PASSWORD === undefined ? undefined : newPasswordSchema.safeParse(e.ADMIN_PASSWORD);
+  if (adminPassword && !adminPassword.success) {
+    throw new ConfigError(`invalid configuration: ADMIN_PASSWORD: ${adminPassword.error.issues.map((i) => i.message).join('; ')}`);
   }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   return {
@@ -131,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       checkpointEveryEvents: e.AUDIT_CHECKPOINT_EVERY_EVENTS,
       checkpointEveryMs: e.AUDIT_CHECKPOINT_EVERY_MINUTES * 60_000,
     },
+    mfaSealingKey: e.MFA_SEALING_KEY ? Buffer.from(e.MFA_SEALING_KEY, 'base64') : undefined,
   };
 }
 

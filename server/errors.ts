@@ -38,6 +38,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       else res.destroy();
       return;
     }
+    // A 5xx the code chose (store down, keys that do not match) is the operator's business: logged with its cause.
+    if (httpError.status >= 500) logger.error({ err, reqId: req.id, code: httpError.code }, httpError.message);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -24,7 +24,8 @@ export async function explainUserAccess(ctx: ServiceContext, roomId: string, que
   if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
   const doc = await ctx.db('documents').where({ id: query.documentId, roomId }).first(DOCUMENT_RULE_COLUMNS);
   if (!doc) throw invalidRequest('Unknown document.', { documentId: 'no such document in this room' });
-  const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token'), ctx.at);
+  // As their next request signed in with every factor they have enrolled (no IP address is known).
+  const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
   const explanation = await explainAccess(ctx.db, facts, ability, doc);
   await recordAllowed(ctx.db, ctx, { action: 'access.explain', subjectType: 'Document', subjectId: doc.id, roomId, details: { userId: user.id, level: explanation.level } });
   return explanation;
@@ -55,7 +56,7 @@ export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: 
   for (const m of memberRows) {
     const user = await findUserById(ctx.db, m.userId);
     if (!user) continue;
-    const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token'), ctx.at);
+    const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
     const docs = await ctx.db('documents')
       .where(accessibleBy(ability, 'view', 'Document', 'documents'))
       .where('documents.roomId', roomId)

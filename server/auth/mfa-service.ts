@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import type { Config } from '../config.js';
 import type { Actor } from './actor.js';
-import { conflict, invalidRequest } from '../errors.js';
+import { conflict, HttpError, invalidRequest } from '../errors.js';
 import { appendAuditEvent } from '../audit/ledger.js';
 import { isoNow } from '../clock.js';
 import { dataDirKey } from '../security/data-dir-key.js';
@@ -20,8 +20,26 @@ interface MfaUserRow {
 
 const RECOVERY_CODES = 10;
 
-/** TOTP seeds are sealed with a key kept in DATA_DIR, never stored or logged in clear. */
-const mfaKey = (config: Config) => dataDirKey(config.dataDir, 'mfa-secret-key');
+/**
+ * TOTP seeds are sealed, never stored or logged in clear, with MFA_SEALING_KEY — the same in every
+ * process — or, on one machine, a key kept in DATA_DIR.
+ */
+const mfaKey = (config: Config) => config.mfaSealingKey ?? dataDirKey(config.dataDir, 'mfa-secret-key');
+
+/**
+ * The user's TOTP seed. A seed this process cannot open was sealed under another key — processes
+ * started with different MFA_SEALING_KEYs, or a DATA_DIR key where the others share one: a fault
+ * of the deployment, not of the user, so the sign-in is refused as unavailable, never as a wrong code.
+ */
+function openSeed(config: Config, sealed: string): string {
+  try {
+    return open(mfaKey(config), sealed);
+  } catch (err) {
+    throw Object.assign(new HttpError(503, 'mfa_unavailable', 'Two-step verification cannot be checked right now; try again shortly.'), {
+      cause: new Error('the TOTP seed does not open with this process key: is MFA_SEALING_KEY the same in every process?', { cause: err }),
+    });
+  }
+}
 
 const findMfaUser = (db: Db, userId: string): Promise<MfaUserRow | undefined> =>
   db('users').where({ id: userId }).first('id', 'email', 'mfaEnabled', 'mfaSecret', 'mfaLastStep');
@@ -48,7 +66,7 @@ export async function enableMfa(db: Db, config: Config, actor: Actor, otp: strin
   const user = await findMfaUser(db, actor.id);
   if (!user?.mfaSecret) throw conflict('mfa_not_set_up', 'Call POST /api/auth/mfa/setup first.');
   if (user.mfaEnabled) throw conflict('mfa_enabled', 'Two-step verification is already on.');
-  const step = totpStepOf(open(mfaKey(config), user.mfaSecret), otp, now);
+  const step = totpStepOf(openSeed(config, user.mfaSecret), otp, now);
   if (step === null) {
     await appendAuditEvent(db, { actorId: actor.id, action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, decision: 'deny', details: { reason: 'wrong code' } });
     throw invalidRequest('The code does not match.', { otp: 'does not match the authenticator' });
@@ -72,7 +90,7 @@ export async function enableMfa(db: Db, config: Config, actor: Actor, otp: strin
 export async function consumeTotp(db: Db, config: Config, userId: string, otp: string, now = Date.now()): Promise<boolean> {
   const user = await findMfaUser(db, userId);
   if (!user?.mfaEnabled || !user.mfaSecret) return false;
-  const step = totpStepOf(open(mfaKey(config), user.mfaSecret), otp, now);
+  const step = totpStepOf(openSeed(config, user.mfaSecret), otp, now);
   if (step === null) return false;
   const updated = await db('users')
     .where({ id: userId })

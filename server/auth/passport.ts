@@ -8,16 +8,19 @@ import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { sha256Hex } from './secret-hash.js';
 import { isoNow } from '../clock.js';
 
-export const toActor = (u: UserRow, via: Actor['via']): Actor => ({
+/**
+ * The caller as the policy sees it. `mfa` is the second factor behind this credential: a session's
+ * is what its sign-in showed (app.ts reads it from the session), a token's what the sign-in that
+ * minted it showed — and only while its user is still enrolled.
+ */
+export const toActor = (u: UserRow, via: Actor['via'], tokenMfa = false): Actor => ({
   id: u.id,
   email: u.email,
   name: u.name,
   orgId: u.orgId,
   role: u.role,
   via,
-  // A session's second factor is what its sign-in showed (app.ts reads it from the session); a
-  // token's is its user's enrolment.
-  mfa: via === 'token' ? Boolean(u.mfaEnabled) : false,
+  mfa: via === 'token' ? tokenMfa && Boolean(u.mfaEnabled) : false,
 });
 
 /**
@@ -42,19 +45,19 @@ export function createPassport(db: Db) {
   passport.use(
     new BearerStrategy((token, done) => {
       (async () => {
-        const row: (UserRow & { tokenId: string }) | undefined = await db('apiTokens as t')
+        const row: (UserRow & { tokenId: string; tokenMfa: boolean | number }) | undefined = await db('apiTokens as t')
           .join('users as u', 'u.id', 't.userId')
           .where('t.tokenHash', sha256Hex(token))
           .whereNull('t.revokedAt')
           .whereNull('u.disabledAt')
-          .first('u.*', 't.id as tokenId', 't.lastUsedAt as tokenLastUsedAt');
+          .first('u.*', 't.id as tokenId', 't.lastUsedAt as tokenLastUsedAt', 't.mfa as tokenMfa');
         if (!row) return done(null, false);
         // "Last used" to the minute: a write on every request would cap an API client's throughput
         // at the database's commit rate (QUALITY.md P2).
         const now = isoNow();
         const lastUsedAt = (row as { tokenLastUsedAt?: string | null }).tokenLastUsedAt;
         if (!lastUsedAt || Date.parse(now) - Date.parse(lastUsedAt) >= 60_000) await db('apiTokens').where({ id: row.tokenId }).update({ lastUsedAt: now });
-        return done(null, toActor(row, 'token'));
+        return done(null, toActor(row, 'token', Boolean(row.tokenMfa)));
       })().catch(done);
     }),
   );

@@ -121,12 +121,13 @@ export function authRouter(deps: Deps, passport: Passport) {
     if (!actor) throw unauthenticated();
     const { name } = parseInput(CreateTokenSchema, req.body);
     const token = `gh_${newSecret(32)}`;
-    const row = { id: randomUUID(), userId: actor.id, name, tokenHash: sha256Hex(token), createdAt: isoNow() };
+    // The token inherits the second factor of the credential that asks for it, never more.
+    const row = { id: randomUUID(), userId: actor.id, name, tokenHash: sha256Hex(token), mfa: actor.mfa, createdAt: isoNow() };
     await deps.db.transaction(async (trx) => {
       await trx('apiTokens').insert(row);
-      await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.token.create', subjectType: 'ApiToken', subjectId: row.id, decision: 'allow', details: { name } });
+      await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.token.create', subjectType: 'ApiToken', subjectId: row.id, decision: 'allow', details: { name, mfa: row.mfa } });
     });
-    res.status(201).json({ id: row.id, name, token });
+    res.status(201).json({ id: row.id, name, token, mfa: row.mfa });
   });
 
   router.use(mfaRouter(deps));

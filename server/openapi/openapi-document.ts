@@ -35,7 +35,7 @@ const operations: Record<string, Operation> = {
   'GET /api/me': { summary: 'The caller', who: 'user', responses: { 200: '{id,email,name,orgId,role}' } },
   'POST /api/auth/mfa/setup': { summary: 'Start TOTP enrolment (RFC 6238, SHA-1, 6 digits, 30 s)', who: 'user', responses: { 200: '{secret, otpauthUrl}', 409: 'mfa_enabled' } },
   'POST /api/auth/mfa/enable': { summary: 'Turn TOTP on with a first code; answers the recovery codes, shown once', who: 'user', body: { json: EnableMfaSchema }, responses: { 200: '{enabled:true, recoveryCodes}', 409: 'mfa_not_set_up or mfa_enabled' } },
-  'POST /api/auth/tokens': { summary: 'Create an API token (shown once)', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token}' } },
+  'POST /api/auth/tokens': { summary: 'Create an API token (shown once)', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token,mfa}: mfa when the credential that asked for it had a second factor' } },
   'POST /api/orgs': { summary: 'Create an organisation', who: 'admin', body: { json: CreateOrgSchema }, responses: { 201: '{id,name,kind}' } },
   'GET /api/orgs': { summary: 'List organisations', who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/users': { summary: 'Create a user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role}', 400: 'role does not fit the organisation', 409: 'email_taken' } },

@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { startTestApp, ADMIN, Client, type TestApp } from '../support/test-app.js';
+import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
 import { buildDeal, visibleDocumentIds } from '../support/world.js';
 import { totpCode } from '../../server/auth/totp.js';
 
@@ -94,6 +101,27 @@ describe('TOTP second factor (QUALITY.md security 7)', () => {
     expect(row.mfaSecret).not.toContain(secret);
   });
 
+  it('seals seeds with MFA_SEALING_KEY, so a user enrolled through one process signs in through another', async () => {
+    await t.close();
+    const key = randomBytes(32).toString('base64');
+    t = await startTestApp({ MFA_SEALING_KEY: key });
+    const { secret } = await enrol(await Client.login(t.app, ADMIN.email, ADMIN.password));
+    // A second process: same database, its own (empty) DATA_DIR.
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-other-'));
+    const processWith = (sealingKey: string) =>
+      createApp({ db: t.db, store: t.store, logger: createLogger('silent'), config: loadConfig({ DATA_DIR: otherDir, DATABASE_URL: t.config.databaseUrl, LOG_LEVEL: 'silent', MFA_SEALING_KEY: sealingKey }) });
+    try {
+      const signIn = (app: ReturnType<typeof createApp>, step: number) =>
+        request(app).post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password, otp: totpCode(secret, Date.now() + step * STEP) });
+      expect((await signIn(processWith(key), 1)).status).toBe(200);
+      // A process with another key cannot open the seed: the sign-in is refused as unavailable.
+      const mismatched = await signIn(processWith(randomBytes(32).toString('base64')), 2);
+      expect([mismatched.status, mismatched.body.error.code]).toEqual([503, 'mfa_unavailable']);
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it('counts wrong codes as failed sign-ins, so a code cannot be guessed by brute force', async () => {
     await t.close();
     t = await startTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
@@ -146,5 +174,33 @@ describe('a room requiring MFA of its external users', () => {
 
     const denied = await t.db('auditEvents').where({ decision: 'deny', actorId: deal.users.buyerA.id }).select('details');
     expect(denied.map((r: { details: string }) => JSON.parse(r.details).reason)).toContain('room requires MFA, request has none');
+  });
+
+  it('lets in a token only if the sign-in that minted it showed a second factor, and only while its user stays enrolled', async () => {
+    const deal = await buildDeal(t);
+    await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id] });
+    await deal.grant({ partyId: deal.parties.A.id, folderId: null });
+    const managerCsrf = (await deal.manager.get('/api/auth/csrf')).body.token;
+    await deal.manager.agent.patch(`${deal.roomPath}/settings`).set('X-CSRF-Token', managerCsrf).send({ requireMfa: true }).expect(200);
+    const list = (token: string) => request(t.app).get(`${deal.roomPath}/documents`).set('Authorization', `Bearer ${token}`);
+
+    // Minted by a password-only session, then the user enrols: the token still has no second factor.
+    const buyer = await deal.login('buyerA');
+    const passwordOnly = await buyer.post('/api/auth/tokens', { name: 'before enrolling' });
+    expect(passwordOnly.body.mfa).toBe(false);
+    const { secret } = await enrol(buyer);
+    expect((await list(passwordOnly.body.token)).body.error.code).toBe('mfa_required');
+
+    // Minted by a session signed in with a code: it carries the factor, and so does a token it mints.
+    const withCode = await Client.login(t.app, deal.users.buyerA.email, 'a long enough passphrase', totpCode(secret, Date.now() + STEP));
+    const strong = await withCode.post('/api/auth/tokens', { name: 'after a code' });
+    expect(strong.body.mfa).toBe(true);
+    expect((await list(strong.body.token)).status).toBe(200);
+    const minted = await request(t.app).post('/api/auth/tokens').set('Authorization', `Bearer ${strong.body.token}`).send({ name: 'from the token' });
+    expect(minted.body.mfa).toBe(true);
+
+    // The user's enrolment ends (here as erasure would end it): no token of theirs passes any more.
+    await t.db('users').where({ id: deal.users.buyerA.id }).update({ mfaEnabled: false });
+    expect((await list(strong.body.token)).body.error.code).toBe('mfa_required');
   });
 });

@@ -87,9 +87,10 @@ export class Client {
   ) {}
 
   /** `app` is the express app, or the base URL of a running server. */
-  static async login(app: Express | string, email: string, password: string): Promise<Client> {
+  /** Signs in (with a TOTP code when given) and holds the session's CSRF token. */
+  static async login(app: Express | string, email: string, password: string, otp?: string): Promise<Client> {
     const agent = request.agent(app);
-    const res = await agent.post('/api/auth/login').send({ email, password });
+    const res = await agent.post('/api/auth/login').send({ email, password, ...(otp ? { otp } : {}) });
     if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
     const csrf = await agent.get('/api/auth/csrf');
     return new Client(agent, csrf.body.token, res.body.user);
