@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import { isPostgres, type Db } from '../db.js';
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
 import { normaliseEmail } from '../users/repository.js';
@@ -24,10 +24,9 @@ type Throttle = Config['loginThrottle'];
 /**
  * Refuses with 429 rate_limited once an account or an IP has had its allowance of failed sign-ins
  * within the window. The counts live in the database, so every process behind a load balancer
- * enforces the same limit and a restart forgets nothing. Checked before the password is verified:
- * a throttled guess learns nothing, right or wrong.
+ * enforces the same limit and a restart forgets nothing.
  */
-export async function assertNotThrottled(db: Db, throttle: Throttle, keys: ThrottleKeys, now = Date.now()): Promise<void> {
+async function assertNotThrottled(db: Db, throttle: Throttle, keys: ThrottleKeys, now: number): Promise<void> {
   const since = new Date(now - throttle.windowMs).toISOString();
   const rows: Array<{ key: string; n: number | string; oldest: string }> = await db('loginFailures')
     .whereIn('key', [keys.account, keys.ip])
@@ -45,15 +44,34 @@ export async function assertNotThrottled(db: Db, throttle: Throttle, keys: Throt
   });
 }
 
-/** Charges one failed sign-in to both counters, and drops what has left the window. */
-export async function recordLoginFailure(db: Db, throttle: Throttle, keys: ThrottleKeys, now = Date.now()): Promise<void> {
-  const at = new Date(now).toISOString();
-  await db('loginFailures').insert([
-    { key: keys.account, at },
-    { key: keys.ip, at },
-  ]);
-  await db('loginFailures').where('at', '<=', new Date(now - throttle.windowMs).toISOString()).delete();
+/** The failure rows an attempt was charged before its password was checked. */
+export interface AttemptCharge {
+  ids: number[];
 }
+
+/**
+ * Charges a sign-in attempt to both counters as a failure *before* the password is verified, in
+ * one transaction with the check: attempts made at the same instant cannot all pass a check that
+ * none of their failures has reached yet, so no burst gets more guesses than the limit. Serialised
+ * per key by advisory locks on PostgreSQL, by SQLite's single writer otherwise. A throttled guess
+ * learns nothing, right or wrong. Drops what has left the window on the way.
+ */
+export async function chargeAttempt(db: Db, throttle: Throttle, keys: ThrottleKeys, now = Date.now()): Promise<AttemptCharge> {
+  return db.transaction(async (trx) => {
+    if (isPostgres(trx)) {
+      // Always in the same order, so two attempts never wait on each other's second lock.
+      for (const key of [keys.account, keys.ip].sort()) await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [key]);
+    }
+    await trx('loginFailures').where('at', '<=', new Date(now - throttle.windowMs).toISOString()).delete();
+    await assertNotThrottled(trx, throttle, keys, now);
+    const at = new Date(now).toISOString();
+    const rows: Array<{ id: number } | number> = await trx('loginFailures').insert([{ key: keys.account, at }, { key: keys.ip, at }]).returning('id');
+    return { ids: rows.map((r) => Number(typeof r === 'object' ? r.id : r)) };
+  });
+}
+
+/** The attempt was not a failure (it succeeded, or was the first step of a two-step sign-in): uncharge it. */
+export const refundAttempt = (db: Db, charge: AttemptCharge) => db('loginFailures').whereIn('id', charge.ids).delete();
 
 /**
  * A successful sign-in is not counted, and clears the account's failures (its owner has proven

@@ -11,7 +11,7 @@ import { csrfTokenOf } from './csrf.js';
 import type { createPassport } from './passport.js';
 import { newSecret, sha256Hex } from './secret-hash.js';
 import { CreateTokenSchema, LoginSchema } from './schema.js';
-import { assertNotThrottled, clearAccountFailures, recordLoginFailure, throttleKeys } from './login-throttle.js';
+import { chargeAttempt, clearAccountFailures, refundAttempt, throttleKeys, type AttemptCharge } from './login-throttle.js';
 import { consumeRecoveryCode, consumeTotp } from './mfa-service.js';
 import { mfaRouter } from './mfa-routes.js';
 
@@ -56,18 +56,17 @@ export function authRouter(deps: Deps, passport: Passport) {
       });
       return error;
     };
+    let charge: AttemptCharge;
     try {
-      await assertNotThrottled(deps.db, deps.config.loginThrottle, keys);
+      charge = await chargeAttempt(deps.db, deps.config.loginThrottle, keys);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       res.set('Retry-After', String((err.details as { retryAfterSeconds: number }).retryAfterSeconds));
       throw await deny('rate limited', err);
     }
+    // From here the attempt counts as failed unless it is refunded.
     const user = await authenticateLocal(passport, req);
-    if (!user) {
-      await recordLoginFailure(deps.db, deps.config.loginThrottle, keys);
-      throw await deny('invalid credentials', new HttpError(401, 'invalid_credentials', 'The email or password is not correct.'));
-    }
+    if (!user) throw await deny('invalid credentials', new HttpError(401, 'invalid_credentials', 'The email or password is not correct.'));
     const mfaEnabled = Boolean((await findUserById(deps.db, user.id))?.mfaEnabled);
     if (mfaEnabled) {
       const secondFactor = input.otp
@@ -78,10 +77,11 @@ export function authRouter(deps: Deps, passport: Passport) {
       if (!secondFactor) {
         // A wrong or replayed code is a failed attempt (six digits are guessable); a missing one is
         // just the first step of a two-step sign-in.
-        if (input.otp || input.recoveryCode) await recordLoginFailure(deps.db, deps.config.loginThrottle, keys);
+        if (!input.otp && !input.recoveryCode) await refundAttempt(deps.db, charge);
         throw await deny(input.otp || input.recoveryCode ? 'wrong or used second factor' : 'second factor missing', otpRequired());
       }
     }
+    await refundAttempt(deps.db, charge);
     await clearAccountFailures(deps.db, keys);
     // passport regenerates the session id here: a session fixed before login is worthless after it.
     await logIn(req, user);

@@ -49,6 +49,19 @@ describe('Login (QUALITY.md security 7)', () => {
     expect((await attempt(t.app, 'someone@else.example', WRONG, '203.0.113.6')).status).toBe(401);
   });
 
+  it('gives a burst of simultaneous guesses no more tries than the limit, on one process or two', async () => {
+    const db2 = createDb({ dataDir: t.dataDir, databaseUrl: t.config.databaseUrl });
+    const app2 = createApp({ db: db2, store: t.store, config: t.config, logger: createLogger('silent') });
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(i % 2 ? app2 : t.app, ADMIN.email, WRONG, `198.51.100.${i + 1}`)));
+      const statuses = answers.map((r) => r.status).sort();
+      // Three passwords were checked (the account's limit); every other guess was refused unchecked.
+      expect(statuses).toEqual([...Array(3).fill(401), ...Array(9).fill(429)]);
+    } finally {
+      await db2.destroy();
+    }
+  });
+
   it('throttles failed sign-ins per IP across accounts with 429 rate_limited', async () => {
     for (let i = 1; i <= 5; i++) expect((await attempt(t.app, `user${i}@spray.example`, WRONG, '192.0.2.66')).status).toBe(401);
     const res = await attempt(t.app, ADMIN.email, ADMIN.password, '192.0.2.66');
