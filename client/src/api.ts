@@ -328,11 +328,23 @@ export function upload<T>(path: string, file: Blob, fields: Record<string, strin
   return { promise, abort: () => xhr.abort() };
 }
 
-/** A file the server sends (stamped content, an NDA's PDF) as bytes, for inline viewing. */
-export async function fetchBytes(path: string, signal?: AbortSignal): Promise<{ data: ArrayBuffer; mimeType: string; downloadId: string | null }> {
+export interface FetchedBytes {
+  data: ArrayBuffer;
+  mimeType: string;
+  downloadId: string | null;
+  /** The whole file's size: more than data.byteLength when only a range came back. */
+  size: number;
+}
+
+/**
+ * A file the server sends (stamped content, an NDA's PDF) as bytes, for inline viewing; with
+ * `range` (end exclusive), only those bytes when the server serves ranges of it, else the whole file.
+ */
+export async function fetchBytes(path: string, signal?: AbortSignal, range?: { start: number; end: number }): Promise<FetchedBytes> {
   let res: Response;
   try {
-    res = await fetch(path, { credentials: 'same-origin', signal });
+    const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {};
+    res = await fetch(path, { credentials: 'same-origin', signal, headers });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
@@ -342,10 +354,14 @@ export async function fetchBytes(path: string, signal?: AbortSignal): Promise<{ 
     handleFailure(error);
     throw error;
   }
+  const data = await res.arrayBuffer();
+  // 206: "bytes start-end/size"; a whole answer is its own size.
+  const total = res.status === 206 ? Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]) : data.byteLength;
   return {
-    data: await res.arrayBuffer(),
+    data,
     mimeType: (res.headers.get('content-type') ?? '').split(';')[0],
     downloadId: res.headers.get('x-download-id'),
+    size: Number.isFinite(total) && total > 0 ? total : data.byteLength,
   };
 }
 
@@ -439,6 +455,8 @@ export const api = {
     upload<StoredVersion>(`/api/rooms/${enc(roomId)}/documents`, file, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>, onProgress),
   uploadVersion: (documentId: string, file: File, onProgress: (f: number) => void) => upload<StoredVersion>(`/api/documents/${enc(documentId)}/versions`, file, {}, onProgress),
   contentUrl: (documentId: string, disposition: 'inline' | 'attachment') => `/api/documents/${enc(documentId)}/content?disposition=${disposition}`,
+  /** More bytes of a download already started: the same stamped copy, by its download id. */
+  resumeContentUrl: (documentId: string, downloadId: string) => `/api/documents/${enc(documentId)}/content?disposition=inline&download=${enc(downloadId)}`,
   originalUrl: (documentId: string) => `/api/documents/${enc(documentId)}/original`,
 
   grants: (roomId: string) => request<Page<Grant>>('GET', `/api/rooms/${enc(roomId)}/grants`),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, Client } from '../support/test-app.js';
+import type { Response as PlaywrightResponse } from 'playwright-core';
 import { makePdf } from '../support/fixtures.js';
 import { pdfText } from '../support/pdf-tools.js';
 import { screenshot, signIn, signOut, startE2e, type E2eWorld } from './browser.js';
@@ -74,7 +75,7 @@ describe('the web client in Chromium', () => {
     // Files into 1 Finance, then personal data into 1.1 Payroll.
     await page.getByRole('button', { name: '1 Finance' }).click();
     await page.getByLabel('Choose files to upload').setInputFiles([
-      { name: 'Financial statements 2025.pdf', mimeType: 'application/pdf', buffer: await makePdf('Financial statements of Falcon GmbH', 3) },
+      { name: 'Financial statements 2025.pdf', mimeType: 'application/pdf', buffer: await makePdf('Financial statements of Falcon GmbH', 1000) },
       { name: 'Management accounts Q3.pdf', mimeType: 'application/pdf', buffer: await makePdf('Management accounts of Falcon GmbH') },
     ]);
     await page.getByLabel('Entity').selectOption({ label: 'Falcon GmbH' });
@@ -200,22 +201,36 @@ describe('the web client in Chromium', () => {
     await page.getByRole('link', { name: 'Management accounts Q3', exact: true }).waitFor();
     await screenshot(page, 'documents-advisor');
 
-    // Inline: the stamped copy, drawn by pdf.js.
+    // Inline: the stamped copy, drawn by pdf.js from byte ranges of one download.
+    const ranges: Array<{ url: string; status: number; range: string; bytes: number }> = [];
+    const onResponse = async (r: PlaywrightResponse) => {
+      if (!r.url().includes('/content?disposition=inline')) return;
+      ranges.push({ url: r.url(), status: r.status(), range: r.headers()['content-range'] ?? '', bytes: (await r.body()).length });
+    };
+    page.on('response', onResponse);
     const inline = page.waitForResponse((r) => r.url().includes('/content?disposition=inline'));
     await page.getByRole('link', { name: 'View Financial statements 2025' }).click();
     const response = await inline;
-    expect(response.status()).toBe(200);
+    expect(response.status()).toBe(206);
     expect(response.headers()['content-type']).toBe('application/pdf');
-    expect(response.headers()['x-download-id']).toBeTruthy();
-    await page.getByText('3 pages').waitFor();
+    const downloadId = response.headers()['x-download-id'];
+    expect(downloadId).toBeTruthy();
+    await page.getByText('1000 pages').waitFor();
     await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('canvas[aria-label="Page 1 of 3"]');
+      const canvas = document.querySelector<HTMLCanvasElement>('canvas[aria-label="Page 1 of 1000"]');
       if (!canvas || canvas.width === 0) return false;
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i] < 128) return true; // some ink on the page
       return false;
     });
     await screenshot(page, 'viewer');
+    page.off('response', onResponse);
+    // Every further range named the first one's download (the same stamped copy), and the viewer
+    // fetched less than the whole file to show the first pages.
+    const size = Number(/\/(\d+)$/.exec(ranges[0]!.range)?.[1]);
+    expect(ranges.length).toBeGreaterThan(1);
+    expect(ranges.slice(1).every((r) => r.status === 206 && new URL(r.url).searchParams.get('download') === downloadId)).toBe(true);
+    expect(ranges.reduce((n, r) => n + r.bytes, 0)).toBeLessThan(size);
 
     // Download: the stamped file, naming who took it.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download', exact: true }).click()]);

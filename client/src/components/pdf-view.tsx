@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { GlobalWorkerOptions, getDocument, type PDFDocumentProxy } from 'pdfjs-dist';
+import { GlobalWorkerOptions, PDFDataRangeTransport, getDocument, type PDFDocumentProxy } from 'pdfjs-dist';
 // The worker is served as a file of our own origin: the CSP allows 'self' workers and no blob: scripts.
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 
@@ -40,18 +40,45 @@ function PdfPage({ pdf, number, width }: { pdf: PDFDocumentProxy; number: number
   return <canvas ref={canvas} className="pdf-page" aria-label={`Page ${number} of ${pdf.numPages}`} role="img" />;
 }
 
-export function PdfView({ data, title }: { data: ArrayBuffer; title: string }) {
+/**
+ * What to show: the whole file, or its first bytes plus a way to fetch any other range of the same
+ * stamped copy — pdf.js then reads only what the pages on screen need (the cross-reference at the
+ * end, those pages' objects), so a 50 MB PDF opens without waiting for all of it.
+ */
+export type PdfSource = { data: ArrayBuffer } | { initial: ArrayBuffer; size: number; fetchRange(start: number, end: number): Promise<ArrayBuffer> };
+
+/**
+ * Bytes pdf.js asks for at a time. The first bytes a caller passes should be a whole number of these
+ * chunks: pdf.js counts only whole chunks as loaded and would fetch a partial one again.
+ */
+const RANGE_CHUNK = 64 * 1024;
+
+function openPdf(source: PdfSource) {
+  // isEvalSupported: false — the CSP forbids eval, and pdf.js falls back to interpreting fonts.
+  const common = { isEvalSupported: false, enableXfa: false };
+  if ('data' in source) return getDocument({ ...common, data: new Uint8Array(source.data.slice(0)) });
+  const transport = new PDFDataRangeTransport(source.size, new Uint8Array(source.initial.slice(0)));
+  transport.requestDataRange = (begin: number, end: number) => {
+    source.fetchRange(begin, end).then(
+      (bytes) => transport.onDataRange(begin, new Uint8Array(bytes)),
+      // pdf.js then fails the page that needed it; the document stays open.
+      () => transport.onDataRange(begin, new Uint8Array(0)),
+    );
+  };
+  return getDocument({ ...common, range: transport, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, disableStream: true });
+}
+
+export default function PdfView({ source, title }: { source: PdfSource; title: string }) {
   const [pdf, setPdf] = useState<PDFDocumentProxy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
 
   useEffect(() => {
-    // isEvalSupported: false — the CSP forbids eval, and pdf.js falls back to interpreting fonts.
-    const task = getDocument({ data: new Uint8Array(data.slice(0)), isEvalSupported: false, enableXfa: false });
+    const task = openPdf(source);
     task.promise.then(setPdf, () => setError('This PDF could not be displayed. Download it to open it in a PDF reader.'));
     return () => void task.destroy();
-  }, [data]);
+  }, [source]);
 
   useEffect(() => {
     const el = box.current;

@@ -1,11 +1,21 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError, fetchBytes, type User } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
 import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
-import { PdfView } from '../components/pdf-view.js';
+import type { PdfSource } from '../components/pdf-view.js';
 import { formatSize, formatType } from '../display-format.js';
+
+// pdf.js is most of the client's weight: loaded only when a PDF is opened.
+const PdfView = lazy(() => import('../components/pdf-view.js'));
+
+/**
+ * The first bytes of a stamped PDF fetched with its page: small files arrive whole, large ones in
+ * ranges. One range chunk of the viewer (pdf-view.tsx's RANGE_CHUNK, not imported here so that
+ * pdf.js stays out of the main bundle).
+ */
+const FIRST_CHUNK = 64 * 1024;
 
 /** One view of a document: the stamped copy the server made for this user, shown in the page. */
 export function DocumentViewerPage({ user, roomId, documentId }: { user: User; roomId: string; documentId: string }) {
@@ -54,8 +64,23 @@ export function DocumentViewerPage({ user, roomId, documentId }: { user: User; r
 
 function Content({ documentId, mimeType, title }: { documentId: string; mimeType: string; title: string }) {
   const viewable = mimeType === 'application/pdf' || mimeType.startsWith('image/');
-  const [content] = useLoad((signal) => (viewable ? fetchBytes(api.contentUrl(documentId, 'inline'), signal) : Promise.resolve(null)), [documentId, viewable]);
+  // A PDF's first request starts the download (one stamped copy, one download id); every further
+  // range names that id, so all of them are bytes of the same copy. Images come whole.
+  const [content] = useLoad(
+    (signal) => (viewable ? fetchBytes(api.contentUrl(documentId, 'inline'), signal, mimeType === 'application/pdf' ? { start: 0, end: FIRST_CHUNK } : undefined) : Promise.resolve(null)),
+    [documentId, viewable, mimeType],
+  );
   const [imageUrl, setImageUrl] = useState<string | null>(null);
+  const pdfSource = useMemo<PdfSource | null>(() => {
+    if (content.state !== 'ready' || !content.data || content.data.mimeType !== 'application/pdf') return null;
+    const { data, size, downloadId } = content.data;
+    if (data.byteLength >= size || !downloadId) return { data };
+    return {
+      initial: data,
+      size,
+      fetchRange: async (start, end) => (await fetchBytes(api.resumeContentUrl(documentId, downloadId), undefined, { start, end })).data,
+    };
+  }, [content, documentId]);
 
   useEffect(() => {
     if (content.state !== 'ready' || !content.data || content.data.mimeType === 'application/pdf') return;
@@ -79,8 +104,10 @@ function Content({ documentId, mimeType, title }: { documentId: string; mimeType
     <div className="viewer-frame">
       <LoadView load={content} label="stamped copy">
         {(c) =>
-          c && c.mimeType === 'application/pdf' ? (
-            <PdfView data={c.data} title={title} />
+          c && c.mimeType === 'application/pdf' && pdfSource ? (
+            <Suspense fallback={<div className="panel-message" role="status"><span className="spinner" aria-hidden="true" /> Opening the document…</div>}>
+              <PdfView source={pdfSource} title={title} />
+            </Suspense>
           ) : imageUrl ? (
             <img className="viewer-image" src={imageUrl} alt={`${title} (stamped copy)`} />
           ) : null
