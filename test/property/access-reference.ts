@@ -4,6 +4,7 @@
  * CASL ability and its SQL filter equal to this on random worlds, so a drift in either shows up as a
  * counterexample.
  */
+import { BlockList, isIPv4 } from 'node:net';
 import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type World, type WorldDocument, type WorldUser } from './world-model.js';
 
 const rank = <T>(order: readonly T[], value: T) => order.indexOf(value);
@@ -26,6 +27,26 @@ function inSubtree(world: World, rootId: string, folderId: string): boolean {
   }
   return false;
 }
+
+/**
+ * The party's IP allow-list, if it has one, holds the request's address (Node's own BlockList, not
+ * the production code's parser). An IPv4 address seen through IPv6 (::ffff:a.b.c.d) is that IPv4.
+ */
+export function addressAllowed(world: World, partyId: string, ip: string): boolean {
+  const ranges = world.allowlists.filter((a) => a.partyId === partyId);
+  if (ranges.length === 0) return true;
+  const list = new BlockList();
+  for (const { cidr } of ranges) {
+    const [network, bits] = cidr.split('/');
+    list.addSubnet(network!, Number(bits), isIPv4(network!) ? 'ipv4' : 'ipv6');
+  }
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  const address = v4 ?? ip;
+  return list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+/** The request `user` is judged on in `world`. */
+export const requestOf = (world: World, user: WorldUser) => world.requests.find((r) => r.userId === user.id) ?? { userId: user.id, ip: '', mfa: false };
 
 /** Rule 3: the NDAs (ids) that cover `user`, member of `partyId`, for `entityId` at `at`. */
 export function coveringNdas(world: World, user: WorldUser, partyId: string, roomId: string, entityId: string, at: string): string[] {
@@ -56,6 +77,10 @@ export function referenceAllows(world: World, user: WorldUser, doc: WorldDocumen
   if (!membership) return false;
   const party = world.parties.find((p) => p.id === membership.partyId);
   if (!party || party.roomId !== doc.roomId) return false;
+  // Hardening: the request comes from the party's allowed addresses, and has a second factor where the room requires one.
+  const req = requestOf(world, user);
+  if (!addressAllowed(world, party.id, req.ip)) return false;
+  if (room.requireMfa && !req.mfa) return false;
   // 3. NDA coverage of U for D's entity at t
   if (coveringNdas(world, user, party.id, doc.roomId, doc.entityId, at).length === 0) return false;
   // 4. a grant of P covers D's folder, level ≥ L, ceilings, not expired at t

@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { loadAccess } from '../../server/policy/load-access.js';
 import { explainAccess } from '../../server/policy/explain-access.js';
-import { coveringNdas, referenceLevel } from './access-reference.js';
+import { addressAllowed, coveringNdas, referenceLevel, requestOf } from './access-reference.js';
 import { drawWorld } from './world-arbitrary.js';
-import { actorOf, insertWorld } from './world-store.js';
+import { insertWorld, requestContext } from './world-store.js';
 
 import { runParameters, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
 
@@ -41,7 +41,8 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
           const user = world.users[g(fc.integer, { min: 0, max: world.users.length - 1 })];
           const doc = world.documents[g(fc.integer, { min: 0, max: world.documents.length - 1 })];
           const row = await t.db('documents').where({ id: doc.id }).first();
-          const { facts, ability } = await loadAccess(t.db, actorOf(user), AT);
+          const { actor, client } = requestContext(world, user);
+          const { facts, ability } = await loadAccess(t.db, actor, AT, client);
           const { level, reasons } = await explainAccess(t.db, facts, ability, row);
           const context = { user: user.id, doc: doc.id, reasons };
           expect({ ...context, level }).toEqual({ ...context, level: referenceLevel(world, user, doc) });
@@ -64,6 +65,9 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
             continue;
           }
           expect(reasons.map((r) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage', ...grants.map(() => 'grant'), 'clean_team']);
+          const req = requestOf(world, user);
+          expect({ ...context, ipOk: reasons[2].ok }).toEqual({ ...context, ipOk: addressAllowed(world, membership.partyId, req.ip) });
+          expect({ ...context, mfaOk: reasons[3].ok }).toEqual({ ...context, mfaOk: !world.rooms.find((r) => r.id === doc.roomId)!.requireMfa || req.mfa });
           const covering = coveringNdas(world, user, membership.partyId, doc.roomId, doc.entityId, AT);
           const nda = reasons[4];
           expect({ ...context, ndaOk: nda.ok }).toEqual({ ...context, ndaOk: covering.length > 0 });

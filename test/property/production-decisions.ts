@@ -4,7 +4,7 @@ import { asSubject } from '../../server/policy/ability.js';
 import { accessibleBy } from '../../server/policy/accessible-by.js';
 import { referenceAllows } from './access-reference.js';
 import { LEVELS, type Level, type World } from './world-model.js';
-import { actorOf } from './world-store.js';
+import { requestContext } from './world-store.js';
 
 /** `user|document|level` for every allowed combination. */
 export type Decisions = Set<string>;
@@ -31,7 +31,9 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
   const sql: Decisions = new Set();
   // Users in parallel: PostgreSQL answers them on several connections (SQLite simply queues them).
   await Promise.all(world.users.map(async (user) => {
-    const { ability } = await loadAccess(db, actorOf(user), at);
+    // Each user as their own request: its address (IP allow-lists) and second factor (rooms requiring MFA).
+    const { actor, client } = requestContext(world, user);
+    const { ability } = await loadAccess(db, actor, at, client);
     for (const row of rows) {
       for (const level of LEVELS) if (ability.can(level, asSubject('Document', row))) can.add(key(user.id, row.id, level));
     }

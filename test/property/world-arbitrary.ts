@@ -15,12 +15,18 @@ import {
   type WorldParty,
   type WorldRoom,
   type WorldStaff,
+  type WorldAllowedRange,
+  type WorldRequest,
   type WorldUser,
 } from './world-model.js';
 
 const DAY = 86_400_000;
 const NDA_STATUSES: NdaStatus[] = ['pending', 'confirmed', 'confirmed', 'confirmed', 'rejected', 'terminated'];
 const NDA_KINDS: NdaKind[] = ['nda', 'joinder', 'clean_team'];
+
+/** Allow-list ranges and request addresses that overlap in every way: nested, disjoint, v4 and v6. */
+const RANGES = ['10.0.0.0/8', '10.1.0.0/16', '192.168.1.0/24', '203.0.113.7/32', '2001:db8::/32'];
+const ADDRESSES = ['10.1.2.3', '10.200.0.1', '192.168.1.9', '192.168.2.9', '203.0.113.7', '198.51.100.1', '2001:db8::5', '::ffff:10.1.2.3'];
 
 type Draw = fc.GeneratorValue;
 
@@ -37,8 +43,10 @@ const someOf = <T>(g: Draw, items: readonly T[], atLeastOne: boolean): T[] => {
  * (effectiveAt = t, expiresAt = t) come up often. Worlds stay inside what the API accepts (members
  * from the party's organisations, at most one party per user and room, documents of the room's
  * entities, NDAs that expire after they take effect), since the rule is promised only there.
+ * With `requestConditions` (the default) rooms may require a second factor, parties may have IP
+ * allow-lists, and each user's request comes from a drawn address, with or without a second factor.
  */
-export function drawWorld(g: Draw, prefix: string, at: string): World {
+export function drawWorld(g: Draw, prefix: string, at: string, { requestConditions = true } = {}): World {
   const t = Date.parse(at);
   const instant = () => new Date(t + pick(g, [-30, -2, -1, 0, 1, 2, 30]) * DAY).toISOString();
   const id = (name: string) => `${prefix}${name}`;
@@ -67,10 +75,11 @@ export function drawWorld(g: Draw, prefix: string, at: string): World {
   const folders: WorldFolder[] = [];
   const documents: WorldDocument[] = [];
   const grants: WorldGrant[] = [];
+  const allowlists: WorldAllowedRange[] = [];
 
   const roomCount = g(fc.integer, { min: 1, max: 2 });
   for (let r = 0; r < roomCount; r++) {
-    const room: WorldRoom = { id: id(`r${r}`), status: chance(g, 80) ? 'open' : 'closed', entityIds: someOf(g, entityIds, true) };
+    const room: WorldRoom = { id: id(`r${r}`), status: chance(g, 80) ? 'open' : 'closed', entityIds: someOf(g, entityIds, true), requireMfa: requestConditions && chance(g, 25) };
     rooms.push(room);
     staff.push({ roomId: room.id, userId: id('staff0'), role: 'manager' });
     if (chance(g, 50)) staff.push({ roomId: room.id, userId: id('staff1'), role: pick(g, ['manager', 'counsel'] as const) });
@@ -98,6 +107,9 @@ export function drawWorld(g: Draw, prefix: string, at: string): World {
       roomParties.push({ id: id(`r${r}p${p}`), roomId: room.id, acquirerOrgId: pick(g, acquirers), advisorOrgIds: someOf(g, advisors, false) });
     }
     parties.push(...roomParties);
+    if (requestConditions) {
+      for (const party of roomParties) if (chance(g, 30)) allowlists.push(...someOf(g, RANGES, true).map((cidr) => ({ partyId: party.id, cidr })));
+    }
     for (const user of users.filter((u) => u.role === 'external')) {
       const eligible = roomParties.filter((p) => p.acquirerOrgId === user.orgId || p.advisorOrgIds.includes(user.orgId));
       if (eligible.length && chance(g, 85)) {
@@ -140,7 +152,10 @@ export function drawWorld(g: Draw, prefix: string, at: string): World {
       });
     }
   }
-  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants };
+  const requests: WorldRequest[] = users.map((u) =>
+    requestConditions ? { userId: u.id, ip: pick(g, ADDRESSES), mfa: chance(g, 60) } : { userId: u.id, ip: '127.0.0.1', mfa: false },
+  );
+  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests };
 }
 
 /** One way of taking something away, as the deal team or counsel would. */
@@ -151,7 +166,9 @@ export type Revocation =
   | { kind: 'delete-grant'; grantId: string }
   | { kind: 'close-room'; roomId: string }
   | { kind: 'remove-staff'; roomId: string; userId: string }
-  | { kind: 'drop-clean-team'; roomId: string; userId: string };
+  | { kind: 'drop-clean-team'; roomId: string; userId: string }
+  | { kind: 'restrict-ip'; partyId: string; cidr: string }
+  | { kind: 'require-mfa'; roomId: string };
 
 /** Every revocation possible in `world`. */
 export function revocationsOf(world: World): Revocation[] {
@@ -163,6 +180,9 @@ export function revocationsOf(world: World): Revocation[] {
     ...world.grants.map((g): Revocation => ({ kind: 'delete-grant', grantId: g.id })),
     ...world.rooms.filter((r) => r.status === 'open').map((r): Revocation => ({ kind: 'close-room', roomId: r.id })),
     ...world.staff.map((s): Revocation => ({ kind: 'remove-staff', roomId: s.roomId, userId: s.userId })),
+    // A first range narrows a party's reach; another range added to an existing list would widen it.
+    ...world.parties.filter((p) => !world.allowlists.some((a) => a.partyId === p.id)).map((p): Revocation => ({ kind: 'restrict-ip', partyId: p.id, cidr: RANGES[p.id.length % RANGES.length] })),
+    ...world.rooms.filter((r) => !r.requireMfa).map((r): Revocation => ({ kind: 'require-mfa', roomId: r.id })),
   ];
 }
 
@@ -183,6 +203,10 @@ export function applyRevocation(world: World, rev: Revocation): World {
       return { ...world, rooms: world.rooms.map((r) => (r.id === rev.roomId ? { ...r, status: 'closed' } : r)) };
     case 'remove-staff':
       return { ...world, staff: world.staff.filter((s) => !(s.roomId === rev.roomId && s.userId === rev.userId)) };
+    case 'restrict-ip':
+      return { ...world, allowlists: [...world.allowlists, { partyId: rev.partyId, cidr: rev.cidr }] };
+    case 'require-mfa':
+      return { ...world, rooms: world.rooms.map((r) => (r.id === rev.roomId ? { ...r, requireMfa: true } : r)) };
   }
 }
 

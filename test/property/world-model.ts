@@ -15,7 +15,7 @@ export type NdaKind = 'nda' | 'joinder' | 'clean_team';
 
 export interface WorldOrg { id: string; kind: 'seller' | 'acquirer' | 'advisor' }
 export interface WorldUser { id: string; orgId: string; role: 'admin' | 'staff' | 'external' }
-export interface WorldRoom { id: string; status: 'open' | 'closed'; entityIds: string[] }
+export interface WorldRoom { id: string; status: 'open' | 'closed'; entityIds: string[]; requireMfa: boolean }
 export interface WorldStaff { roomId: string; userId: string; role: 'manager' | 'counsel' }
 export interface WorldParty { id: string; roomId: string; acquirerOrgId: string; advisorOrgIds: string[] }
 export interface WorldMember { partyId: string; roomId: string; userId: string; cleanTeam: boolean }
@@ -30,6 +30,10 @@ export interface WorldNda {
   coversRepresentatives: boolean;
   entityIds: string[];
 }
+/** One range of a party's IP allow-list (a party without any has no allow-list). */
+export interface WorldAllowedRange { partyId: string; cidr: string }
+/** The request each user is judged on: where it comes from, and whether its sign-in showed a second factor. */
+export interface WorldRequest { userId: string; ip: string; mfa: boolean }
 export interface WorldFolder { id: string; roomId: string; parentId: string | null }
 export interface WorldDocument {
   id: string;
@@ -64,4 +68,6 @@ export interface World {
   folders: WorldFolder[];
   documents: WorldDocument[];
   grants: WorldGrant[];
+  allowlists: WorldAllowedRange[];
+  requests: WorldRequest[];
 }

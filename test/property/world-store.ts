@@ -21,12 +21,13 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
     await insert('orgs', w.orgs.map((o) => ({ id: o.id, name: o.id, kind: o.kind, createdAt: CREATED })));
     await insert('users', w.users.map((u) => ({ id: u.id, email: `${u.id}@example.test`, name: u.id, orgId: u.orgId, role: u.role, passwordHash: 'x', createdAt: CREATED })));
     await insert('entities', w.entityIds.map((id) => ({ id, name: id, createdAt: CREATED })));
-    await insert('rooms', w.rooms.map((r) => ({ id: r.id, name: r.id, codeName: null, status: r.status, createdBy: staffUser, createdAt: CREATED, closedAt: r.status === 'closed' ? CREATED : null })));
+    await insert('rooms', w.rooms.map((r) => ({ id: r.id, name: r.id, codeName: null, status: r.status, requireMfa: r.requireMfa, createdBy: staffUser, createdAt: CREATED, closedAt: r.status === 'closed' ? CREATED : null })));
     await insert('roomEntities', w.rooms.flatMap((r) => r.entityIds.map((entityId) => ({ roomId: r.id, entityId }))));
     await insert('roomStaff', w.staff.map((s) => ({ ...s, createdAt: CREATED })));
     await insert('parties', w.parties.map((p) => ({ id: p.id, roomId: p.roomId, name: p.id, acquirerOrgId: p.acquirerOrgId, createdAt: CREATED })));
     await insert('partyAdvisors', w.parties.flatMap((p) => p.advisorOrgIds.map((orgId) => ({ partyId: p.id, orgId }))));
     await insert('partyMembers', w.members.map((m) => ({ ...m, createdAt: CREATED })));
+    await insert('partyIpAllowlist', w.allowlists.map((a) => ({ ...a, createdBy: staffUser, createdAt: CREATED })));
     await insert('ndas', w.ndas.map((n) => ({
       id: n.id, roomId: n.roomId, orgId: n.orgId, kind: n.kind, status: n.status, signedAt: CREATED, effectiveAt: n.effectiveAt,
       expiresAt: n.expiresAt, coversRepresentatives: n.coversRepresentatives, objectKey: `ndas/${n.id}`, sha256: FAKE_SHA, size: 1,
@@ -78,7 +79,19 @@ export async function revokeInDb(db: Db, rev: Revocation): Promise<void> {
     case 'remove-staff':
       await db('roomStaff').where({ roomId: rev.roomId, userId: rev.userId }).delete();
       return;
+    case 'restrict-ip':
+      await db('partyIpAllowlist').insert({ partyId: rev.partyId, cidr: rev.cidr, createdBy: (await db('roomStaff').first('userId'))!.userId, createdAt: CREATED });
+      return;
+    case 'require-mfa':
+      await db('rooms').where({ id: rev.roomId }).update({ requireMfa: true });
+      return;
   }
 }
 
-export const actorOf = (u: WorldUser): Actor => ({ id: u.id, email: `${u.id}@example.test`, name: u.id, orgId: u.orgId, role: u.role, via: 'token' });
+export const actorOf = (u: WorldUser, mfa = false): Actor => ({ id: u.id, email: `${u.id}@example.test`, name: u.id, orgId: u.orgId, role: u.role, via: 'token', mfa });
+
+/** The actor and request address of `user`'s request in `world`, as loadAccess takes them. */
+export function requestContext(w: World, u: WorldUser): { actor: Actor; client: { ip: string } } {
+  const req = w.requests.find((r) => r.userId === u.id)!;
+  return { actor: actorOf(u, req.mfa), client: { ip: req.ip } };
+}
