@@ -11,8 +11,10 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    // The underlying failure, for the log of a 5xx; never shown to the caller.
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

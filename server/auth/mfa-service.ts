@@ -35,7 +35,7 @@ function openSeed(config: Config, sealed: string): string {
   try {
     return open(mfaKey(config), sealed);
   } catch (err) {
-    throw Object.assign(new HttpError(503, 'mfa_unavailable', 'Two-step verification cannot be checked right now; try again shortly.'), {
+    throw new HttpError(503, 'mfa_unavailable', 'Two-step verification cannot be checked right now; try again shortly.', undefined, {
       cause: new Error('the TOTP seed does not open with this process key: is MFA_SEALING_KEY the same in every process?', { cause: err }),
     });
   }
