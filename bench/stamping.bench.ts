@@ -236,14 +236,17 @@ export async function run(): Promise<BenchFigure[]> {
   const fields = { codeName: 'Project Falcon', userName: 'Jane Doe', userEmail: 'jane.doe@alpha-capital.example', orgName: 'Alpha Capital LLP', at: new Date(), downloadId: '7K3M9QX2ZR4D' };
   const stampTimes: number[] = [];
   const plainTimes: number[] = [];
+  // "Unchanged" means the same encoder settings as the stamper's output (quality 90, orientation
+  // applied, profile kept): only the stamp differs between the two.
+  const reencode = () => sharp(photo).rotate().keepIccProfile().jpeg({ quality: 90 }).toBuffer();
   await stampImage(photo, 'image/jpeg', fields);
-  await sharp(photo).jpeg().toBuffer();
-  for (let i = 0; i < Math.max(5, Math.ceil(ROUNDS / 2)); i++) {
+  await reencode();
+  for (let i = 0; i < Math.max(9, ROUNDS); i++) {
     let t = process.hrtime.bigint();
     await stampImage(photo, 'image/jpeg', { ...fields, downloadId: `7K3M9QX2ZR${String(i).padStart(2, '0')}` });
     stampTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     t = process.hrtime.bigint();
-    await sharp(photo).jpeg().toBuffer();
+    await reencode();
     plainTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   const w4Ratio = median(stampTimes) / median(plainTimes);
@@ -251,7 +254,7 @@ export async function run(): Promise<BenchFigure[]> {
     id: 'W4',
     what: 'stamping a 4000×3000 JPEG vs decoding and re-encoding it unchanged',
     figure: `median ${ms(median(stampTimes))}`,
-    baseline: `decode + re-encode median ${ms(median(plainTimes))}`,
+    baseline: `decode + re-encode at the same settings, median ${ms(median(plainTimes))}`,
     ratio: w4Ratio,
     ratioText: `${w4Ratio.toFixed(2)}×`,
     target: '≤ 1.5×',

@@ -26,7 +26,19 @@ function gradient(width = W, height = H): Buffer {
 const encode = (format: 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif', width = W, height = H) =>
   sharp(gradient(width, height), { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer();
 
-const rawPixels = (image: Uint8Array) => sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+const rawPixels = (image: Uint8Array) => sharp(image).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+
+/** Pixels whose three channels moved by more than `threshold` in all. */
+function changedPixels(before: { data: Buffer }, after: { data: Buffer }, threshold: number): Uint8Array {
+  const changed = new Uint8Array(before.data.length / 3);
+  for (let k = 0; k < changed.length; k++) {
+    const i = k * 3;
+    const d =
+      Math.abs(before.data[i] - after.data[i]) + Math.abs(before.data[i + 1] - after.data[i + 1]) + Math.abs(before.data[i + 2] - after.data[i + 2]);
+    changed[k] = d > threshold ? 1 : 0;
+  }
+  return changed;
+}
 
 describe('stampImage', () => {
   it.each([
@@ -64,33 +76,86 @@ describe('stampImage', () => {
     expect(data[0 * info.width * 3 + (info.width - 1) * 3]).toBeLessThan(20);
   });
 
-  // 1200x900 gets one SVG of its own size; at 2000x1500 a lattice cell fits and libvips tiles it.
+  // At 1200x900 the lattice's cell is larger than the picture; at 2000x1500 it repeats. PNG is
+  // stamped by composite, JPEG through a joined alpha channel and an OR.
   it.each([
-    [1200, 900],
-    [2000, 1500],
-  ])('visibly changes pixels all over a %ix%i image', async (width, height) => {
-    const input = await encode('png', width, height);
-    const out = await stampImage(input, 'image/png', fields());
-    const before = await rawPixels(input);
-    const after = await rawPixels(out.data);
-    const changed = [0, 0, 0, 0];
-    let total = 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const i = (y * width + x) * 3;
-        const d =
-          Math.abs(before.data[i] - after.data[i]) +
-          Math.abs(before.data[i + 1] - after.data[i + 1]) +
-          Math.abs(before.data[i + 2] - after.data[i + 2]);
-        if (d > 30) {
-          changed[(y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1)]++;
-          total++;
+    ['png', 1200, 900],
+    ['png', 2000, 1500],
+    ['jpeg', 1200, 900],
+    ['jpeg', 2000, 1500],
+  ] as const)('visibly changes pixels all over a %s of %ix%i', async (format, width, height) => {
+    const input = await encode(format, width, height);
+    const out = await stampImage(input, `image/${format}`, fields());
+    const changed = changedPixels(await rawPixels(input), await rawPixels(out.data), 30);
+    const quadrants = [0, 0, 0, 0];
+    for (let k = 0; k < changed.length; k++) {
+      if (changed[k]) quadrants[(k / width < height / 2 ? 0 : 2) + (k % width < width / 2 ? 0 : 1)]++;
+    }
+    // Text covers a few percent of the picture, in every quadrant: tiled, not one block.
+    expect(quadrants.reduce((a, b) => a + b) / (width * height)).toBeGreaterThan(0.01);
+    for (const n of quadrants) expect(n / ((width * height) / 4)).toBeGreaterThan(0.005);
+  });
+
+  it('puts the stamp in the same places on a PNG and a JPEG of the same picture', async () => {
+    const png = await encode('png');
+    const jpeg = await encode('jpeg');
+    const inPng = changedPixels(await rawPixels(png), await rawPixels((await stampImage(png, 'image/png', fields())).data), 60);
+    const inJpeg = changedPixels(await rawPixels(jpeg), await rawPixels((await stampImage(jpeg, 'image/jpeg', fields())).data), 30);
+    let both = 0;
+    let pngOnly = 0;
+    for (let k = 0; k < inPng.length; k++) {
+      if (inPng[k]) inJpeg[k] ? both++ : pngOnly++;
+    }
+    expect(both).toBeGreaterThan(0.01 * W * H);
+    expect(pngOnly / (both + pngOnly)).toBeLessThan(0.1);
+  });
+
+  it('darkens the letters of a JPEG to 70% on light ground and lightens their outline on black', async () => {
+    // Left half black, right half light grey.
+    const raw = Buffer.alloc(W * H * 3);
+    for (let y = 0; y < H; y++) raw.fill(235, (y * W + W / 2) * 3, (y + 1) * W * 3);
+    const input = await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const { data } = await rawPixels((await stampImage(input, 'image/jpeg', fields())).data);
+    let darkened = 0;
+    let lightened = 0;
+    let darkest = 255;
+    for (let y = 0; y < H; y++) {
+      for (let x = 8; x < W - 8; x++) {
+        const v = data[(y * W + x) * 3 + 1];
+        if (x < W / 2 - 8 && v > 40) lightened++;
+        if (x > W / 2 + 8) {
+          if (v < 190) darkened++;
+          darkest = Math.min(darkest, v);
         }
       }
     }
-    // Text covers a few percent of the picture, in every quadrant: tiled, not one block.
-    expect(total / (width * height)).toBeGreaterThan(0.01);
-    for (const n of changed) expect(n / ((width * height) / 4)).toBeGreaterThan(0.005);
+    const half = (W / 2 - 16) * H;
+    expect(darkened / half).toBeGreaterThan(0.01);
+    expect(lightened / half).toBeGreaterThan(0.003);
+    // Translucent, not opaque: 30% black over 235 is 164 (give or take JPEG's rounding).
+    expect(darkest).toBeGreaterThan(145);
+    expect(darkest).toBeLessThan(180);
+  });
+
+  it('keeps a greyscale JPEG greyscale, with the letters darkened', async () => {
+    const input = await sharp(Buffer.alloc(W * H, 230), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').jpeg().toBuffer();
+    expect((await sharp(input).metadata()).channels).toBe(1);
+    const out = await stampImage(input, 'image/jpeg', fields());
+    const meta = await sharp(out.data).metadata();
+    expect([meta.space, meta.channels]).toEqual(['b-w', 1]);
+    const { channels } = await sharp(out.data).stats();
+    expect(channels[0].min).toBeLessThan(0.8 * 230);
+    expect(await readDownloadIdsFromImage(out.data)).toEqual([ID]);
+  });
+
+  it('stamps a JPEG too large for full-size masks through composite', async () => {
+    // 25.5 megapixels of flat grey: cheap to code, over the masks' limit.
+    const [width, height] = [5100, 5000];
+    const input = await sharp({ create: { width, height, channels: 3, background: '#e0e0e0' } }).jpeg().toBuffer();
+    const out = await stampImage(input, 'image/jpeg', fields());
+    const crop = await sharp(out.data).extract({ left: 2000, top: 2000, width: 1000, height: 1000 }).greyscale().raw().toBuffer();
+    expect(crop.filter((v) => v < 0.8 * 0xe0).length / crop.length).toBeGreaterThan(0.01);
+    expect(await readDownloadIdsFromImage(out.data)).toEqual([ID]);
   });
 
   it('keeps the ICC profile', async () => {

@@ -1,0 +1,192 @@
+import sharp from 'sharp';
+
+/**
+ * Where the stamp text lies on an image: one period of a staggered diagonal lattice of text blocks,
+ * as two coverage planes (0–255 per pixel) — the dark letters and the light outline around them.
+ * The cell is in phase with the image's top-left corner: image pixel (x, y) is cell pixel
+ * (x mod width, y mod height), so repeating the cell from the corner draws the whole stamp.
+ */
+export interface StampLattice {
+  width: number;
+  height: number;
+  letters: Uint8Array;
+  outline: Uint8Array;
+}
+
+const TEXT_ANGLE_DEG = -30;
+const FONT_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif";
+const MIN_FONT_PX = 6;
+const MIN_READABLE_PX = 12;
+const MAX_FONT_PX = 64;
+const LINE_SPACING = 1.3;
+/** Blank space between neighbouring blocks, across the text, in ems. */
+const GAP_EM = 2;
+
+const escapeXml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+/** Rough advance width in ems: wide for CJK and other full-width scripts, ~0.62 for Latin in DejaVu Sans. */
+function emWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.62;
+  return w;
+}
+
+const mod = (a: number, n: number) => ((a % n) + n) % n;
+
+/**
+ * Lays the text block out on a lattice with blocks at the corners and the centre of each cell, the
+ * cell sized so neighbouring blocks never overlap, one block centred on the picture. The block is
+ * rendered once (librsvg, through sharp) and copied to the lattice's two positions per cell here:
+ * rendering the cell itself as SVG cost three times as much.
+ */
+export async function renderStampLattice(lines: string[], width: number, height: number): Promise<StampLattice> {
+  const rad = (Math.abs(TEXT_ANGLE_DEG) * Math.PI) / 180;
+  const cos = Math.cos(rad);
+  const sin = Math.sin(rad);
+  const lengthEm = Math.max(...lines.map(emWidth));
+  const thickEm = lines.length * LINE_SPACING;
+  // Horizontal neighbours are apart across the text by cellW*sin >= thickness; the diagonal
+  // neighbour (cellW/2, -cellH/2) is apart across the text by at least thickness plus the gap.
+  const cellWEm = lengthEm * cos;
+  const cellHEm = (2 * (thickEm + GAP_EM)) / cos + lengthEm * sin;
+  // The bounding box of one rotated block, which must fit in the image at least once.
+  const blockWEm = lengthEm * cos + thickEm * sin + 1;
+  const blockHEm = lengthEm * sin + thickEm * cos + 1;
+
+  let size = Math.min(MAX_FONT_PX, Math.max(MIN_READABLE_PX, Math.min(width, height) / 40));
+  size = Math.max(MIN_FONT_PX, Math.min(size, width / blockWEm, height / blockHEm));
+  const cellW = Math.max(1, Math.round(cellWEm * size));
+  const cellH = Math.max(1, Math.round(cellHEm * size));
+  const blockW = Math.ceil(blockWEm * size);
+  const blockH = Math.ceil(blockHEm * size);
+
+  const texts = lines
+    .map((line, i) => {
+      const y = (i - (lines.length - 1) / 2) * LINE_SPACING * size + 0.35 * size;
+      return `<text x="0" y="${y.toFixed(1)}">${escapeXml(line)}</text>`;
+    })
+    .join('');
+  // Opaque red letters over a green outline on black: the red channel is the letters' coverage and
+  // the green one the outline's where the letters leave it visible (paint-order puts it underneath).
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${blockW}" height="${blockH}">` +
+    `<rect width="100%" height="100%" fill="#000"/>` +
+    `<g transform="translate(${blockW / 2} ${blockH / 2}) rotate(${TEXT_ANGLE_DEG})" font-family="${FONT_FAMILY}" ` +
+    `font-size="${size.toFixed(1)}" text-anchor="middle" fill="#f00" stroke="#0f0" stroke-width="${(size / 7).toFixed(2)}" ` +
+    `stroke-linejoin="round" paint-order="stroke" text-rendering="optimizeSpeed">${texts}</g></svg>`;
+  const block = await sharp(Buffer.from(svg)).raw().toBuffer();
+
+  const letters = new Uint8Array(cellW * cellH);
+  const outline = new Uint8Array(cellW * cellH);
+  // One pixel per word, red in the low byte (sharp hands out its own, aligned allocation).
+  const pixels = new Uint32Array(block.buffer, block.byteOffset, blockW * blockH);
+  const BLANK = pixels[0];
+  // The lattice's points are the centre of the picture plus i*(cellW/2, cellH/2) for i + j even:
+  // within one cell, that is the centre and the centre moved by half a cell both ways. Each block
+  // pixel goes to both places, wrapping around the cell, in one pass over the block.
+  const left = [width / 2 - blockW / 2, width / 2 + cellW / 2 - blockW / 2].map((x) => Math.round(x));
+  const top = [height / 2 - blockH / 2, height / 2 + cellH / 2 - blockH / 2].map((y) => Math.round(y));
+  const column0 = Int32Array.from({ length: blockW }, (_, x) => mod(left[0] + x, cellW));
+  const column1 = Int32Array.from({ length: blockW }, (_, x) => mod(left[1] + x, cellW));
+  for (let y = 0, i = 0; y < blockH; y++) {
+    const row0 = mod(top[0] + y, cellH) * cellW;
+    const row1 = mod(top[1] + y, cellH) * cellW;
+    for (let x = 0; x < blockW; x++, i++) {
+      const v = pixels[i];
+      if (v === BLANK) continue;
+      // Blocks overlap only where both are blank, but their bounding boxes do: keep the max.
+      const l = v & 0xff;
+      const o = (v >>> 8) & 0xff;
+      const k0 = row0 + column0[x];
+      const k1 = row1 + column1[x];
+      if (l > letters[k0]) letters[k0] = l;
+      if (o > outline[k0]) outline[k0] = o;
+      if (l > letters[k1]) letters[k1] = l;
+      if (o > outline[k1]) outline[k1] = o;
+    }
+  }
+  return { width: cellW, height: cellH, letters, outline };
+}
+
+/** Fills width x height with the cell repeated from the top-left corner: a row, then whole rows, doubling. */
+function repeatPlane(cell: Uint8Array, cellW: number, cellH: number, width: number, height: number): Buffer {
+  const out = Buffer.allocUnsafe(width * height);
+  const rows = Math.min(cellH, height);
+  const first = Math.min(cellW, width);
+  for (let y = 0; y < rows; y++) {
+    const start = y * width;
+    out.set(cell.subarray(y * cellW, y * cellW + first), start);
+    for (let filled = first; filled < width; ) {
+      const n = Math.min(filled, width - filled);
+      out.copyWithin(start + filled, start, start + n);
+      filled += n;
+    }
+  }
+  // Each copy starts on a multiple of the cell's height, so row r stays cell row r mod cellH.
+  for (let filled = rows; filled < height; ) {
+    const n = Math.min(filled, height - filled);
+    out.copyWithin(filled * width, 0, n * width);
+    filled += n;
+  }
+  return out;
+}
+
+/**
+ * The stamp as two full-size single-band masks for an image without alpha: `alpha`, joined to the
+ * picture as its alpha channel, which the JPEG encoder flattens against black — dark letters at
+ * `opacity`; and `lift`, ORed into every channel — low bits set, so the outline lightens dark
+ * pixels (by up to 63 levels, fewer bits where the outline only partly covers a pixel) and the
+ * letters stay legible on a dark photo. Both are per-pixel integer operations for libvips, where an
+ * alpha composite costs a floating-point blend of every pixel of every strip the text crosses.
+ */
+export function stampMasks(lattice: StampLattice, width: number, height: number, opacity: number): { alpha: Buffer; lift: Buffer } {
+  const alphaOf = new Uint8Array(256);
+  const liftOf = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    alphaOf[v] = 255 - Math.round(opacity * v);
+    liftOf[v] = (1 << Math.round((6 * v) / 255)) - 1;
+  }
+  const { letters, outline } = lattice;
+  const cellAlpha = new Uint8Array(letters.length).fill(255);
+  const cellLift = new Uint8Array(outline.length);
+  // Most of the cell is blank: test four pixels of both planes at a time.
+  const words = letters.length >>> 2;
+  const letterWords = new Uint32Array(letters.buffer, letters.byteOffset, words);
+  const outlineWords = new Uint32Array(outline.buffer, outline.byteOffset, words);
+  for (let w = 0; w <= words; w++) {
+    if (w < words && (letterWords[w] | outlineWords[w]) === 0) continue;
+    for (let k = w * 4, end = Math.min(k + 4, letters.length); k < end; k++) {
+      cellAlpha[k] = alphaOf[letters[k]];
+      cellLift[k] = liftOf[outline[k]];
+    }
+  }
+  return {
+    alpha: repeatPlane(cellAlpha, lattice.width, lattice.height, width, height),
+    lift: repeatPlane(cellLift, lattice.width, lattice.height, width, height),
+  };
+}
+
+/**
+ * The stamp as an RGBA tile for sharp's composite (images that keep an alpha channel, or too large
+ * for full-size masks): black letters and a white outline at `opacity`, the cell cropped to the
+ * image when it is larger, to be repeated from the top-left corner.
+ */
+export function stampTile(lattice: StampLattice, width: number, height: number, opacity: number): { data: Buffer; width: number; height: number } {
+  const w = Math.min(lattice.width, width);
+  const h = Math.min(lattice.height, height);
+  const data = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * lattice.width + x;
+      const l = lattice.letters[k];
+      const o = lattice.outline[k];
+      if ((l | o) === 0) continue;
+      const i = (y * w + x) * 4;
+      const grey = Math.round((255 * o) / (l + o));
+      data[i] = data[i + 1] = data[i + 2] = grey;
+      data[i + 3] = Math.round(opacity * Math.min(255, l + o));
+    }
+  }
+  return { data, width: w, height: h };
+}
