@@ -25,6 +25,8 @@ export interface StampFont {
   path: string;
   bytes: Uint8Array;
   covers(codePoint: number): boolean;
+  /** The glyph's advance width in ems (for a code point the font covers). */
+  advance(codePoint: number): number;
 }
 
 let loaded: Promise<StampFont[]> | undefined;
@@ -45,6 +47,7 @@ async function loadFonts(paths: readonly string[]): Promise<StampFont[]> {
       // A collection or a font fontkit half-understands would fail later, inside a delivery.
       if (typeof face.hasGlyphForCodePoint !== 'function') continue;
       const cache = new Map<number, boolean>();
+      const advances = new Map<number, number>();
       fonts.push({
         path,
         bytes,
@@ -55,6 +58,14 @@ async function loadFonts(paths: readonly string[]): Promise<StampFont[]> {
             cache.set(cp, hit);
           }
           return hit;
+        },
+        advance(cp) {
+          let em = advances.get(cp);
+          if (em === undefined) {
+            em = face.glyphForCodePoint(cp).advanceWidth / face.unitsPerEm;
+            advances.set(cp, em);
+          }
+          return em;
         },
       });
     } catch {

@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { stampFonts, type StampFont } from './fonts.js';
+import { takeScratch } from './scratch-buffers.js';
 
 /**
  * Where the stamp text lies on an image: one period of a staggered diagonal lattice of text blocks,
@@ -25,10 +27,23 @@ const GAP_EM = 2;
 const escapeXml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-/** Rough advance width in ems: wide for CJK and other full-width scripts, ~0.62 for Latin in DejaVu Sans. */
-function emWidth(text: string): number {
+/** Advance width in ems when no installed font has the character: full-width scripts, else Latin's average. */
+function guessedAdvance(cp: number): number {
+  return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(String.fromCodePoint(cp)) ? 1 : 0.62;
+}
+
+/**
+ * A line's width in ems, from the glyphs of the first stamp font that has each character — the
+ * order fontconfig follows for FONT_FAMILY. Measured rather than guessed: a line in capitals is a
+ * fifth wider than an average, and the block's canvas would cut it off.
+ */
+export function lineWidth(text: string, fonts: StampFont[]): number {
   let w = 0;
-  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.62;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    const font = fonts.find((f) => f.covers(cp));
+    w += font ? font.advance(cp) : guessedAdvance(cp);
+  }
   return w;
 }
 
@@ -44,7 +59,8 @@ export async function renderStampLattice(lines: string[], width: number, height:
   const rad = (Math.abs(TEXT_ANGLE_DEG) * Math.PI) / 180;
   const cos = Math.cos(rad);
   const sin = Math.sin(rad);
-  const lengthEm = Math.max(...lines.map(emWidth));
+  const fonts = await stampFonts();
+  const lengthEm = Math.max(...lines.map((line) => lineWidth(line, fonts)));
   const thickEm = lines.length * LINE_SPACING;
   // Horizontal neighbours are apart across the text by cellW*sin >= thickness; the diagonal
   // neighbour (cellW/2, -cellH/2) is apart across the text by at least thickness plus the gap.
@@ -69,41 +85,52 @@ export async function renderStampLattice(lines: string[], width: number, height:
     .join('');
   // Opaque red letters over a green outline on black: the red channel is the letters' coverage and
   // the green one the outline's where the letters leave it visible (paint-order puts it underneath).
-  const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${blockW}" height="${blockH}">` +
-    `<rect width="100%" height="100%" fill="#000"/>` +
+  // Aliased (optimizeSpeed): at the sizes where rendering costs, steps of a pixel on 30% grey letters
+  // do not show, and it halves the time.
+  const bandSvg = (top: number, rows: number) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${blockW}" height="${rows}" viewBox="0 ${top} ${blockW} ${rows}">` +
+    `<rect x="0" y="${top}" width="${blockW}" height="${rows}" fill="#000"/>` +
     `<g transform="translate(${blockW / 2} ${blockH / 2}) rotate(${TEXT_ANGLE_DEG})" font-family="${FONT_FAMILY}" ` +
     `font-size="${size.toFixed(1)}" text-anchor="middle" fill="#f00" stroke="#0f0" stroke-width="${(size / 7).toFixed(2)}" ` +
-    `stroke-linejoin="round" paint-order="stroke" text-rendering="optimizeSpeed">${texts}</g></svg>`;
-  const block = await sharp(Buffer.from(svg)).raw().toBuffer();
+    `paint-order="stroke" text-rendering="optimizeSpeed">${texts}</g></svg>`;
+  // librsvg draws on one thread: the block's two halves are drawn at once, and each is laid on the
+  // cell as soon as it is ready.
+  const bandRows = Math.ceil(blockH / 2);
+  const bands = [0, bandRows].filter((top) => top < blockH).map((top) => ({ top, rows: Math.min(bandRows, blockH - top) }));
+  const renders = bands.map(({ top, rows }) => sharp(Buffer.from(bandSvg(top, rows))).raw().toBuffer());
+  // The other half's failure is reported by its own await below, not as an unhandled rejection.
+  for (const render of renders) render.catch(() => undefined);
 
   const letters = new Uint8Array(cellW * cellH);
   const outline = new Uint8Array(cellW * cellH);
-  // One pixel per word, red in the low byte (sharp hands out its own, aligned allocation).
-  const pixels = new Uint32Array(block.buffer, block.byteOffset, blockW * blockH);
-  const BLANK = pixels[0];
   // The lattice's points are the centre of the picture plus i*(cellW/2, cellH/2) for i + j even:
   // within one cell, that is the centre and the centre moved by half a cell both ways. Each block
-  // pixel goes to both places, wrapping around the cell, in one pass over the block.
+  // pixel goes to both places, wrapping around the cell.
   const left = [width / 2 - blockW / 2, width / 2 + cellW / 2 - blockW / 2].map((x) => Math.round(x));
   const top = [height / 2 - blockH / 2, height / 2 + cellH / 2 - blockH / 2].map((y) => Math.round(y));
   const column0 = Int32Array.from({ length: blockW }, (_, x) => mod(left[0] + x, cellW));
   const column1 = Int32Array.from({ length: blockW }, (_, x) => mod(left[1] + x, cellW));
-  for (let y = 0, i = 0; y < blockH; y++) {
-    const row0 = mod(top[0] + y, cellH) * cellW;
-    const row1 = mod(top[1] + y, cellH) * cellW;
-    for (let x = 0; x < blockW; x++, i++) {
-      const v = pixels[i];
-      if (v === BLANK) continue;
-      // Blocks overlap only where both are blank, but their bounding boxes do: keep the max.
-      const l = v & 0xff;
-      const o = (v >>> 8) & 0xff;
-      const k0 = row0 + column0[x];
-      const k1 = row1 + column1[x];
-      if (l > letters[k0]) letters[k0] = l;
-      if (o > outline[k0]) outline[k0] = o;
-      if (l > letters[k1]) letters[k1] = l;
-      if (o > outline[k1]) outline[k1] = o;
+  for (const [b, band] of bands.entries()) {
+    const rgba = await renders[b];
+    // A pixel per word to skip the black ones quickly (sharp hands out its own, aligned allocation);
+    // the top-left pixel is black whatever the byte order.
+    const pixels = new Uint32Array(rgba.buffer, rgba.byteOffset, blockW * band.rows);
+    const black = pixels[0];
+    for (let y = band.top, i = 0; y < band.top + band.rows; y++) {
+      const row0 = mod(top[0] + y, cellH) * cellW;
+      const row1 = mod(top[1] + y, cellH) * cellW;
+      for (let x = 0; x < blockW; x++, i++) {
+        if (pixels[i] === black) continue;
+        const l = rgba[i * 4];
+        const o = rgba[i * 4 + 1];
+        // Blocks overlap only where both are blank, but their bounding boxes do: keep the max.
+        const k0 = row0 + column0[x];
+        const k1 = row1 + column1[x];
+        if (l > letters[k0]) letters[k0] = l;
+        if (o > outline[k0]) outline[k0] = o;
+        if (l > letters[k1]) letters[k1] = l;
+        if (o > outline[k1]) outline[k1] = o;
+      }
     }
   }
   return { width: cellW, height: cellH, letters, outline };
@@ -111,7 +138,7 @@ export async function renderStampLattice(lines: string[], width: number, height:
 
 /** Fills width x height with the cell repeated from the top-left corner: a row, then whole rows, doubling. */
 function repeatPlane(cell: Uint8Array, cellW: number, cellH: number, width: number, height: number): Buffer {
-  const out = Buffer.allocUnsafe(width * height);
+  const out = takeScratch(width * height);
   const rows = Math.min(cellH, height);
   const first = Math.min(cellW, width);
   for (let y = 0; y < rows; y++) {
@@ -139,6 +166,7 @@ function repeatPlane(cell: Uint8Array, cellW: number, cellH: number, width: numb
  * pixels (by up to 63 levels, fewer bits where the outline only partly covers a pixel) and the
  * letters stay legible on a dark photo. Both are per-pixel integer operations for libvips, where an
  * alpha composite costs a floating-point blend of every pixel of every strip the text crosses.
+ * The masks come from the scratch buffers: hand them back with returnScratch once encoded.
  */
 export function stampMasks(lattice: StampLattice, width: number, height: number, opacity: number): { alpha: Buffer; lift: Buffer } {
   const alphaOf = new Uint8Array(256);

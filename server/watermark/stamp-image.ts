@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { UnstampableError } from './errors.js';
 import { stampLines, type StampFields } from './stamp-fields.js';
+import { returnScratch } from './scratch-buffers.js';
 import { renderStampLattice, stampMasks, stampTile } from './stamp-image-lattice.js';
 
 /** Output format per input format; GIF becomes PNG (lossless, and sharp's GIF encoder re-quantises). */
@@ -55,6 +56,7 @@ export async function stampImage(
 
   const id = fields.downloadId;
   const lattice = await renderStampLattice(lines.diagonal, width, height);
+  const scratch: Buffer[] = [];
   try {
     // Bake the EXIF orientation into the pixels: the stamp must be upright as the image is seen,
     // and the rewritten EXIF below no longer carries the orientation tag.
@@ -63,6 +65,7 @@ export async function stampImage(
       // A JPEG has no alpha of its own and its encoder flattens one against black: the letters
       // darken through a joined alpha channel, the outline lightens through an OR.
       const { alpha, lift } = stampMasks(lattice, width, height, OPACITY);
+      scratch.push(alpha, lift);
       const raw = { width, height, channels: 1 as const };
       pipeline = pipeline.joinChannel(alpha, { raw }).boolean(lift, 'or', { raw });
       // sharp labels the joined image with the output colour space: grey plus alpha must stay grey
@@ -99,6 +102,8 @@ export async function stampImage(
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mimeType: out.mimeType };
   } catch (err) {
     throw new UnstampableError('unreadable_image', 'The image cannot be decoded for stamping.', { cause: err });
+  } finally {
+    returnScratch(...scratch);
   }
 }
 
