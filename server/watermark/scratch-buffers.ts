@@ -2,9 +2,9 @@
  * Large short-lived buffers reused between image stamps: the full-size masks take two bytes a pixel,
  * 24 MB for a 12-megapixel photo. Allocated afresh, each stamp paid the page faults and pushed V8
  * into a full collection. Photos of one size come in series (one camera, one scanner), so buffers
- * are matched by exact size; a few are kept, and all are let go after a while without stamps.
+ * are matched by exact size; at most 64 MB are kept, and all are let go after a while without stamps.
  */
-const MAX_KEPT = 4;
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 const IDLE_MS = 10_000;
 
 const kept: Buffer[] = [];
@@ -18,10 +18,9 @@ export function takeScratch(size: number): Buffer {
 
 /** Hands buffers back once nothing reads them any more (sharp's pipeline has settled). */
 export function returnScratch(...buffers: Buffer[]): void {
-  for (const b of buffers) {
-    if (kept.length === MAX_KEPT) kept.shift();
-    kept.push(b);
-  }
+  kept.push(...buffers);
+  let bytes = kept.reduce((n, b) => n + b.length, 0);
+  while (bytes > MAX_KEPT_BYTES) bytes -= kept.shift()!.length;
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => (kept.length = 0), IDLE_MS).unref();
 }

@@ -21,6 +21,7 @@ const MIN_FONT_PX = 6;
 const MIN_READABLE_PX = 12;
 const MAX_FONT_PX = 64;
 const LINE_SPACING = 1.3;
+const ALIASED_FROM_PX = 40;
 /** Blank space between neighbouring blocks, across the text, in ems. */
 const GAP_EM = 2;
 
@@ -85,14 +86,15 @@ export async function renderStampLattice(lines: string[], width: number, height:
     .join('');
   // Opaque red letters over a green outline on black: the red channel is the letters' coverage and
   // the green one the outline's where the letters leave it visible (paint-order puts it underneath).
-  // Aliased (optimizeSpeed): at the sizes where rendering costs, steps of a pixel on 30% grey letters
-  // do not show, and it halves the time.
+  // Aliased (optimizeSpeed) from ALIASED_FROM_PX up: steps of a pixel on translucent letters that
+  // large do not show, and it halves the time; smaller letters need their edges smoothed to be read.
+  const rendering = size >= ALIASED_FROM_PX ? 'optimizeSpeed' : 'geometricPrecision';
   const bandSvg = (top: number, rows: number) =>
     `<svg xmlns="http://www.w3.org/2000/svg" width="${blockW}" height="${rows}" viewBox="0 ${top} ${blockW} ${rows}">` +
     `<rect x="0" y="${top}" width="${blockW}" height="${rows}" fill="#000"/>` +
     `<g transform="translate(${blockW / 2} ${blockH / 2}) rotate(${TEXT_ANGLE_DEG})" font-family="${FONT_FAMILY}" ` +
     `font-size="${size.toFixed(1)}" text-anchor="middle" fill="#f00" stroke="#0f0" stroke-width="${(size / 7).toFixed(2)}" ` +
-    `paint-order="stroke" text-rendering="optimizeSpeed">${texts}</g></svg>`;
+    `paint-order="stroke" text-rendering="${rendering}">${texts}</g></svg>`;
   // librsvg draws on one thread: the block's two halves are drawn at once, and each is laid on the
   // cell as soon as it is ready.
   const bandRows = Math.ceil(blockH / 2);
