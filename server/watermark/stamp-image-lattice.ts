@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { stampFonts, type StampFont } from './fonts.js';
-import { takeScratch } from './scratch-buffers.js';
+import { returnScratch, takeScratch } from './scratch-buffers.js';
 
 /**
  * Where the stamp text lies on an image: one period of a staggered diagonal lattice of text blocks,
@@ -11,8 +11,9 @@ import { takeScratch } from './scratch-buffers.js';
 export interface StampLattice {
   width: number;
   height: number;
-  letters: Uint8Array;
-  outline: Uint8Array;
+  /** Scratch buffers: hand them back with returnScratch when the stamp is done. */
+  letters: Buffer;
+  outline: Buffer;
 }
 
 const TEXT_ANGLE_DEG = -30;
@@ -103,8 +104,8 @@ export async function renderStampLattice(lines: string[], width: number, height:
   // The other half's failure is reported by its own await below, not as an unhandled rejection.
   for (const render of renders) render.catch(() => undefined);
 
-  const letters = new Uint8Array(cellW * cellH);
-  const outline = new Uint8Array(cellW * cellH);
+  const letters = takeScratch(cellW * cellH).fill(0);
+  const outline = takeScratch(cellW * cellH).fill(0);
   // The lattice's points are the centre of the picture plus i*(cellW/2, cellH/2) for i + j even:
   // within one cell, that is the centre and the centre moved by half a cell both ways. Each block
   // pixel goes to both places, wrapping around the cell.
@@ -178,8 +179,8 @@ export function stampMasks(lattice: StampLattice, width: number, height: number,
     liftOf[v] = (1 << Math.round((6 * v) / 255)) - 1;
   }
   const { letters, outline } = lattice;
-  const cellAlpha = new Uint8Array(letters.length).fill(255);
-  const cellLift = new Uint8Array(outline.length);
+  const cellAlpha = takeScratch(letters.length).fill(255);
+  const cellLift = takeScratch(outline.length).fill(0);
   // Most of the cell is blank: test four pixels of both planes at a time.
   const words = letters.length >>> 2;
   const letterWords = new Uint32Array(letters.buffer, letters.byteOffset, words);
@@ -191,10 +192,12 @@ export function stampMasks(lattice: StampLattice, width: number, height: number,
       cellLift[k] = liftOf[outline[k]];
     }
   }
-  return {
+  const masks = {
     alpha: repeatPlane(cellAlpha, lattice.width, lattice.height, width, height),
     lift: repeatPlane(cellLift, lattice.width, lattice.height, width, height),
   };
+  returnScratch(cellAlpha, cellLift);
+  return masks;
 }
 
 /**

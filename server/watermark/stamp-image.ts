@@ -56,7 +56,7 @@ export async function stampImage(
 
   const id = fields.downloadId;
   const lattice = await renderStampLattice(lines.diagonal, width, height);
-  const scratch: Buffer[] = [];
+  const scratch: Buffer[] = [lattice.letters, lattice.outline];
   try {
     // Bake the EXIF orientation into the pixels: the stamp must be upright as the image is seen,
     // and the rewritten EXIF below no longer carries the orientation tag.
