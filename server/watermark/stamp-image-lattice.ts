@@ -201,9 +201,10 @@ export function stampMasks(lattice: StampLattice, width: number, height: number,
 }
 
 /**
- * The stamp as an RGBA tile for sharp's composite (images that keep an alpha channel, or too large
- * for full-size masks): black letters and a white outline at `opacity`, the cell cropped to the
- * image when it is larger, to be repeated from the top-left corner.
+ * The stamp as an RGBA tile for sharp's composite (PNG, WebP and TIFF, whose encoders keep an alpha
+ * channel instead of flattening it, and JPEGs too large for full-size masks): black letters and a
+ * white outline at `opacity`, the cell cropped to the image when it is larger, repeated from the
+ * top-left corner.
  */
 export function stampTile(lattice: StampLattice, width: number, height: number, opacity: number): { data: Buffer; width: number; height: number } {
   const w = Math.min(lattice.width, width);
