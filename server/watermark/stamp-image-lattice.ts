@@ -17,7 +17,8 @@ export interface StampLattice {
 }
 
 const TEXT_ANGLE_DEG = -30;
-const FONT_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif";
+/** The families librsvg is asked for, in order; lineWidth measures with the same fonts. */
+export const STAMP_FONT_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif";
 const MIN_FONT_PX = 6;
 const MIN_READABLE_PX = 12;
 const MAX_FONT_PX = 64;
@@ -36,7 +37,7 @@ function guessedAdvance(cp: number): number {
 
 /**
  * A line's width in ems, from the glyphs of the first stamp font that has each character — the
- * order fontconfig follows for FONT_FAMILY. Measured rather than guessed: a line in capitals is a
+ * order fontconfig follows for STAMP_FONT_FAMILY. Measured rather than guessed: a line in capitals is a
  * fifth wider than an average, and the block's canvas would cut it off.
  */
 export function lineWidth(text: string, fonts: StampFont[]): number {
@@ -93,7 +94,7 @@ export async function renderStampLattice(lines: string[], width: number, height:
   const bandSvg = (top: number, rows: number) =>
     `<svg xmlns="http://www.w3.org/2000/svg" width="${blockW}" height="${rows}" viewBox="0 ${top} ${blockW} ${rows}">` +
     `<rect x="0" y="${top}" width="${blockW}" height="${rows}" fill="#000"/>` +
-    `<g transform="translate(${blockW / 2} ${blockH / 2}) rotate(${TEXT_ANGLE_DEG})" font-family="${FONT_FAMILY}" ` +
+    `<g transform="translate(${blockW / 2} ${blockH / 2}) rotate(${TEXT_ANGLE_DEG})" font-family="${STAMP_FONT_FAMILY}" ` +
     `font-size="${size.toFixed(1)}" text-anchor="middle" fill="#f00" stroke="#0f0" stroke-width="${(size / 7).toFixed(2)}" ` +
     `paint-order="stroke" text-rendering="${rendering}">${texts}</g></svg>`;
   // librsvg draws on one thread: the block's two halves are drawn at once, and each is laid on the
@@ -181,7 +182,8 @@ export function stampMasks(lattice: StampLattice, width: number, height: number,
   const { letters, outline } = lattice;
   const cellAlpha = takeScratch(letters.length).fill(255);
   const cellLift = takeScratch(outline.length).fill(0);
-  // Most of the cell is blank: test four pixels of both planes at a time.
+  // Most of the cell is blank: test four pixels of both planes at a time (w === words maps the
+  // pixels past the last whole word, always).
   const words = letters.length >>> 2;
   const letterWords = new Uint32Array(letters.buffer, letters.byteOffset, words);
   const outlineWords = new Uint32Array(outline.buffer, outline.byteOffset, words);

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { stampFonts } from '../../../server/watermark/fonts.js';
-import { lineWidth, renderStampLattice, stampMasks } from '../../../server/watermark/stamp-image-lattice.js';
+import { STAMP_FONT_FAMILY, lineWidth, renderStampLattice, stampMasks } from '../../../server/watermark/stamp-image-lattice.js';
 
 const FONT_PX = 100;
 
@@ -10,7 +10,7 @@ async function renderedWidth(text: string): Promise<number> {
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${FONT_PX * 60}" height="${FONT_PX * 2}">` +
     `<rect width="100%" height="100%" fill="#fff"/><text x="${FONT_PX}" y="${FONT_PX * 1.3}" font-size="${FONT_PX}" ` +
-    `font-family="'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif">${escaped}</text></svg>`;
+    `font-family="${STAMP_FONT_FAMILY}">${escaped}</text></svg>`;
   const { info } = await sharp(Buffer.from(svg)).trim().toBuffer({ resolveWithObject: true });
   return info.width / FONT_PX;
 }
