@@ -6,6 +6,7 @@ import * as stampedDelivery from './20261124100003-stamped-delivery.js';
 import * as policyVersion from './20261124100006-policy-version.js';
 import * as documentPageOrder from './20261124100008-document-page-order.js';
 import * as tokenSecondFactor from './20261124100009-token-second-factor.js';
+import * as pageLessRenditions from './20261204000000-page-less-renditions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261124100006-policy-version', policyVersion],
   ['20261124100008-document-page-order', documentPageOrder],
   ['20261124100009-token-second-factor', tokenSecondFactor],
+  ['20261204000000-page-less-renditions', pageLessRenditions],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { newPasswordSchema } from './auth/password-policy.js';
@@ -30,6 +31,9 @@ const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_THROTTLE_MINUTES: z.coerce.number().positive().default(15),
+  // Image stamps in flight (each decodes the whole image): per user, and in all (default: the usable cores).
+  IMAGE_STAMPS_PER_USER: z.coerce.number().int().positive().default(1),
+  IMAGE_STAMPS_TOTAL: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Many processes: every one must sign session cookies with the same key (else DATA_DIR/session-secret).
   SESSION_SECRET: z.string().trim().min(32, 'at least 32 characters').optional(),
@@ -63,6 +67,11 @@ export interface Config {
   session: { idleMs: number; absoluteMs: number; secureCookie: boolean };
   /** Failed sign-ins allowed per account and per IP within the window before 429 rate_limited. */
   loginThrottle: { maxPerAccount: number; maxPerIp: number; windowMs: number };
+  /**
+   * Image stamps in flight at once, per user and in all: stamping decodes the whole image, so these
+   * bound the memory image deliveries take (a 100-megapixel image is ~400 MB while stamped).
+   */
+  imageStamps: { perUser: number; total: number };
   /** express "trust proxy" setting: false, true, a hop count or a list of addresses. */
   trustProxy: boolean | number | string;
   logLevel: string;
@@ -136,6 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowMs: e.LOGIN_THROTTLE_MINUTES * 60_000,
+    },
+    imageStamps: {
+      perUser: e.IMAGE_STAMPS_PER_USER,
+      total: e.IMAGE_STAMPS_TOTAL ?? Math.max(1, os.availableParallelism()),
     },
     trustProxy,
     logLevel: e.LOG_LEVEL,

@@ -28,6 +28,9 @@ export const conflict = (code: string, message: string) => new HttpError(409, co
 export const tooLarge = (message = 'The request is too large.') => new HttpError(413, 'too_large', message);
 export const unsupportedType = (message: string) => new HttpError(415, 'unsupported_type', message);
 export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+/** details.retryAfterSeconds, when the wait is known, is what a route puts in Retry-After. */
+export const rateLimited = (message: string, details?: { retryAfterSeconds: number }) =>
+  new HttpError(429, 'rate_limited', message, details);
 export const storageUnavailable = () =>
   new HttpError(503, 'storage_unavailable', 'The document store is unavailable; try again shortly.');
 

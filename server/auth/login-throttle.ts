@@ -1,6 +1,6 @@
 import { isPostgres, type Db } from '../db.js';
 import type { Config } from '../config.js';
-import { HttpError } from '../errors.js';
+import { rateLimited } from '../errors.js';
 import { normaliseEmail } from '../users/repository.js';
 import { sha256Hex } from './secret-hash.js';
 
@@ -39,7 +39,7 @@ async function assertNotThrottled(db: Db, throttle: Throttle, keys: ThrottleKeys
   if (over.length === 0) return;
   // The window slides: the limit lifts when the oldest counted failure leaves it.
   const retryAfterMs = Math.max(...over.map((r) => Date.parse(r.oldest) + throttle.windowMs - now));
-  throw new HttpError(429, 'rate_limited', 'Too many failed sign-ins; try again later.', {
+  throw rateLimited('Too many failed sign-ins; try again later.', {
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
   });
 }

@@ -65,7 +65,7 @@ export function documentsRouter(deps: Deps) {
     const { disposition, download } = parseInput(ContentQuerySchema, req.query);
     const kind = disposition === 'inline' ? 'view' : 'download';
     const doc = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
-    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download });
+    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range: req.headers.range });
     const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');
     setFileHeaders(res, {
       mimeType: delivery.mimeType,

@@ -14,7 +14,8 @@ export interface DownloadRow {
   sha256: string | null;
   size: number | null;
   ndaIds: string | null;
-  /** Incremental-update deliveries: SHA-256 and size of the appended tail, and the stamp text (JSON). */
+  /** PDF deliveries: SHA-256 of the rendition's base sent first, of the tail after it, its size, and the stamp text (JSON). */
+  baseSha256?: string | null;
   tailSha256?: string | null;
   tailSize?: number | null;
   stampFields?: string | null;

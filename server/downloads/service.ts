@@ -11,7 +11,8 @@ import { stampImage } from '../watermark/stamp-image.js';
 import { UnstampableError } from '../watermark/errors.js';
 import type { StampFields } from '../watermark/stamp-fields.js';
 import { needsRendition, prepareRendition } from '../pdf-intake/intake.js';
-import { findRendition, insertRendition, type RenditionRow } from '../pdf-intake/rendition-repository.js';
+import { findRendition, insertRendition, replaceOutdatedRendition, type RenditionRow } from '../pdf-intake/rendition-repository.js';
+import { INDEX_FORMAT } from '../pdf-intake/pdf-stamp-index.js';
 import { newDownloadId } from './download-id.js';
 import { insertDownload, type DownloadRow } from './repository.js';
 import { loadStampIndex } from './stamp-index-cache.js';
@@ -51,7 +52,9 @@ interface DeliveryRecord {
   /** SHA-256 of the whole file sent, when it was hashed whole. */
   sha256: string | null;
   size: number;
-  /** For an incremental update: what was appended to the rendition, and the text stamped. */
+  /** The Range header the delivery began with, if any: the ledger says which bytes left first. */
+  range?: string;
+  /** For a PDF delivery: the rendition's base it began with, what followed it, and the text stamped. */
   tail?: { sha256: string; size: number; baseSha256: string; fields: StampSnapshot };
 }
 
@@ -71,6 +74,7 @@ async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: Deliver
     sha256: r.sha256,
     size: r.size,
     ndaIds: JSON.stringify(ndaIds),
+    baseSha256: r.tail?.baseSha256 ?? null,
     tailSha256: r.tail?.sha256 ?? null,
     tailSize: r.tail?.size ?? null,
     stampFields: r.tail ? JSON.stringify(r.tail.fields) : null,
@@ -87,10 +91,11 @@ async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: Deliver
         versionId: doc.currentVersionId,
         documentSha256: doc.sha256,
         sentSha256: r.sha256 ?? undefined,
-        // An incremental update is identified exactly by the rendition's hash and the tail's.
+        // A PDF delivery is identified exactly by its base's hash and its tail's.
         sentBaseSha256: r.tail?.baseSha256,
         sentTailSha256: r.tail?.sha256,
         size: r.size,
+        range: r.range?.slice(0, 100),
         ndaIds,
       },
     });
@@ -99,20 +104,46 @@ async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: Deliver
 
 /**
  * The rendition a version is stamped as. Versions stored before renditions existed get theirs on
- * first delivery; the row is then kept like one made at upload.
+ * first delivery, and so do versions whose rendition is of an older format (the format that began
+ * with the stored upload itself); the row is then kept like one made at upload. Two requests
+ * preparing the same version write the same keys with the same bytes: whichever row lands stands.
  */
 async function renditionOf(ctx: ServiceContext, versionId: string, doc: DocumentView): Promise<RenditionRow> {
   const found = await findRendition(ctx.db, versionId);
-  if (found) return found;
+  if (found && found.format === INDEX_FORMAT) return found;
   let prepared;
   try {
     prepared = await prepareRendition(ctx.store, { objectKey: doc.objectKey, size: Number(doc.size), sha256: doc.sha256, mimeType: doc.mimeType });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    prepared = { status: 'unstampable' as const, source: null, reason: err.code, message: err.message, objectKey: null, size: null, sha256: null, indexKey: null, createdAt: ctx.at, derivedKeys: [] };
+    prepared = {
+      status: 'unstampable' as const,
+      format: INDEX_FORMAT,
+      source: null,
+      reason: err.code,
+      message: err.message,
+      objectKey: null,
+      size: null,
+      sha256: null,
+      indexKey: null,
+      earlierRevisions: null,
+      removed: null,
+      revisionPrefixes: null,
+      createdAt: ctx.at,
+      derivedKeys: [],
+    };
   }
   const { derivedKeys: _keys, ...row } = prepared!;
   const rendition: RenditionRow = { versionId, ...row };
+  if (found) {
+    if (await replaceOutdatedRendition(ctx.db, rendition, found.format)) {
+      // The outdated copies (a repaired or decrypted whole PDF among them) are no longer referenced.
+      const outdated = [found.objectKey, found.indexKey].filter((k): k is string => Boolean(k) && k !== doc.objectKey);
+      await Promise.all(outdated.map((k) => ctx.store.delete(k).catch(() => undefined)));
+      return rendition;
+    }
+    return (await findRendition(ctx.db, versionId)) ?? rendition;
+  }
   try {
     await insertRendition(ctx.db, rendition);
   } catch {
@@ -136,7 +167,7 @@ export async function deliverStamped(
   room: RoomRow,
   doc: DocumentView,
   kind: 'view' | 'download',
-  opts: { resume?: string } = {},
+  opts: { resume?: string; range?: string } = {},
 ): Promise<StampedDelivery> {
   const refuse = async (reason: string, message?: string) =>
     recordDenied(
@@ -145,7 +176,7 @@ export async function deliverStamped(
       unprocessable('unstampable', `This file cannot be watermarked (${message ?? reason}), so it cannot be delivered below level original.`),
     );
 
-  if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, refuse);
+  if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, opts.range, refuse);
 
   const downloadId = newDownloadId();
   const snapshot: StampSnapshot = {
@@ -167,6 +198,7 @@ export async function deliverStamped(
       id: downloadId,
       sha256: null,
       size,
+      range: opts.range,
       tail: { sha256: tail.sha256, size: tail.bytes.length, baseSha256: rendition.sha256!, fields: snapshot },
     });
     return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };
@@ -194,6 +226,7 @@ async function resumeDelivery(
   doc: DocumentView,
   kind: 'view' | 'download',
   downloadId: string,
+  range: string | undefined,
   refuse: (reason: string, message?: string) => Promise<HttpError>,
 ): Promise<StampedDelivery> {
   const row: (DownloadRow & { tailSha256: string | null; stampFields: string | null }) | undefined = await ctx.db('downloads')
@@ -209,6 +242,8 @@ async function resumeDelivery(
   }
   const rendition = await findRendition(ctx.db, row.versionId);
   if (rendition?.status !== 'ready') throw await refuse(rendition?.reason ?? 'unknown', rendition?.message ?? undefined);
+  // Ranges continue the very bytes the download began with; a rendition made since cannot give them.
+  if (rendition.sha256 !== row.baseSha256) throw conflict('download_changed', 'This download can no longer be resumed identically; start a new one.');
   const index = await loadStampIndex(ctx.store, rendition.indexKey!);
   const fields: StampFields = { ...(JSON.parse(row.stampFields) as StampSnapshot), at: new Date(row.at), downloadId };
   const tail = await buildStampTail(index, fields);
@@ -221,7 +256,8 @@ async function resumeDelivery(
     subjectType: 'Document',
     subjectId: doc.id,
     roomId: doc.roomId,
-    details: { downloadId, versionId: row.versionId },
+    // Every part of a delivery that leaves is on the record, with which bytes it was.
+    details: { downloadId, versionId: row.versionId, range: range?.slice(0, 100) ?? null },
   });
   const size = index.size + tail.bytes.length;
   return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };

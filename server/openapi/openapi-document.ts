@@ -85,7 +85,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms/{roomId}/grants': { summary: 'Grant a party access to a folder subtree (or the whole room)', who: 'manager', body: { json: CreateGrantSchema }, responses: { 201: 'the grant', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/grants': { summary: 'Grants', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
   'DELETE /api/rooms/{roomId}/grants/{grantId}': { summary: 'Delete a grant; access ends at once', who: 'manager', responses: { 204: 'deleted', ...NOT_FOUND } },
-  'POST /api/rooms/{roomId}/trace': { summary: 'Name the delivery a leaked copy came from', who: 'manager, counsel', body: { multipart: { file } }, responses: { 200: '{downloadId,documentId,versionId,user,org,at,ip,match}', 404: 'not_traced' } },
+  'POST /api/rooms/{roomId}/trace': { summary: 'Name the delivery a leaked copy came from', who: 'manager, counsel', body: { multipart: { file } }, responses: { 200: '{downloadId,documentId,versionId,user,org,at,ip,match,evidence} — match exact or watermark names one delivery; match unstamped (downloadId null) lists every recipient who held those bytes in recipients, with copyOf stored_version, earlier_revision or stamp_base', 404: 'not_traced' } },
   'GET /api/rooms/{roomId}/audit': {
     summary: "The room's audit trail, newest first; CSV exports every matching event, no cell starting a formula",
     who: 'manager, counsel',

@@ -9,6 +9,8 @@ import { isoNow } from '../clock.js';
 import { unprocessable } from '../errors.js';
 import { UnstampableError } from '../watermark/errors.js';
 import { CONVERTIBLE_TYPES, convertToPdf } from './office-conversion.js';
+import { scanEarlierRevisions } from './earlier-revisions.js';
+import { INDEX_FORMAT } from './pdf-stamp-index.js';
 import { preparePdf } from './prepare-pdf.js';
 import type { RenditionRow } from './rendition-repository.js';
 
@@ -28,10 +30,17 @@ export type PreparedRendition = Omit<RenditionRow, 'versionId'> & {
 /** Whether files of this type are delivered through a stamped PDF rendition (images are not). */
 export const needsRendition = (mimeType: string) => mimeType === 'application/pdf' || CONVERTIBLE_TYPES.has(mimeType);
 
+/** Where a version's rendition lives: beside the upload, under a name that says which format it is. */
+export const renditionKeys = (uploadKey: string) => ({
+  base: `${uploadKey}.rendition-v${INDEX_FORMAT}.pdf`,
+  index: `${uploadKey}.rendition-v${INDEX_FORMAT}.json`,
+});
+
 /**
- * The upload-time step of stamped delivery: parse the stored PDF once (or convert the document to
- * PDF once) and keep what the stamper needs beside the version — the index, and the repaired,
- * decrypted or converted copy when the stored file itself is not what gets stamped.
+ * The upload-time step of stamped delivery: read the stored PDF once (or convert the document to
+ * PDF once) and keep what the stamper needs beside the version — the page-less base every delivery
+ * starts with, and the index its tail is built from. The stored upload itself is never sent below
+ * level original.
  *
  * A PDF that cannot be stamped is refused here with 422 (the person uploading can fix it); a
  * document that cannot be converted is kept, since the native file is still deliverable at level
@@ -47,26 +56,26 @@ export async function prepareRendition(store: ObjectStore, file: StoredVersionFi
     await pipeline(await store.get(file.objectKey), createWriteStream(input));
     const pdfPath = isPdf ? input : await convertToPdf(input, dir, opts.soffice);
     const prepared = await preparePdf(pdfPath, dir, isPdf ? file.sha256 : undefined);
+    const revisions = isPdf ? await scanEarlierRevisions(input) : { count: 0, prefixes: [] };
 
-    let objectKey = file.objectKey;
-    let sha256 = prepared.sha256;
-    if (prepared.path !== input) {
-      objectKey = `${file.objectKey}.stampable.pdf`;
-      derivedKeys.push(objectKey);
-      sha256 = (await store.put(objectKey, createReadStream(prepared.path))).sha256;
-    }
-    const indexKey = `${file.objectKey}.stamp-index.json`;
-    derivedKeys.push(indexKey);
-    await store.put(indexKey, Readable.from([Buffer.from(JSON.stringify(prepared.index))]));
+    const keys = renditionKeys(file.objectKey);
+    derivedKeys.push(keys.base);
+    const stored = await store.put(keys.base, createReadStream(prepared.basePath));
+    derivedKeys.push(keys.index);
+    await store.put(keys.index, Readable.from([Buffer.from(JSON.stringify(prepared.index))]));
     return {
       status: 'ready',
+      format: INDEX_FORMAT,
       source: isPdf ? prepared.source : 'converted',
       reason: null,
       message: null,
-      objectKey,
+      objectKey: keys.base,
       size: prepared.size,
-      sha256,
-      indexKey,
+      sha256: stored.sha256,
+      indexKey: keys.index,
+      earlierRevisions: revisions.count,
+      removed: JSON.stringify(prepared.removed),
+      revisionPrefixes: revisions.prefixes.length ? JSON.stringify(revisions.prefixes) : null,
       createdAt: isoNow(),
       derivedKeys,
     };
@@ -77,6 +86,7 @@ export async function prepareRendition(store: ObjectStore, file: StoredVersionFi
     if (isPdf) throw unprocessable('unreadable_pdf', `${err.message} It cannot be watermarked, so it is not accepted.`);
     return {
       status: 'unstampable',
+      format: INDEX_FORMAT,
       source: null,
       reason: err.reason,
       message: err.message,
@@ -84,6 +94,9 @@ export async function prepareRendition(store: ObjectStore, file: StoredVersionFi
       size: null,
       sha256: null,
       indexKey: null,
+      earlierRevisions: null,
+      removed: null,
+      revisionPrefixes: null,
       createdAt: isoNow(),
       derivedKeys: [],
     };

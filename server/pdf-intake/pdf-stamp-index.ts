@@ -1,38 +1,31 @@
-import { open } from 'node:fs/promises';
-import { runQpdf } from './qpdf.js';
 import { UnstampableError } from '../watermark/errors.js';
-import {
-  decodeTextValue,
-  isDict,
-  parseRef,
-  pdfName,
-  refString,
-  serialize,
-  serializeDict,
-  type QpdfValue,
-  type Ref,
-} from './pdf-syntax.js';
+import { normalizeRotation, numbersOf, toBox, viewToUser, visibleBox } from './page-geometry.js';
+import { writePageLessBase } from './page-less-base.js';
+import { describePdf, type PdfObjects } from './pdf-objects.js';
+import { decodeTextValue, isDict, parseRef, pdfName, refString, serialize, serializeDict, type QpdfValue, type SerializeOptions } from './pdf-syntax.js';
 
 /*
- * What the incremental stamper needs to know of a stored PDF, learned once at upload. The page tree
- * of a stored version never changes, so everything about the tail that does not depend on who
- * downloads — the rewritten page dictionaries, their resources, the streams wrapping the original
- * content — is written here once, as PDF text. A download only adds the stamp itself, /Info and a
- * cross-reference section.
+ * A stamp-ready rendition of a PDF, made once at upload, in two parts:
+ * - the page-less base (page-less-base.ts): every object the pages draw with, renumbered, stored;
+ * - this index: what each delivery's tail needs, with the download-independent part of the tail
+ *   (page dictionaries whose /Contents end with the stamp, a fresh page tree, the catalog) already
+ *   written as PDF text. A delivery only adds, before that part, the stamp itself and its fonts, and
+ *   after it /Info and a cross-reference section chained to the base's.
+ * Order is the defence: in a delivery the stamp comes first, then the pages that draw it, then the
+ * catalog that makes them pages. Cut anywhere, a prefix has no /Root or has every page stamped.
  */
 
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 /** Limits on what a (possibly hostile) file may cost to index. */
 export const INDEX_LIMITS = {
-  maxObjects: 2_000_000,
   maxPages: 100_000,
   /** Page-tree depth: real files use a handful of levels; a loop or a chain is an attack. */
   maxTreeDepth: 64,
-  timeoutMs: 120_000,
-  /** qpdf's JSON description of the objects (without stream data). */
-  maxJsonBytes: 256 * 1024 * 1024,
 } as const;
+
+/** Kids per node of the page tree written into the tail: shallow enough, small enough to seek. */
+const PAGE_TREE_FANOUT = 64;
 
 export interface StampView {
   /** The page as displayed (after /Rotate), in points. */
@@ -44,10 +37,9 @@ export interface StampView {
 
 export interface PdfStampIndex {
   format: typeof INDEX_FORMAT;
-  /** Bytes of the stored PDF the tail is appended to. */
+  /** Bytes of the page-less base the tail is appended to. */
   size: number;
-  /** The kind of the file's last cross-reference section; the stamp's section is of the same kind. */
-  xref: 'table' | 'stream';
+  /** The base's cross-reference table, which the tail's section names as /Prev. */
   prevStartxref: number;
   root: string;
   /** The original /Info entries (without /Keywords and /ModDate), in PDF syntax. */
@@ -65,117 +57,37 @@ export interface PdfStampIndex {
   pages: number;
 }
 
-interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-type Rotation = 0 | 90 | 180 | 270;
+/** What left out of the rendition, by kind: content that a stamp on the pages cannot cover. */
+export type RemovedContent = 'attachments' | 'application data' | 'thumbnails' | 'XFA form' | 'portfolio' | 'XMP metadata';
 
-async function readAt(path: string, position: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, position);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Where the last cross-reference section starts and what kind it is, from the file's last bytes. */
-export async function lastXrefSection(path: string, size: number): Promise<{ offset: number; kind: 'table' | 'stream' }> {
-  const tailLen = Math.min(size, 2048);
-  const tail = (await readAt(path, size - tailLen, tailLen)).toString('latin1');
-  const all = [...tail.matchAll(/startxref\s+(\d+)/g)];
-  const offset = all.length ? Number(all[all.length - 1][1]) : NaN;
-  if (!Number.isSafeInteger(offset) || offset <= 0 || offset >= size) {
-    throw new UnstampableError('unparseable', 'The PDF does not say where its cross-reference section is.');
-  }
-  const head = (await readAt(path, offset, 64)).toString('latin1');
-  if (/^\s*xref/.test(head)) return { offset, kind: 'table' };
-  if (/^\s*\d+\s+\d+\s+obj/.test(head)) return { offset, kind: 'stream' };
-  throw new UnstampableError('unparseable', 'The PDF cross-reference offset points outside a cross-reference section.');
-}
-
-function numbersOf(value: QpdfValue | undefined, resolve: (v: QpdfValue | undefined) => QpdfValue | undefined): number[] | undefined {
-  const arr = resolve(value);
-  if (!Array.isArray(arr) || arr.length !== 4) return undefined;
-  const n = arr.map((x) => resolve(x));
-  return n.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (n as number[]) : undefined;
-}
-
-function toBox(n: number[] | undefined): Box | undefined {
-  if (!n) return undefined;
-  const [a, b, c, d] = n;
-  const box = { x0: Math.min(a, c), y0: Math.min(b, d), x1: Math.max(a, c), y1: Math.max(b, d) };
-  return box.x1 - box.x0 > 0 && box.y1 - box.y0 > 0 ? box : undefined;
-}
-
-/** What a viewer shows: the CropBox clipped to the MediaBox, or the MediaBox alone. */
-export function visibleBox(media: Box | undefined, crop: Box | undefined): Box {
-  const m = media ?? { x0: 0, y0: 0, x1: 612, y1: 792 };
-  if (!crop) return m;
-  const c = { x0: Math.max(crop.x0, m.x0), y0: Math.max(crop.y0, m.y0), x1: Math.min(crop.x1, m.x1), y1: Math.min(crop.y1, m.y1) };
-  return c.x1 > c.x0 && c.y1 > c.y0 ? c : m;
-}
-
-export function normalizeRotation(value: QpdfValue | undefined): Rotation {
-  const angle = typeof value === 'number' && Number.isFinite(value) ? value : 0;
-  return ((((Math.round(angle / 90) * 90) % 360) + 360) % 360) as Rotation;
+export interface StampReadyPdf {
+  index: PdfStampIndex;
+  base: { size: number; sha256: string };
+  removed: RemovedContent[];
+  /** qpdf recovered the file from damage while reading it. */
+  repaired: boolean;
 }
 
 /**
- * Maps view space (origin at the bottom-left of the page as displayed, after /Rotate) to the page's
- * user space, so one stamp per displayed size reads the right way up whatever the rotation.
+ * Keys never copied into a rendition, wherever they occur: each carries content past the stamp —
+ * embedded files (a whole unstamped document inside the PDF), an application's private copy of the
+ * document (Illustrator keeps the whole .ai file in /PieceInfo), page thumbnails (an unstamped
+ * picture of the page), and XFA, which a viewer renders instead of the stamped page content.
  */
-export function viewToUser(box: Box, rotation: Rotation): number[] {
-  switch (rotation) {
-    case 0:
-      return [1, 0, 0, 1, box.x0, box.y0];
-    case 90:
-      return [0, 1, -1, 0, box.x1, box.y0];
-    case 180:
-      return [-1, 0, 0, -1, box.x1, box.y1];
-    case 270:
-      return [0, -1, 1, 0, box.x0, box.y1];
-  }
-}
+const REMOVED_KEYS: Record<string, RemovedContent> = {
+  '/EmbeddedFiles': 'attachments',
+  '/EF': 'attachments',
+  '/PieceInfo': 'application data',
+  '/Thumb': 'thumbnails',
+  '/XFA': 'XFA form',
+  '/Collection': 'portfolio',
+};
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/\.?0+$/, ''));
-const round2 = (n: number) => Math.round(n * 100) / 100;
-
-interface QpdfJson {
-  qpdf?: [{ maxobjectid?: number }, Record<string, { value?: QpdfValue; stream?: { dict?: QpdfValue } }>];
-}
-
-/** Reads qpdf's JSON description of every object (stream data left out) under the limits. */
-async function describeObjects(path: string): Promise<{ maxObjectId: number; objects: QpdfJson['qpdf'] extends [unknown, infer O] | undefined ? O : never }> {
-  const r = await runQpdf(['--json=2', '--json-key=qpdf', '--json-stream-data=none', path], {
-    timeoutMs: INDEX_LIMITS.timeoutMs,
-    maxOutputBytes: INDEX_LIMITS.maxJsonBytes,
-  });
-  if (r.timedOut) throw new UnstampableError('too_complex', 'Reading the PDF took longer than the time allowed.');
-  if (r.overflow) throw new UnstampableError('too_complex', 'The PDF has too many objects to be watermarked.');
-  if (r.status !== 0 && r.status !== 3) throw new UnstampableError('unparseable', 'The PDF structure cannot be read.');
-  let json: QpdfJson;
-  try {
-    json = JSON.parse(r.stdout) as QpdfJson;
-  } catch (err) {
-    throw new UnstampableError('unparseable', 'The PDF structure cannot be read.', { cause: err });
-  }
-  const [meta, objects] = json.qpdf ?? [];
-  if (!meta || !objects) throw new UnstampableError('unparseable', 'The PDF structure cannot be read.');
-  const maxObjectId = Number(meta.maxobjectid ?? 0);
-  if (maxObjectId > INDEX_LIMITS.maxObjects) {
-    throw new UnstampableError('too_complex', `The PDF has more than ${INDEX_LIMITS.maxObjects} objects.`);
-  }
-  return { maxObjectId, objects };
-}
+/** Objects that make pages: outside the document's own page tree they are dropped, never copied. */
+const PAGE_MAKING_TYPES = new Set(['/Page', '/Pages', '/Catalog', '/Template']);
 
 interface PageEntry {
-  ref: Ref;
+  ref: string;
   dict: { [key: string]: QpdfValue };
   resources: QpdfValue | undefined;
   media: QpdfValue | undefined;
@@ -183,89 +95,159 @@ interface PageEntry {
   rotate: QpdfValue | undefined;
 }
 
-/**
- * Builds the index of a PDF that qpdf --check accepted. Throws UnstampableError for what cannot be
- * stamped (no pages, a page tree qpdf tolerates but a viewer would not, limits exceeded).
- */
-export async function buildStampIndex(path: string, size: number, opts: { sha256: string }): Promise<PdfStampIndex> {
-  const xref = await lastXrefSection(path, size);
-  const { maxObjectId, objects } = await describeObjects(path);
-
-  const get = (r: Ref) => objects[`obj:${r.num} ${r.gen} R`];
-  const resolve = (v: QpdfValue | undefined): QpdfValue | undefined => {
-    // A reference to a reference is legal but rare; follow a few, never a loop.
-    for (let i = 0; i < 8; i++) {
-      const r = parseRef(v);
-      if (!r) return v;
-      const o = get(r);
-      if (!o) return null;
-      v = o.value !== undefined ? o.value : o.stream ? (o.stream.dict ?? {}) : null;
-    }
-    return null;
-  };
-
-  const trailer = objects.trailer?.value;
-  if (!isDict(trailer)) throw new UnstampableError('unparseable', 'The PDF has no trailer.');
-  const rootRef = parseRef(trailer['/Root']);
-  const root = resolve(trailer['/Root']);
-  if (!rootRef || !isDict(root)) throw new UnstampableError('unparseable', 'The PDF has no document catalog.');
-  const trailerSize = typeof trailer['/Size'] === 'number' ? trailer['/Size'] : 0;
-
-  // Walk the page tree: iterative, each node visited once (a loop or a shared subtree is damage),
-  // inheritable attributes carried down.
+/** The pages in document order, inheritable attributes carried down; tree nodes seen on the way. */
+function walkPageTree(pdf: PdfObjects, root: { [key: string]: QpdfValue }): { pages: PageEntry[]; nodes: Set<string> } {
   const pages: PageEntry[] = [];
+  const nodes = new Set<string>();
   const seen = new Set<string>();
   type Frame = { v: QpdfValue | undefined; depth: number; inh: Omit<PageEntry, 'ref' | 'dict'> };
   const stack: Frame[] = [{ v: root['/Pages'], depth: 0, inh: { resources: undefined, media: undefined, crop: undefined, rotate: undefined } }];
+  // Iterative, each node visited once: a loop or a shared subtree is damage.
   while (stack.length) {
     const { v, depth, inh } = stack.pop()!;
     const ref = parseRef(v);
-    if (!ref) continue; // a direct page object cannot be replaced by an update; viewers skip it too
+    if (!ref) continue; // a direct page object is not allowed; viewers skip it too
     const key = refString(ref);
     if (seen.has(key)) continue;
     seen.add(key);
     if (depth > INDEX_LIMITS.maxTreeDepth) throw new UnstampableError('too_complex', 'The PDF page tree is nested too deeply.');
-    const node = resolve(v);
-    if (!isDict(node)) continue;
+    const node = pdf.dictOf(key);
+    if (!node) continue;
     const here = {
       resources: node['/Resources'] ?? inh.resources,
       media: node['/MediaBox'] ?? inh.media,
       crop: node['/CropBox'] ?? inh.crop,
       rotate: node['/Rotate'] ?? inh.rotate,
     };
-    const kids = resolve(node['/Kids']);
+    const kids = pdf.resolve(node['/Kids']);
     if (node['/Type'] === '/Pages' || (node['/Type'] !== '/Page' && Array.isArray(kids))) {
+      nodes.add(key);
       if (!Array.isArray(kids)) continue;
       // Pushed in reverse so pages come out in document order.
       for (let i = kids.length - 1; i >= 0; i--) stack.push({ v: kids[i], depth: depth + 1, inh: here });
     } else {
-      pages.push({ ref, dict: node, ...here });
+      pages.push({ ref: key, dict: node, ...here });
       if (pages.length > INDEX_LIMITS.maxPages) throw new UnstampableError('too_complex', `The PDF has more than ${INDEX_LIMITS.maxPages} pages.`);
     }
   }
+  return { pages, nodes };
+}
+
+/** Every reference a value holds, except under removed keys (noted as they are met). */
+function referencesIn(value: QpdfValue | undefined, out: string[], removed: Set<RemovedContent>, depth = 0): void {
+  if (depth > 100) throw new UnstampableError('too_complex', 'The PDF nests objects too deeply.');
+  if (typeof value === 'string') {
+    if (parseRef(value)) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) referencesIn(v, out, removed, depth + 1);
+  } else if (isDict(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const kind = REMOVED_KEYS[k];
+      if (kind) removed.add(kind);
+      else referencesIn(v, out, removed, depth + 1);
+    }
+  }
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/\.?0+$/, ''));
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const rect = (n: number[]) => `[${n.map(fmt).join(' ')}]`;
+
+/**
+ * Reads `input`, writes its page-less base to `basePath`, and returns the index of the tail.
+ * Throws UnstampableError for what cannot be stamped (no pages, no catalog, limits exceeded).
+ */
+export async function buildStampReadyPdf(input: string, basePath: string, dataDir: string, opts: { sha256: string }): Promise<StampReadyPdf> {
+  const pdf = await describePdf(input, dataDir);
+  const rootRef = parseRef(pdf.trailer['/Root']);
+  const root = rootRef && pdf.dictOf(refString(rootRef));
+  if (!rootRef || !root) throw new UnstampableError('unparseable', 'The PDF has no document catalog.');
+  const { pages, nodes } = walkPageTree(pdf, root);
   if (pages.length === 0) throw new UnstampableError('no_pages', 'The PDF has no pages to stamp.');
 
-  let next = Math.max(maxObjectId + 1, trailerSize, 1);
-  const take = () => next++;
+  const removed = new Set<RemovedContent>();
+  // XMP describes the stored file (its ids, its history, a PDF/A claim): not the stamped copy.
+  if (root['/Metadata'] !== undefined) removed.add('XMP metadata');
+  const catalogEntries: { [key: string]: QpdfValue } = {};
+  for (const [k, v] of Object.entries(root)) if (!['/Type', '/Pages', '/Metadata'].includes(k)) catalogEntries[k] = v;
+  const info = pdf.resolve(pdf.trailer['/Info']);
+  const infoDict = isDict(info) ? info : {};
+  const infoEntries: { [key: string]: QpdfValue } = {};
+  for (const [k, v] of Object.entries(infoDict)) if (!['/Keywords', '/ModDate', '/GatehouseDownloadId'].includes(k)) infoEntries[k] = v;
 
-  const fixedParts: string[] = [];
+  // Per page: what the rewritten dictionary keeps, and the resources it draws with.
+  const pageParts = pages.map((page) => {
+    const resources = pdf.resolve(page.resources);
+    const contents = pdf.resolve(page.dict['/Contents']);
+    const own: { [key: string]: QpdfValue } = {};
+    for (const [k, v] of Object.entries(page.dict)) {
+      if (!['/Type', '/Parent', '/Contents', '/Resources', '/MediaBox', '/CropBox', '/Rotate'].includes(k)) own[k] = v;
+    }
+    return {
+      page,
+      own,
+      resources: isDict(resources) ? resources : {},
+      contents: (Array.isArray(contents) ? contents : [page.dict['/Contents']]).filter((c): c is string => Boolean(parseRef(c))),
+    };
+  });
+
+  // The base: every object reachable from what the tail keeps, in the order first met.
+  const baseNums = new Map<string, number>();
+  const order: string[] = [];
+  const queue: string[] = [];
+  referencesIn(catalogEntries, queue, removed);
+  referencesIn(infoEntries, queue, removed);
+  for (const p of pageParts) {
+    referencesIn(p.own, queue, removed);
+    referencesIn(p.resources, queue, removed);
+    queue.push(...p.contents);
+  }
+  const structural = new Set<string>([refString(rootRef), ...nodes, ...pages.map((p) => p.ref)]);
+  for (let i = 0; i < queue.length; i++) {
+    const ref = queue[i];
+    if (baseNums.has(ref) || structural.has(ref)) continue;
+    const obj = pdf.get(ref);
+    if (!obj) continue;
+    const dict = obj.value !== undefined ? obj.value : obj.stream?.dict;
+    // A page, page tree or catalog outside the document's own tree (a template page, a second
+    // catalog) would be an unstamped page in the base: it is not copied, references to it read null.
+    if (!obj.stream && isDict(dict) && typeof dict['/Type'] === 'string' && PAGE_MAKING_TYPES.has(dict['/Type'])) continue;
+    baseNums.set(ref, order.length + 1);
+    order.push(ref);
+    referencesIn(dict, queue, removed);
+  }
+
+  // The tail's numbers continue after the base's.
+  let next = order.length + 1;
+  const take = () => next++;
+  const catalogNum = take();
+  const pageNums = new Map(pages.map((p) => [p.ref, take()]));
+  const tree = planPageTree(pages.map((p) => pageNums.get(p.ref)!), take);
+  const nodeNum = tree.rootNum;
+  const refMap = (ref: string): string => {
+    const n = baseNums.get(ref) ?? pageNums.get(ref) ?? (ref === refString(rootRef) ? catalogNum : nodes.has(ref) ? nodeNum : undefined);
+    return n === undefined ? 'null' : `${n} 0 R`;
+  };
+  const ser: SerializeOptions = { ref: refMap, dropKey: (k) => k in REMOVED_KEYS };
+
+  const base = await writePageLessBase(pdf, order, ser, basePath);
+
+  // The download-independent part of the tail.
+  const fixedParts: string[] = ['\n'];
   const fixedObjects: Array<[number, number, number]> = [];
-  let offset = 0;
-  const emit = (num: number, gen: number, body: string) => {
-    const text = `${num} ${gen} obj\n${body}\nendobj\n`;
-    fixedObjects.push([num, gen, offset]);
+  let offset = 1;
+  const emit = (num: number, body: string) => {
+    const text = `${num} 0 obj\n${body}\nendobj\n`;
+    fixedObjects.push([num, 0, offset]);
     fixedParts.push(text);
     offset += text.length;
   };
-  // The update starts on a line of its own, whatever the stored file ended with.
-  fixedParts.push('\n');
-  offset = 1;
-
   const stream = (content: string) => `<</Length ${content.length}>>\nstream\n${content}\nendstream`;
+
   const openNum = take();
   // Saves the graphics state before the original content, so whatever it leaves set (a clip, a
   // transformation, a colour) is undone before the stamp draws.
-  emit(openNum, 0, stream('q'));
+  emit(openNum, stream('q'));
 
   const views: StampView[] = [];
   const viewOf = (w: number, h: number): StampView => {
@@ -275,20 +257,20 @@ export async function buildStampIndex(path: string, size: number, opts: { sha256
   };
   const closeStreams = new Map<string, number>();
   const resourceGroups = new Map<string, number>();
-  const pageTexts: Array<{ ref: Ref; body: string }> = [];
+  const pageTexts: Array<{ num: number; body: string }> = [];
   const pendingResources: Array<{ num: number; dict: { [key: string]: QpdfValue }; name: string; view: StampView }> = [];
   const pendingCloses: Array<{ num: number; cm: number[]; name: string }> = [];
 
-  for (const page of pages) {
-    const box = visibleBox(toBox(numbersOf(page.media, resolve)), toBox(numbersOf(page.crop, resolve)));
-    const rotation = normalizeRotation(resolve(page.rotate));
+  for (const { page, own, resources, contents } of pageParts) {
+    const media = numbersOf(page.media, pdf.resolve);
+    const crop = numbersOf(page.crop, pdf.resolve);
+    const box = visibleBox(toBox(media), toBox(crop));
+    const rotation = normalizeRotation(pdf.resolve(page.rotate));
     const [w, h] = rotation % 180 === 0 ? [box.x1 - box.x0, box.y1 - box.y0] : [box.y1 - box.y0, box.x1 - box.x0];
     const view = viewOf(round2(w), round2(h));
 
-    // The resources the page's content is drawn with, plus the stamp under a name they do not use.
-    const resources = resolve(page.resources);
-    const resDict = isDict(resources) ? resources : {};
-    const xobjects = resolve(resDict['/XObject']);
+    // The stamp under a name the page's resources do not use.
+    const xobjects = pdf.resolve(resources['/XObject']);
     const xobjDict = isDict(xobjects) ? xobjects : {};
     let name = '/GhStamp';
     for (let i = 1; name in xobjDict; i++) name = `/GhStamp${i}`;
@@ -311,43 +293,39 @@ export async function buildStampIndex(path: string, size: number, opts: { sha256
       if (num === undefined) {
         num = take();
         resourceGroups.set(groupKey, num);
-        pendingResources.push({ num, dict: resDict, name, view });
+        pendingResources.push({ num, dict: resources, name, view });
       }
       resourcesText = `${num} 0 R`;
     } else {
-      resourcesText = resourcesWithStamp(resDict, xobjDict, name, view);
+      resourcesText = resourcesWithStamp(resources, xobjDict, name, view, ser);
     }
 
-    const contents = resolve(page.dict['/Contents']);
-    const original = (Array.isArray(contents) ? contents : [page.dict['/Contents']]).filter((c) => parseRef(c)) as string[];
-    const rest: { [key: string]: QpdfValue } = {};
-    for (const [k, v] of Object.entries(page.dict)) {
-      if (!['/Contents', '/Resources', '/MediaBox', '/CropBox', '/Rotate'].includes(k)) rest[k] = v;
-    }
-    let body = serializeDict(rest).slice(0, -2);
-    if (page.media !== undefined) body += `/MediaBox ${serialize(page.media)}`;
-    if (page.crop !== undefined) body += `/CropBox ${serialize(page.crop)}`;
-    if (page.rotate !== undefined) body += `/Rotate ${serialize(page.rotate)}`;
-    body += `/Resources ${resourcesText}/Contents [${[`${openNum} 0 R`, ...original, `${closeNum} 0 R`].join(' ')}]>>`;
-    pageTexts.push({ ref: page.ref, body });
+    const pageNum = pageNums.get(page.ref)!;
+    let body = `<</Type /Page/Parent ${tree.parentOf.get(pageNum)} 0 R${serializeDict(own, 0, ser).slice(2, -2)}`;
+    if (media) body += `/MediaBox ${rect(media)}`;
+    if (crop) body += `/CropBox ${rect(crop)}`;
+    if (rotation) body += `/Rotate ${rotation}`;
+    body += `/Resources ${resourcesText}/Contents [${[`${openNum} 0 R`, ...contents.map(refMap), `${closeNum} 0 R`].join(' ')}]>>`;
+    pageTexts.push({ num: pageNum, body });
   }
 
+  // Streams and resources before the pages that use them, the pages before the tree, the catalog last.
   for (const c of pendingCloses) {
     // Restores the state saved before the original content, then draws the stamp in view space.
-    emit(c.num, 0, stream(`Q q ${c.cm.map(fmt).join(' ')} cm ${pdfName(c.name)} Do Q`));
+    emit(c.num, stream(`Q q ${c.cm.map(fmt).join(' ')} cm ${pdfName(c.name)} Do Q`));
   }
   for (const r of pendingResources) {
-    const x = resolve(r.dict['/XObject']);
-    emit(r.num, 0, resourcesWithStamp(r.dict, isDict(x) ? x : {}, r.name, r.view));
+    const x = pdf.resolve(r.dict['/XObject']);
+    emit(r.num, resourcesWithStamp(r.dict, isDict(x) ? x : {}, r.name, r.view, ser));
   }
-  for (const p of pageTexts) emit(p.ref.num, p.ref.gen, p.body);
+  for (const p of pageTexts) emit(p.num, p.body);
+  for (const n of tree.nodes) {
+    const parent = n.parent === undefined ? '' : `/Parent ${n.parent} 0 R`;
+    emit(n.num, `<</Type /Pages${parent}/Kids [${n.kids.map((k) => `${k} 0 R`).join(' ')}]/Count ${n.count}>>`);
+  }
+  emit(catalogNum, `<</Type /Catalog/Pages ${nodeNum} 0 R${serializeDict(catalogEntries, 0, ser).slice(2, -2)}>>`);
 
-  const info = resolve(trailer['/Info']);
-  const infoDict = isDict(info) ? info : {};
-  const keep: { [key: string]: QpdfValue } = {};
-  for (const [k, v] of Object.entries(infoDict)) if (!['/Keywords', '/ModDate', '/GatehouseDownloadId'].includes(k)) keep[k] = v;
-
-  const idArr = resolve(trailer['/ID']);
+  const idArr = pdf.resolve(pdf.trailer['/ID']);
   const first = Array.isArray(idArr) ? idArr[0] : undefined;
   const idFirst =
     typeof first === 'string' && first.startsWith('b:')
@@ -358,20 +336,54 @@ export async function buildStampIndex(path: string, size: number, opts: { sha256
           opts.sha256.slice(0, 32);
 
   return {
-    format: INDEX_FORMAT,
-    size,
-    xref: xref.kind,
-    prevStartxref: xref.offset,
-    root: refString(rootRef),
-    infoEntries: serializeDict(keep).slice(2, -2),
-    keywords: decodeTextValue(resolve(infoDict['/Keywords'])) ?? null,
-    idFirst,
-    views,
-    fixed: fixedParts.join(''),
-    fixedObjects,
-    nextNum: next,
-    pages: pages.length,
+    index: {
+      format: INDEX_FORMAT,
+      size: base.size,
+      prevStartxref: base.xrefOffset,
+      root: `${catalogNum} 0 R`,
+      infoEntries: serializeDict(infoEntries, 0, ser).slice(2, -2),
+      keywords: decodeTextValue(pdf.resolve(infoDict['/Keywords'])) ?? null,
+      idFirst,
+      views,
+      fixed: fixedParts.join(''),
+      fixedObjects,
+      nextNum: next,
+      pages: pages.length,
+    },
+    base: { size: base.size, sha256: base.sha256 },
+    removed: [...removed].sort(),
+    repaired: pdf.repaired,
   };
+}
+
+interface PageTreeNode {
+  num: number;
+  kids: number[];
+  count: number;
+  parent?: number;
+}
+
+/**
+ * A balanced page tree over the pages' numbers: nodes of at most PAGE_TREE_FANOUT kids, listed
+ * from the leaves' parents up to the root (last), so each node follows the nodes it counts.
+ */
+function planPageTree(pageNums: number[], take: () => number): { rootNum: number; nodes: PageTreeNode[]; parentOf: Map<number, number> } {
+  const parentOf = new Map<number, number>();
+  const nodes: PageTreeNode[] = [];
+  let level: Array<{ num: number; count: number }> = pageNums.map((num) => ({ num, count: 1 }));
+  do {
+    const above: Array<{ num: number; count: number }> = [];
+    for (let i = 0; i < level.length; i += PAGE_TREE_FANOUT) {
+      const kids = level.slice(i, i + PAGE_TREE_FANOUT);
+      const node: PageTreeNode = { num: take(), kids: kids.map((k) => k.num), count: kids.reduce((s, k) => s + k.count, 0) };
+      for (const k of kids) parentOf.set(k.num, node.num);
+      nodes.push(node);
+      above.push(node);
+    }
+    level = above;
+  } while (level.length > 1);
+  for (const n of nodes) n.parent = parentOf.get(n.num);
+  return { rootNum: level[0].num, nodes, parentOf };
 }
 
 function resourcesWithStamp(
@@ -379,8 +391,11 @@ function resourcesWithStamp(
   xobjects: { [key: string]: QpdfValue },
   name: string,
   view: StampView,
+  ser: SerializeOptions,
 ): string {
-  const merged: { [key: string]: QpdfValue } = { ...resources, '/XObject': { ...xobjects } };
-  (merged['/XObject'] as { [key: string]: QpdfValue })[name] = `${view.num} 0 R`;
-  return serializeDict(merged);
+  const rest: { [key: string]: QpdfValue } = { ...resources };
+  delete rest['/XObject'];
+  // The stamp's reference is a tail number already: it joins after the document's are renumbered.
+  const xobjectText = `${serializeDict(xobjects, 1, ser).slice(0, -2)}${pdfName(name)} ${view.num} 0 R>>`;
+  return `${serializeDict(rest, 0, ser).slice(0, -2)}/XObject ${xobjectText}>>`;
 }

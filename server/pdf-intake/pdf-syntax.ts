@@ -67,27 +67,39 @@ function formatNumber(n: number): string {
 }
 
 /**
+ * How values are rewritten on their way out: references renumbered (or dropped to null), and keys
+ * whose content must not travel left out. Without options a value is written as read.
+ */
+export interface SerializeOptions {
+  ref?: (ref: string) => string;
+  dropKey?: (key: string) => boolean;
+}
+
+/**
  * One value in PDF syntax. `depth` bounds recursion: qpdf already refuses deeper nesting than 500,
  * but this must not trust its input either.
  */
-export function serialize(value: QpdfValue, depth = 0): string {
+export function serialize(value: QpdfValue, depth = 0, opts: SerializeOptions = {}): string {
   if (depth > 100) throw new RangeError('PDF object nested too deeply');
   if (value === null) return 'null';
   if (typeof value === 'boolean' || typeof value === 'number') return typeof value === 'number' ? formatNumber(value) : String(value);
   if (typeof value === 'string') {
-    if (REF_RE.test(value)) return value;
+    if (REF_RE.test(value)) return opts.ref ? opts.ref(value) : value;
     if (value.startsWith('u:')) return pdfTextString(value.slice(2));
     if (value.startsWith('b:')) return `<${value.slice(2)}>`;
     if (value.startsWith('/') || value.startsWith('n:')) return pdfName(value);
     // Anything else is not in qpdf's vocabulary; a string is the least harmful reading.
     return pdfTextString(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => serialize(v, depth + 1)).join(' ')}]`;
-  return serializeDict(value, depth);
+  if (Array.isArray(value)) return `[${value.map((v) => serialize(v, depth + 1, opts)).join(' ')}]`;
+  return serializeDict(value, depth, opts);
 }
 
-export function serializeDict(dict: { [key: string]: QpdfValue }, depth = 0): string {
+export function serializeDict(dict: { [key: string]: QpdfValue }, depth = 0, opts: SerializeOptions = {}): string {
   let out = '<<';
-  for (const [k, v] of Object.entries(dict)) out += `${pdfName(k)} ${serialize(v, depth + 1)}`;
+  for (const [k, v] of Object.entries(dict)) {
+    if (opts.dropKey?.(k)) continue;
+    out += `${pdfName(k)} ${serialize(v, depth + 1, opts)}`;
+  }
   return `${out}>>`;
 }

@@ -1,36 +1,40 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UnstampableError } from '../watermark/errors.js';
-import { buildStampIndex, type PdfStampIndex } from './pdf-stamp-index.js';
+import { buildStampReadyPdf, type PdfStampIndex, type RemovedContent } from './pdf-stamp-index.js';
 import { qpdfComplaint, runQpdf } from './qpdf.js';
 
 /** How the PDF that gets stamped was obtained from the one uploaded. */
 export type PdfSource = 'original' | 'repaired' | 'decrypted';
 
 export interface PreparedPdf {
-  /** The file to stamp: the input itself, or qpdf's repaired or decrypted copy beside it. */
-  path: string;
+  /** The page-less base, written beside the input; never the input's bytes. */
+  basePath: string;
   source: PdfSource;
   size: number;
   sha256: string;
   index: PdfStampIndex;
+  removed: RemovedContent[];
 }
 
 const QPDF_TIMEOUT_MS = 120_000;
 
 async function sha256Of(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**
- * Makes an uploaded PDF ready for incremental stamping, once:
+ * Makes a PDF ready for stamped delivery, once:
  * - a PDF that needs a user password is refused (it cannot be opened, let alone stamped);
- * - one with only an owner password is decrypted by qpdf (an update to an encrypted file would have
- *   to be encrypted too, and the permissions it claims are not ours to enforce);
- * - one qpdf --check finds damaged is rewritten once by qpdf, and that copy is stamped thereafter;
- * - then the index is built, under limits on objects, pages, nesting and time.
+ * - one with only an owner password is decrypted by qpdf first (the permissions it claims are not
+ *   ours to enforce, and a delivery is a new file);
+ * - then qpdf reads its latest revision (recovering what damage it can) and the page-less base and
+ *   the tail's index are written from that, under limits on objects, pages, nesting and time.
  */
 export async function preparePdf(input: string, workDir: string, knownSha256?: string): Promise<PreparedPdf> {
   let current = input;
@@ -44,39 +48,28 @@ export async function preparePdf(input: string, workDir: string, knownSha256?: s
     }
     const out = path.join(workDir, 'decrypted.pdf');
     const r = await runQpdf(['--decrypt', current, out], { timeoutMs: QPDF_TIMEOUT_MS });
+    if (r.timedOut) throw new UnstampableError('too_complex', 'Decrypting the PDF took longer than the time allowed.');
     if (r.status !== 0 && r.status !== 3) throw new UnstampableError('encrypted', `The encrypted PDF cannot be decrypted: ${qpdfComplaint(r)}.`);
     current = out;
     source = 'decrypted';
   }
 
-  const check = await runQpdf(['--check', current], { timeoutMs: QPDF_TIMEOUT_MS, maxOutputBytes: 16 * 1024 * 1024 });
-  if (check.timedOut) throw new UnstampableError('too_complex', 'Checking the PDF took longer than the time allowed.');
-  let index: PdfStampIndex | undefined;
-  if (check.status === 0) {
-    try {
-      index = await buildStampIndex(current, (await stat(current)).size, { sha256: knownSha256 && source === 'original' ? knownSha256 : await sha256Of(current) });
-    } catch (err) {
-      // qpdf silently tolerates some damage the update cannot (an off-by-some startxref): repair.
-      if (!(err instanceof UnstampableError) || err.reason !== 'unparseable') throw err;
-    }
-  }
-  if (!index) {
-    const out = path.join(workDir, 'repaired.pdf');
-    const r = await runQpdf([current, out], { timeoutMs: QPDF_TIMEOUT_MS });
-    if (r.timedOut) throw new UnstampableError('too_complex', 'Repairing the PDF took longer than the time allowed.');
-    if (r.status !== 0 && r.status !== 3) throw new UnstampableError('unparseable', `The PDF is too damaged to read: ${qpdfComplaint(check.status === 2 ? check : r)}.`);
-    const recheck = await runQpdf(['--check', out], { timeoutMs: QPDF_TIMEOUT_MS, maxOutputBytes: 16 * 1024 * 1024 });
-    if (recheck.status !== 0) throw new UnstampableError('unparseable', `The PDF is too damaged to repair: ${qpdfComplaint(recheck)}.`);
-    current = out;
-    if (source === 'original') source = 'repaired';
-    index = await buildStampIndex(current, (await stat(current)).size, { sha256: await sha256Of(current) });
-  }
+  const dataDir = path.join(workDir, 'streams');
+  await mkdir(dataDir, { recursive: true });
+  const basePath = path.join(workDir, 'base.pdf');
   const sha256 = current === input && knownSha256 ? knownSha256 : await sha256Of(current);
-  return { path: current, source, size: index.size, sha256, index };
+  try {
+    const ready = await buildStampReadyPdf(current, basePath, dataDir, { sha256 });
+    if (ready.repaired && source === 'original') source = 'repaired';
+    return { basePath, source, size: ready.base.size, sha256: ready.base.sha256, index: ready.index, removed: ready.removed };
+  } finally {
+    // The streams' data was copied into the base: thousands of small files need not wait for the caller.
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
-/** preparePdf for bytes in memory: returns the bytes to stamp with their index. */
-export async function preparePdfBytes(pdf: Uint8Array): Promise<{ bytes: Buffer; index: PdfStampIndex; source: PdfSource }> {
+/** preparePdf for bytes in memory: returns the page-less base with its index. */
+export async function preparePdfBytes(pdf: Uint8Array): Promise<{ bytes: Buffer; index: PdfStampIndex; source: PdfSource; removed: RemovedContent[] }> {
   if (pdf.length < 8 || Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0) {
     throw new UnstampableError('unparseable', 'The file cannot be read as a PDF.');
   }
@@ -85,7 +78,7 @@ export async function preparePdfBytes(pdf: Uint8Array): Promise<{ bytes: Buffer;
     const input = path.join(dir, 'input.pdf');
     await writeFile(input, pdf);
     const prepared = await preparePdf(input, dir);
-    return { bytes: await readFile(prepared.path), index: prepared.index, source: prepared.source };
+    return { bytes: await readFile(prepared.basePath), index: prepared.index, source: prepared.source, removed: prepared.removed };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,45 @@
-import type { TraceResult } from './service.js';
+import type { TraceResult, TracedDownload } from './service.js';
 
-export const presentTrace = ({ match, download: d }: TraceResult) => ({
+const recipient = (d: TracedDownload) => ({
   downloadId: d.id,
-  documentId: d.documentId,
-  versionId: d.versionId,
+  kind: d.kind,
   user: { id: d.userId, email: d.userEmail, name: d.userName },
   org: { id: d.orgId, name: d.orgName },
   at: d.at,
   ip: d.ip,
-  match,
 });
+
+/**
+ * One delivery named (`exact`, `watermark`), or an unstamped copy with every recipient who held
+ * those bytes — and always the deal team, who hold the stored files — never one of them alone.
+ */
+export function presentTrace(result: TraceResult) {
+  if (result.match === 'unstamped') {
+    return {
+      downloadId: null,
+      documentId: result.copyOf.documentId,
+      versionId: result.copyOf.versionId,
+      user: null,
+      org: null,
+      at: null,
+      ip: null,
+      match: result.match,
+      evidence: result.evidence,
+      copyOf: result.copyOf.what,
+      recipients: result.recipients.map(recipient),
+      heldByDealTeam: true,
+    };
+  }
+  const { download: d } = result;
+  return {
+    downloadId: d.id,
+    documentId: d.documentId,
+    versionId: d.versionId,
+    user: { id: d.userId, email: d.userEmail, name: d.userName },
+    org: { id: d.orgId, name: d.orgName },
+    at: d.at,
+    ip: d.ip,
+    match: result.match,
+    evidence: result.evidence,
+  };
+}

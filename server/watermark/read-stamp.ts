@@ -25,17 +25,34 @@ const WEIGHT = {
   loose: 1,
 } as const;
 
+/** Where an id was seen, in words a trace answer can show. */
+const EVIDENCE: Record<keyof typeof WEIGHT, string> = {
+  textPage: 'the stamp in the page text',
+  info: 'the document information',
+  trailerId: 'the file identifier',
+  rawBytes: "the file's bytes (the stamp's dictionary, document information or file identifier)",
+  loose: 'an unanchored id in the page text',
+};
+
+export interface StampEvidence {
+  id: string;
+  seenIn: string[];
+}
+
 class Candidates {
   private readonly scores = new Map<string, number>();
+  private readonly seen = new Map<string, Set<string>>();
 
-  add(id: string | undefined, weight: number): void {
+  add(id: string | undefined, kind: keyof typeof WEIGHT): void {
     if (!id) return;
-    this.scores.set(id, (this.scores.get(id) ?? 0) + weight);
+    this.scores.set(id, (this.scores.get(id) ?? 0) + WEIGHT[kind]);
+    if (!this.seen.has(id)) this.seen.set(id, new Set());
+    this.seen.get(id)!.add(EVIDENCE[kind]);
   }
 
   /** Best first; among equals, the first seen (Map keeps insertion order, sort is stable). */
-  ranked(): string[] {
-    return [...this.scores.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  ranked(): StampEvidence[] {
+    return [...this.scores.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => ({ id, seenIn: [...this.seen.get(id)!] }));
   }
 }
 
@@ -76,11 +93,11 @@ function scanPdfBytes(pdf: Uint8Array, found: Candidates): void {
   const infoRe = new RegExp(`/${INFO_DOWNLOAD_ID_KEY}\\s*(?:\\(([^)]*)\\)|<([0-9A-Fa-f\\s]*)>)`, 'g');
   for (const m of text.matchAll(infoRe)) {
     const value = m[1] ?? hexToLatin1(m[2] ?? '');
-    found.add(idInBytes(value.trim()), WEIGHT.rawBytes);
+    found.add(idInBytes(value.trim()), 'rawBytes');
   }
   for (const m of text.matchAll(/\/ID\s*\[\s*<([0-9A-Fa-f\s]*)>\s*<([0-9A-Fa-f\s]*)>\s*\]/g)) {
-    found.add(idInBytes(hexToLatin1(m[1])), WEIGHT.rawBytes);
-    found.add(idInBytes(hexToLatin1(m[2])), WEIGHT.rawBytes);
+    found.add(idInBytes(hexToLatin1(m[1])), 'rawBytes');
+    found.add(idInBytes(hexToLatin1(m[2])), 'rawBytes');
   }
 }
 
@@ -153,10 +170,10 @@ async function readWithPdfJs(pdf: Uint8Array, found: Candidates): Promise<void> 
         for (const id of anchoredIds(text)) onPage.add(id);
       }
       for (const id of looseIds(items.join(' '))) loose.add(id);
-      for (const id of onPage) found.add(id, WEIGHT.textPage);
+      for (const id of onPage) found.add(id, 'textPage');
       let looseCount = 0;
       for (const id of loose) {
-        if (!onPage.has(id) && looseCount++ < MAX_LOOSE_CANDIDATES) found.add(id, WEIGHT.loose);
+        if (!onPage.has(id) && looseCount++ < MAX_LOOSE_CANDIDATES) found.add(id, 'loose');
       }
     }
 
@@ -164,14 +181,14 @@ async function readWithPdfJs(pdf: Uint8Array, found: Candidates): Promise<void> 
       const { info } = (await doc.getMetadata()) as unknown as { info: Record<string, unknown> };
       const custom = info.Custom as Record<string, unknown> | undefined;
       const value = custom?.[INFO_DOWNLOAD_ID_KEY];
-      if (typeof value === 'string') found.add(idInBytes(value.trim()), WEIGHT.info);
-      if (typeof info.Keywords === 'string') for (const id of anchoredIds(info.Keywords)) found.add(id, WEIGHT.info);
+      if (typeof value === 'string') found.add(idInBytes(value.trim()), 'info');
+      if (typeof info.Keywords === 'string') for (const id of anchoredIds(info.Keywords)) found.add(id, 'info');
     } catch {
       // A broken /Info does not invalidate what the pages said.
     }
 
     for (const fp of doc.fingerprints) {
-      if (fp) found.add(idInBytes(hexToLatin1(fp)), WEIGHT.trailerId);
+      if (fp) found.add(idInBytes(hexToLatin1(fp)), 'trailerId');
     }
   } finally {
     await task.destroy().catch(() => undefined);
@@ -184,6 +201,11 @@ async function readWithPdfJs(pdf: Uint8Array, found: Candidates): Promise<void> 
  * Never throws: an unreadable upload simply yields no candidates.
  */
 export async function readDownloadIdsFromPdf(pdf: Uint8Array): Promise<string[]> {
+  return (await readStampEvidenceFromPdf(pdf)).map((e) => e.id);
+}
+
+/** readDownloadIdsFromPdf with where each id was seen. */
+export async function readStampEvidenceFromPdf(pdf: Uint8Array): Promise<StampEvidence[]> {
   const found = new Candidates();
   try {
     scanPdfBytes(pdf, found);
@@ -200,6 +222,11 @@ export async function readDownloadIdsFromPdf(pdf: Uint8Array): Promise<string[]>
 
 /** Download ids in an image's metadata: EXIF ImageDescription, XMP, PNG text chunks. */
 export async function readDownloadIdsFromImage(image: Uint8Array): Promise<string[]> {
+  return (await readStampEvidenceFromImage(image)).map((e) => e.id);
+}
+
+/** readDownloadIdsFromImage with where each id was seen. */
+export async function readStampEvidenceFromImage(image: Uint8Array): Promise<StampEvidence[]> {
   const found = new Candidates();
   try {
     const meta = await sharp(image, { failOn: 'none' }).metadata();
@@ -208,12 +235,12 @@ export async function readDownloadIdsFromImage(image: Uint8Array): Promise<strin
       meta.xmpAsString ?? (meta.xmp ? meta.xmp.toString('utf8') : ''),
       ...(meta.comments ?? []).map((c) => `${c.keyword} ${c.text}`),
     ];
-    for (const t of texts) for (const id of anchoredIds(t)) found.add(id, WEIGHT.info);
+    for (const t of texts) for (const id of anchoredIds(t)) found.add(id, 'info');
   } catch {
     // Not an image sharp reads; the byte scan below may still find uncompressed metadata.
   }
   try {
-    for (const id of anchoredIds(latin1(image))) found.add(id, WEIGHT.rawBytes);
+    for (const id of anchoredIds(latin1(image))) found.add(id, 'rawBytes');
   } catch {
     // As above: never throw on an upload.
   }

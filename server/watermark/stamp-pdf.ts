@@ -1,6 +1,6 @@
 import { PDFDocument, type PDFFont } from 'pdf-lib';
 import fontkit from '@pdf-lib/fontkit';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { stampFonts, type StampFont } from './fonts.js';
 import { FontPicker, type Run } from './stamp-font-picker.js';
 import { INFO_DOWNLOAD_ID_KEY, TRAILER_ID_PREFIX, stampLines, type StampFields } from './stamp-fields.js';
@@ -8,11 +8,12 @@ import type { PdfStampIndex, StampView } from '../pdf-intake/pdf-stamp-index.js'
 import { pdfTextString } from '../pdf-intake/pdf-syntax.js';
 
 /*
- * The stamp as a PDF incremental update: the stored bytes are sent untouched and this tail follows
- * them. What does not depend on the download (the rewritten page dictionaries, their resources, the
- * q … Q wrapping of the original content) was written once at upload into the index; here come only
- * the stamp Form XObjects (one per displayed page size), their fonts, the new /Info and a
- * cross-reference section of the same kind as the file's last one, chained to it by /Prev.
+ * The tail of a stamped delivery, appended to the version's page-less base (see
+ * pdf-intake/pdf-stamp-index.ts): first the stamp Form XObjects (one per displayed page size) and
+ * their fonts, then the download-independent part written at upload (page dictionaries whose
+ * /Contents end by drawing the stamp, the page tree, the catalog), then /Info and a cross-reference
+ * section chained to the base's by /Prev. The stamp precedes every page that draws it, so a delivery
+ * cut anywhere has no page or stamped pages.
  */
 
 const DIAGONAL_OPACITY = 0.25;
@@ -109,39 +110,14 @@ function xrefSection(
   at: number,
   trailer: { size: number; info: number; id: string },
 ): Buffer {
-  const common = `/Root ${index.root}/Info ${trailer.info} 0 R/ID [<${index.idFirst}> <${trailer.id}>]/Prev ${index.prevStartxref}`;
-  if (index.xref === 'table') {
-    let text = 'xref\n';
-    for (const sub of subsections(entries)) {
-      text += `${sub[0][0]} ${sub.length}\n`;
-      // Each entry exactly 20 bytes: a two-character end of line.
-      for (const [, gen, off] of sub) text += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
-    }
-    text += `trailer\n<</Size ${trailer.size}${common}>>\nstartxref\n${at}\n%%EOF\n`;
-    return Buffer.from(text, 'latin1');
+  let text = 'xref\n';
+  for (const sub of subsections(entries)) {
+    text += `${sub[0][0]} ${sub.length}\n`;
+    // Each entry exactly 20 bytes: a two-character end of line.
+    for (const [, gen, off] of sub) text += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
   }
-  // A cross-reference stream lists itself too; it takes the last number.
-  const selfNum = trailer.size - 1;
-  const all = [...entries, [selfNum, 0, at] as [number, number, number]];
-  const offBytes = Math.max(4, Math.ceil(Math.log2(at + 1) / 8));
-  const subs = subsections(all);
-  const data = Buffer.alloc(all.length * (1 + offBytes + 2));
-  let p = 0;
-  for (const sub of subs) {
-    for (const [, gen, off] of sub) {
-      data[p++] = 1;
-      data.writeUIntBE(off, p, offBytes);
-      p += offBytes;
-      data.writeUInt16BE(gen, p);
-      p += 2;
-    }
-  }
-  const indexArr = subs.map((s) => `${s[0][0]} ${s.length}`).join(' ');
-  const dict = `<</Type /XRef/Size ${trailer.size}/W [1 ${offBytes} 2]/Index [${indexArr}]${common}/Length ${data.length}>>`;
-  return Buffer.concat([
-    objectBytes(selfNum, 0, Buffer.concat([Buffer.from(`${dict}\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')])),
-    Buffer.from(`startxref\n${at}\n%%EOF\n`, 'latin1'),
-  ]);
+  text += `trailer\n<</Size ${trailer.size}/Root ${index.root}/Info ${trailer.info} 0 R/ID [<${index.idFirst}> <${trailer.id}>]/Prev ${index.prevStartxref}>>\nstartxref\n${at}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
 }
 
 /**
@@ -174,10 +150,11 @@ export async function buildStampTail(index: PdfStampIndex, fields: StampFields, 
   const fontDict = [...fontNames].map(([f, n]) => `${n} ${f.ref.toString()}`).join('');
   const resources = `<</Font <<${fontDict}>>/ExtGState <</GhA <</Type /ExtGState/ca ${DIAGONAL_OPACITY}>>/GhB <</Type /ExtGState/ca ${FOOTER_OPACITY}>>>>>>`;
 
-  const prepared = fixedPart(index);
-  const parts: Buffer[] = [prepared.bytes];
-  const entries: Array<[number, number, number]> = index.fixedObjects.map(([num, gen, off]) => [num, gen, index.size + off]);
-  let at = index.size + parts[0].length;
+  const id = fields.downloadId;
+  // The base ends with a line break: the tail's first object starts a line of its own.
+  const parts: Buffer[] = [];
+  const entries: Array<[number, number, number]> = [];
+  let at = index.size;
   const add = (num: number, gen: number, body: Buffer | string) => {
     const b = objectBytes(num, gen, body);
     entries.push([num, gen, at]);
@@ -186,13 +163,9 @@ export async function buildStampTail(index: PdfStampIndex, fields: StampFields, 
   };
 
   for (const { view, content } of forms) {
-    add(view.num, 0, `<</Type /XObject/Subtype /Form/BBox [0 0 ${fmt(view.w)} ${fmt(view.h)}]/Resources ${resources}/Length ${content.length}>>\nstream\n${content}\nendstream`);
+    // The id in plain bytes at the head of the tail: a cut that keeps any of the stamp still names its download.
+    add(view.num, 0, `<</Type /XObject/Subtype /Form/${INFO_DOWNLOAD_ID_KEY} (${id})/BBox [0 0 ${fmt(view.w)} ${fmt(view.h)}]/Resources ${resources}/Length ${content.length}>>\nstream\n${content}\nendstream`);
   }
-
-  const id = fields.downloadId;
-  const keywords = [index.keywords, `Gatehouse Download ${id}`].filter(Boolean).join('; ');
-  add(infoNum, 0, `<<${index.infoEntries}/${INFO_DOWNLOAD_ID_KEY} (${id})/Keywords ${pdfTextString(keywords)}/ModDate (${pdfDate(fields.at)})>>`);
-
   for (const [ref, obj] of ctx.enumerateIndirectObjects()) {
     if (ref.objectNumber < index.nextNum || ref.objectNumber === infoNum) continue;
     const bytes = new Uint8Array(obj.sizeInBytes());
@@ -200,37 +173,34 @@ export async function buildStampTail(index: PdfStampIndex, fields: StampFields, 
     add(ref.objectNumber, ref.generationNumber, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
+  // The pages, their tree and the catalog, as written at upload: only their offsets move.
+  const fixed = fixedBytes(index);
+  for (const [num, gen, off] of index.fixedObjects) entries.push([num, gen, at + off]);
+  parts.push(fixed);
+  at += fixed.length;
+
+  const keywords = [index.keywords, `Gatehouse Download ${id}`].filter(Boolean).join('; ');
+  add(infoNum, 0, `<<${index.infoEntries}/${INFO_DOWNLOAD_ID_KEY} (${id})/Keywords ${pdfTextString(keywords)}/ModDate (${pdfDate(fields.at)})>>`);
+
   const maxNum = Math.max(ctx.largestObjectNumber, ...entries.map((e) => e[0]));
-  const size = (index.xref === 'stream' ? maxNum + 1 : maxNum) + 1;
   const secondId = Buffer.from(`${TRAILER_ID_PREFIX}${id}`, 'ascii').toString('hex');
-  parts.push(xrefSection(index, entries, at, { size, info: infoNum, id: secondId }));
+  parts.push(xrefSection(index, entries, at, { size: maxNum + 1, info: infoNum, id: secondId }));
 
   const bytes = Buffer.concat(parts);
-  // The hash continues from the fixed part's, computed once per index.
-  const hash = prepared.hash.copy();
-  for (let i = 1; i < parts.length; i++) hash.update(parts[i]);
-  return { bytes, sha256: hash.digest('hex') };
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/**
- * The download-independent part of the tail as bytes, with the SHA-256 state after it: both the
- * same for every download of a version, and the bulk of the tail's cost on a long document.
- */
-const fixedParts = new WeakMap<PdfStampIndex, { bytes: Buffer; hash: Hash }>();
-function fixedPart(index: PdfStampIndex): { bytes: Buffer; hash: Hash } {
+/** The download-independent part of the tail as bytes: the same for every download of a version. */
+const fixedParts = new WeakMap<PdfStampIndex, Buffer>();
+function fixedBytes(index: PdfStampIndex): Buffer {
   let part = fixedParts.get(index);
-  if (!part) {
-    const bytes = Buffer.from(index.fixed, 'latin1');
-    part = { bytes, hash: createHash('sha256').update(bytes) };
-    fixedParts.set(index, part);
-  }
+  if (!part) fixedParts.set(index, (part = Buffer.from(index.fixed, 'latin1')));
   return part;
 }
 
-
 /**
- * Stamps a whole PDF held in memory: the upload-time preparation (qpdf check, repair or decrypt,
- * index) and the tail in one call. The server does these at different times; tests, the bench and
+ * Stamps a whole PDF held in memory: the upload-time preparation (decrypt, the page-less base and
+ * its index) and the tail in one call. The server does these at different times; tests, the bench and
  * one-off tools use this. Throws UnstampableError rather than ever returning the input unstamped.
  */
 export async function stampPdf(pdf: Uint8Array, fields: StampFields, options: StampPdfOptions = {}): Promise<Uint8Array> {

@@ -43,15 +43,15 @@ function qpdfCheckStatus(pdf: Buffer): number | null {
   }
 }
 
-describe('stamped PDF delivery by incremental update', () => {
-  it('sends the stored bytes untouched followed by a tail, Content-Length their sum, valid and stamped on every page', async () => {
+describe('stamped PDF delivery', () => {
+  it('sends a renumbered base and a tail, none of the stored bytes, valid and stamped on every page', async () => {
     const original = await makePdf('Quarterly figures', 4);
     const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: original, name: 'q.pdf' }, fields());
     const res = await content(buyer, up.body.id);
     expect(res.status).toBe(200);
     const body = res.body as Buffer;
     expect(Number(res.headers['content-length'])).toBe(body.length);
-    expect(body.subarray(0, original.length).equals(original)).toBe(true);
+    expect(body.indexOf(original.subarray(0, 64))).toBe(-1);
     expect(body.length - original.length).toBeLessThan(20_000);
     expect(res.headers['accept-ranges']).toBe('bytes');
     expect(qpdfCheckStatus(body)).toBe(0);

@@ -69,7 +69,7 @@ describe('Files: hostile names are metadata only and served safely (QUALITY.md s
     expect([kept, kept.split(/[/\\]/).pop()]).toContain(version.fileName);
     // Nothing was written anywhere the name points to.
     // (Every stored key is a generated id, plus derived objects such as a stamping index beside it.)
-    expect(storedObjectKeys(t).filter((k) => !/^[a-z]+[/\\][0-9a-f-]{36}(\.[a-z.-]+)?$/.test(k))).toEqual([]);
+    expect(storedObjectKeys(t).filter((k) => !/^[a-z]+[/\\][0-9a-f-]{36}(\.[a-z0-9.-]+)?$/.test(k))).toEqual([]);
     expect(fs.existsSync(path.join(t.dataDir, 'etc'))).toBe(false);
 
     for (const url of [`/api/documents/${res.body.id}/original`, `/api/documents/${res.body.id}/content`]) {
