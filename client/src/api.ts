@@ -80,6 +80,8 @@ export interface DocumentItem {
   versionId: string;
   access: Level | null;
   createdAt: string;
+  /** Staff only: what stamped deliveries of the current version leave out of the stored file. */
+  deliveryNotes?: { status: 'ready' | 'unstampable'; earlierRevisions: number; removed: string[]; message: string | null };
 }
 export interface StoredVersion {
   id?: string;
@@ -149,16 +151,37 @@ export interface AccessExplanation {
   level: Level | null;
   reasons: Array<{ rule: string; ok: boolean; detail?: string }>;
 }
-export interface TraceResult {
+export interface TraceRecipient {
   downloadId: string;
-  documentId: string;
-  versionId: string;
+  kind: 'view' | 'download' | 'original';
   user: { id: string; email: string; name: string };
   org: { id: string; name: string };
   at: string;
   ip: string | null;
-  match: 'exact' | 'watermark';
 }
+/** One delivery named by its bytes or its stamp, or an unstamped copy with everyone who held it. */
+export type TraceResult =
+  | {
+      downloadId: string;
+      documentId: string;
+      versionId: string;
+      user: { id: string; email: string; name: string };
+      org: { id: string; name: string };
+      at: string;
+      ip: string | null;
+      match: 'exact' | 'watermark';
+      evidence: string;
+    }
+  | {
+      downloadId: null;
+      documentId: string;
+      versionId: string;
+      match: 'unstamped';
+      evidence: string;
+      copyOf: 'stored_version' | 'earlier_revision' | 'stamp_base';
+      recipients: TraceRecipient[];
+      heldByDealTeam: boolean;
+    };
 export interface LedgerVerification {
   ok: boolean;
   count: number;

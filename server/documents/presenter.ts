@@ -17,6 +17,8 @@ export const presentDocument = (d: DocumentListItem) => ({
   versionId: d.currentVersionId,
   access: d.access,
   createdAt: d.createdAt,
+  // Staff only (the service adds it for them): what stamped deliveries of this version leave out.
+  ...(d.deliveryNotes ? { deliveryNotes: d.deliveryNotes } : {}),
 });
 
 /** The answer to an upload: what was stored, so the client can check the digest it computed. */

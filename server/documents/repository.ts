@@ -53,3 +53,21 @@ export interface VersionRow {
 
 /** LIKE with the user's text taken literally: % and _ in a search are characters, not wildcards. */
 export const likePattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** What staff are told of a version's stamped deliveries: what they leave out of the stored file. */
+export interface DeliveryNotes {
+  status: 'ready' | 'unstampable';
+  earlierRevisions: number;
+  removed: string[];
+  message: string | null;
+}
+
+/** Delivery notes of the given versions, from their renditions (a version without one has none yet). */
+export async function deliveryNotesOf(db: Db, versionIds: string[]): Promise<Map<string, DeliveryNotes>> {
+  const rows: Array<{ versionId: string; status: DeliveryNotes['status']; earlierRevisions: number | null; removed: string | null; message: string | null }> = versionIds.length
+    ? await db('stampRenditions').whereIn('versionId', versionIds).select('versionId', 'status', 'earlierRevisions', 'removed', 'message')
+    : [];
+  return new Map(
+    rows.map((r) => [r.versionId, { status: r.status, earlierRevisions: Number(r.earlierRevisions ?? 0), removed: r.removed ? (JSON.parse(r.removed) as string[]) : [], message: r.message }]),
+  );
+}

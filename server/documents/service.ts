@@ -18,9 +18,20 @@ import { folderIndexesOfRoom } from '../folders/repository.js';
 import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
-import { documentsWithVersion, likePattern, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
+import { deliveryNotesOf, documentsWithVersion, likePattern, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
 
-export type DocumentListItem = DocumentView & { index: string; access: Level | null };
+export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes };
+
+/**
+ * Staff are told what stamped deliveries leave out of a stored file (an earlier revision, an
+ * attachment): an "update" that hid text was discarded, and the deal team should know. External
+ * users see their deliveries, not how they were made.
+ */
+async function withDeliveryNotes(ctx: ServiceContext, items: DocumentListItem[]): Promise<DocumentListItem[]> {
+  if (ctx.actor.role === 'external' || !items.length) return items;
+  const notes = await deliveryNotesOf(ctx.db, items.map((d) => d.currentVersionId));
+  return items.map((d) => (notes.has(d.currentVersionId) ? { ...d, deliveryNotes: notes.get(d.currentVersionId) } : d));
+}
 
 /** The caller's highest level on the document, from the same ability that guards the content. */
 export const accessLevelOf = (ctx: ServiceContext, doc: DocumentView): Level | null =>
@@ -151,7 +162,7 @@ export async function listDocuments(
   await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
-    items: page.items.map((d) => ({ ...d, index: `${indexes.get(d.folderId)}.${d.position}`, access: accessLevelOf(ctx, d) })),
+    items: await withDeliveryNotes(ctx, page.items.map((d) => ({ ...d, index: `${indexes.get(d.folderId)}.${d.position}`, access: accessLevelOf(ctx, d) }))),
   };
 }
 
@@ -204,5 +215,5 @@ export async function roomOfDocument(ctx: ServiceContext, doc: DocumentView): Pr
 export async function readDocument(ctx: ServiceContext, documentId: string): Promise<DocumentListItem> {
   const doc = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
   await recordAllowed(ctx.db, ctx, { action: 'document.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
-  return doc;
+  return (await withDeliveryNotes(ctx, [doc]))[0];
 }

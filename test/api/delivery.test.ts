@@ -10,6 +10,7 @@ import { makePdf } from '../support/fixtures.js';
 import { pdfPageCount, pdfText } from '../support/pdf-tools.js';
 import { PDFDocument } from 'pdf-lib';
 import { prepareRendition } from '../../server/pdf-intake/intake.js';
+import { appendIncrementalUpdate, onePagePdf, streamBody, textContent } from '../support/handmade-pdf.js';
 
 let t: TestApp;
 let deal: Deal;
@@ -139,6 +140,36 @@ describe('stamped PDF delivery', () => {
     const appended = Buffer.concat([res.body as Buffer, Buffer.from('\n% appended by someone\n')]);
     const again = await deal.counsel.upload(`${deal.roomPath}/trace`, { data: appended, name: 'leak2.pdf' });
     expect(again.body).toMatchObject({ downloadId: res.headers['x-download-id'], match: 'watermark' });
+  });
+});
+
+describe('what deliveries leave out, told to the deal team', () => {
+  it('tells staff that an earlier revision and an attachment are left out of deliveries, and tells bidders nothing', async () => {
+    const first = onePagePdf({
+      content: textContent('Purchase price QUOKKA-ZEBRA'),
+      catalog: '/Names << /EmbeddedFiles << /Names [(price.xlsx) 6 0 R] >> >>',
+      extra: [
+        { num: 6, body: '<< /Type /Filespec /F (price.xlsx) /EF << /F 7 0 R >> >>' },
+        { num: 7, body: streamBody('/Type /EmbeddedFile', 'Embedded price sheet QUOKKA-ZEBRA') },
+      ],
+    });
+    const updated = appendIncrementalUpdate(first, [{ num: 4, body: streamBody('', textContent('Purchase price withheld')) }]);
+    const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: updated, name: 'redacted.pdf' }, fields());
+    expect(up.status).toBe(201);
+
+    const staffView = await deal.manager.get(`/api/documents/${up.body.id}`);
+    expect(staffView.body.deliveryNotes).toEqual({ status: 'ready', earlierRevisions: 1, removed: ['attachments'], message: null });
+    const listed = await deal.manager.get(`${deal.roomPath}/documents?folderId=${deal.folders.finance.id}`);
+    expect(listed.body.items.find((d: { id: string }) => d.id === up.body.id).deliveryNotes.earlierRevisions).toBe(1);
+
+    const bidderView = await buyer.get(`/api/documents/${up.body.id}`);
+    expect(bidderView.status).toBe(200);
+    expect(bidderView.body).not.toHaveProperty('deliveryNotes');
+
+    const delivered = (await content(buyer, up.body.id)).body as Buffer;
+    expect(pdfText(delivered)).toContain('Purchase price withheld');
+    expect(pdfText(delivered)).not.toContain('QUOKKA');
+    expect(delivered.indexOf('QUOKKA')).toBe(-1);
   });
 });
 

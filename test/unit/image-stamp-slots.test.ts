@@ -221,10 +221,13 @@ describe('image stamp slots', () => {
             const task: Task = { user, gate: deferred(), state: 'waiting' };
             const waitingBefore = waitingOf(user);
             const fullBefore = runningOf() >= limits.total || runningOf(user) >= limits.perUser;
+            // Refused exactly when it would have to wait behind maxQueuedPerUser of the user's own.
+            const mustRefuse = fullBefore && waitingBefore >= limits.maxQueuedPerUser;
             const earlierWaiting = tasks.filter((t) => t.user === user && t.state === 'waiting');
             tasks.push(task);
             slots
               .run(user, async () => {
+                if (mustRefuse) violations.push(`${user} accepted with ${waitingBefore} already waiting`);
                 if (earlierWaiting.some((t) => t.state === 'waiting')) violations.push(`${user} overtook an earlier request`);
                 task.state = 'running';
                 if (runningOf(user) > limits.perUser) violations.push(`${user} has ${runningOf(user)} in flight`);
@@ -239,7 +242,7 @@ describe('image stamp slots', () => {
                 () => undefined,
                 (err: unknown) => {
                   if (task.state === 'done') return; // the stamp itself failed
-                  if (isRateLimited(err) && fullBefore && waitingBefore >= limits.maxQueuedPerUser) task.state = 'refused';
+                  if (isRateLimited(err) && mustRefuse) task.state = 'refused';
                   else violations.push(`${user} refused with ${waitingBefore} waiting: ${String(err)}`);
                 },
               );

@@ -1,4 +1,4 @@
-import type { Classification, Level, PersonalData } from '../api.js';
+import type { Classification, DocumentItem, Level, PersonalData } from '../api.js';
 import { CLASSIFICATION_LABEL, LEVEL_LABEL, PERSONAL_DATA_LABEL } from '../display-format.js';
 
 const CLASSIFICATION_TONE: Record<Classification, string> = {
@@ -26,4 +26,26 @@ export function PersonalDataBadge({ value }: { value: PersonalData }) {
 export function LevelBadge({ value }: { value: Level | null }) {
   if (!value) return <span className="badge badge-muted">No access</span>;
   return <span className={`badge badge-level-${value}`}>{LEVEL_LABEL[value]}</span>;
+}
+
+/**
+ * For the deal team: a stored file whose stamped deliveries differ from it in substance — an
+ * earlier revision discarded (an "update" may have hidden text that is still in the original),
+ * attachments or other content a page stamp cannot cover left out, or no stamped delivery at all.
+ */
+export function DeliveryNotesBadge({ notes }: { notes: DocumentItem['deliveryNotes'] }) {
+  if (!notes) return null;
+  if (notes.status === 'unstampable') {
+    return <span className="badge badge-danger" title={notes.message ?? undefined}>Original only: cannot be watermarked</span>;
+  }
+  const parts = [
+    notes.earlierRevisions > 0 ? `${notes.earlierRevisions} earlier revision${notes.earlierRevisions === 1 ? '' : 's'} discarded` : null,
+    ...notes.removed.filter((r) => r !== 'XMP metadata').map((r) => `${r} removed`),
+  ].filter((p): p is string => Boolean(p));
+  if (!parts.length) return null;
+  return (
+    <span className="badge badge-warning" title={`Stamped copies leave out what the original still holds: ${parts.join('; ')}. Only level original receives it.`}>
+      {parts.join(' · ')}
+    </span>
+  );
 }

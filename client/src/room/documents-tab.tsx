@@ -5,7 +5,7 @@ import { api, ApiError, CLASSIFICATIONS, messageOf, PERSONAL_DATA, type Classifi
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
 import { Modal } from '../components/modal.js';
-import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
+import { ClassificationBadge, DeliveryNotesBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
 import { CLASSIFICATION_LABEL, PERSONAL_DATA_LABEL, formatDate, formatSize, formatType } from '../display-format.js';
 import { FolderTree, sortFolders } from './folder-tree.js';
 import { UploadQueue, type UploadItem } from './upload-queue.js';
@@ -291,6 +291,7 @@ function DocumentTable({ docs, ctx, onNewVersion }: { docs: DocumentItem[]; ctx:
                   <div className="doc-title">
                     <Link href={`/rooms/${ctx.room.id}/documents/${d.id}`} className="doc-link">{d.title}</Link>
                     <PersonalDataBadge value={d.personalData} />
+                    {staff && <DeliveryNotesBadge notes={d.deliveryNotes} />}
                   </div>
                   <div className="doc-sub">Added {formatDate(d.createdAt)}</div>
                 </td>

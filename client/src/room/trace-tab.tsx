@@ -39,7 +39,7 @@ export function TraceTab({ ctx }: { ctx: RoomContext }) {
             <progress className="upload-bar" max={1} value={state.progress} aria-label={`Upload progress of ${state.name}`} />
           </div>
         )}
-        {state.state === 'found' && (
+        {state.state === 'found' && state.result.match !== 'unstamped' && (
           <section className="panel section trace-result" aria-labelledby="trace-result-title">
             <h3 id="trace-result-title" className="section-title">Traced: download {state.result.downloadId}</h3>
             <dl className="facts">
@@ -53,7 +53,41 @@ export function TraceTab({ ctx }: { ctx: RoomContext }) {
               <dd>{state.result.ip ?? 'unknown address'}</dd>
               <dt>Match</dt>
               <dd>{state.result.match === 'exact' ? 'Exact copy of the delivered file' : 'Stamp read back from the file'}</dd>
+              <dt>Evidence</dt>
+              <dd>{state.result.evidence}</dd>
             </dl>
+          </section>
+        )}
+        {state.state === 'found' && state.result.match === 'unstamped' && (
+          <section className="panel section trace-result" aria-labelledby="trace-result-title">
+            <h3 id="trace-result-title" className="section-title">Unstamped copy: no single recipient can be named</h3>
+            <p>{state.result.evidence}.</p>
+            <p>
+              Held by the deal team and by {state.result.recipients.length} recipient{state.result.recipients.length === 1 ? '' : 's'}
+              {state.result.copyOf === 'stamp_base' ? ' of stamped copies of this version' : ' of the original file'}:
+            </p>
+            {state.result.recipients.length > 0 && (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Recipient</th>
+                    <th scope="col">Organisation</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Download</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {state.result.recipients.map((r) => (
+                    <tr key={r.downloadId}>
+                      <td>{r.user.name} ({r.user.email})</td>
+                      <td>{r.org.name}</td>
+                      <td>{formatTime(r.at)}</td>
+                      <td className="mono">{r.downloadId}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </section>
         )}
         {state.state === 'not-found' && <p className="alert alert-warning" role="status">No delivery of this room matches {state.name}. It may come from another room, or its stamp was removed.</p>}
