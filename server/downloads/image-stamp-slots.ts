@@ -86,7 +86,7 @@ export class ImageStampSlots {
       this.take(user);
       return Promise.resolve(user);
     }
-    if (user.waiting > this.maxQueuedPerUser) {
+    if (user.waiting >= this.maxQueuedPerUser) {
       this.forgetIfIdle(userId, user);
       return Promise.reject(rateLimited('Too many images are being prepared for you at once; try again when one has arrived.'));
     }
@@ -118,7 +118,7 @@ export class ImageStampSlots {
     // Freed slots go to the earliest waiters that may use them, counted as taken before their code
     // resumes, so no request arriving meanwhile can take them first. A waiter whose user is at the
     // per-user cap is skipped, not waited for: one user's queue never holds up another user.
-    for (const waiter of this.queue) {
+    for (const waiter of [...this.queue].reverse()) {
       if (this.running >= this.total) break;
       if (waiter.user.running >= this.perUser) continue;
       this.queue.delete(waiter);

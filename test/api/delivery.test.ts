@@ -9,6 +9,7 @@ import { binary } from '../support/binary.js';
 import { makePdf } from '../support/fixtures.js';
 import { pdfPageCount, pdfText } from '../support/pdf-tools.js';
 import { PDFDocument } from 'pdf-lib';
+import { Readable } from 'node:stream';
 import { prepareRendition } from '../../server/pdf-intake/intake.js';
 import { appendIncrementalUpdate, onePagePdf, streamBody, textContent } from '../support/handmade-pdf.js';
 
@@ -140,6 +141,30 @@ describe('stamped PDF delivery', () => {
     const appended = Buffer.concat([res.body as Buffer, Buffer.from('\n% appended by someone\n')]);
     const again = await deal.counsel.upload(`${deal.roomPath}/trace`, { data: appended, name: 'leak2.pdf' });
     expect(again.body).toMatchObject({ downloadId: res.headers['x-download-id'], match: 'watermark' });
+  });
+});
+
+describe('renditions made before page-less bases', () => {
+  it('remakes a rendition of the old format on its next delivery: the upload is not sent, the old copy is removed', async () => {
+    const original = await makePdf('Made before the change', 2);
+    const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: original, name: 'old.pdf' }, fields());
+    const version = await t.db('documentVersions').where({ id: up.body.versionId }).first();
+    // A rendition as the previous format kept it: the stored upload itself, with an index beside it.
+    const oldIndexKey = `${version.objectKey}.stamp-index.json`;
+    await t.store.put(oldIndexKey, Readable.from([Buffer.from('{"format":1}')]));
+    await t.db('stampRenditions').where({ versionId: up.body.versionId }).update({ format: 1, objectKey: version.objectKey, indexKey: oldIndexKey, sha256: up.body.sha256 });
+
+    const res = await content(buyer, up.body.id);
+    expect(res.status).toBe(200);
+    const body = res.body as Buffer;
+    expect(body.indexOf(original.subarray(0, 64))).toBe(-1);
+    expect(pdfText(body)).toContain(`Download ${res.headers['x-download-id']}`);
+    const row = await t.db('stampRenditions').where({ versionId: up.body.versionId }).first();
+    expect(Number(row.format)).toBe(2);
+    expect(row.objectKey).not.toBe(version.objectKey);
+    expect(await t.store.stat(oldIndexKey)).toBeNull();
+    // The upload itself stays: it is the version.
+    expect((await t.store.stat(version.objectKey))?.size).toBe(original.length);
   });
 });
 
