@@ -1,3 +1,4 @@
+import { ImageStampSlots } from './downloads/image-stamp-slots.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +40,10 @@ export const SESSION_COOKIE = 'gatehouse.sid';
 const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/health/ready', 'GET /api/openapi.json']);
 
 /** Builds the express app; never listens (supertest drives it, index.ts serves it). */
-export function createApp(deps: Deps & { logger: Logger; lifecycle?: Lifecycle }) {
+export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<Deps, 'imageStampSlots'>> & { logger: Logger; lifecycle?: Lifecycle }) {
+  // One set of slots per app, not per module: all requests of this app share its caps, and each
+  // test's app gets its own (or the one the test passes in).
+  const deps = { ...given, imageStampSlots: given.imageStampSlots ?? new ImageStampSlots(given.config.imageStamps) };
   const { db, config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');

@@ -148,7 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     imageStamps: {
       perUser: e.IMAGE_STAMPS_PER_USER,
-      total: e.IMAGE_STAMPS_TOTAL ?? Math.max(1, os.availableParallelism()),
+      // One per core, at most four: each may hold a decoded 100-megapixel image (~400 MB).
+      total: e.IMAGE_STAMPS_TOTAL ?? Math.max(1, Math.min(4, os.availableParallelism())),
     },
     trustProxy,
     logLevel: e.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import type { ImageStampSlots } from './downloads/image-stamp-slots.js';
 import type { Request } from 'express';
 import type { Db } from './db.js';
 import type { Config } from './config.js';
@@ -14,6 +15,8 @@ export interface Deps {
   db: Db;
   store: ObjectStore;
   config: Config;
+  /** Image stamps in flight, per user and in all: one per app (createApp makes it from config unless given one). */
+  imageStampSlots: ImageStampSlots;
 }
 
 /** What every service receives: its database handle, the caller and the caller's ability, at one instant. */

@@ -118,7 +118,7 @@ export class ImageStampSlots {
     // Freed slots go to the earliest waiters that may use them, counted as taken before their code
     // resumes, so no request arriving meanwhile can take them first. A waiter whose user is at the
     // per-user cap is skipped, not waited for: one user's queue never holds up another user.
-    for (const waiter of [...this.queue].reverse()) {
+    for (const waiter of this.queue) {
       if (this.running >= this.total) break;
       if (waiter.user.running >= this.perUser) continue;
       this.queue.delete(waiter);

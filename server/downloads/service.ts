@@ -205,11 +205,12 @@ export async function deliverStamped(
   }
 
   if (!IMAGE_TYPES.has(doc.mimeType)) throw await refuse(`${doc.mimeType} files are not stamped`);
-  const original = await readAll(await ctx.store.get(doc.objectKey));
   let data: Buffer;
   let mimeType: string;
   try {
-    const stamped = await stampImage(original, doc.mimeType, fields);
+    // Stamping decodes the whole image: at most so many at once per user and in all, and the image
+    // is read only once a slot is granted, so a waiting request holds no pixels.
+    const stamped = await ctx.imageStampSlots.run(ctx.actor.id, async () => stampImage(await readAll(await ctx.store.get(doc.objectKey)), doc.mimeType, fields));
     data = Buffer.from(stamped.data);
     mimeType = stamped.mimeType;
   } catch (err) {

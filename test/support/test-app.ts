@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, migrateToLatest, type Db } from '../../server/db.js';
 import { createLogger } from '../../server/logger.js';
 import { createApp } from '../../server/app.js';
+import type { ImageStampSlots } from '../../server/downloads/image-stamp-slots.js';
 import { ensureFirstAdmin } from '../../server/users/service.js';
 import { createObjectStore } from '../../storage/create-object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -28,7 +29,7 @@ export interface TestApp {
  * A fresh Gatehouse on a fresh database: SQLite in a temporary DATA_DIR by default, or the
  * PostgreSQL server named by TEST_DATABASE_URL (a schema of its own per app, dropped at close).
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, deps: { imageStampSlots?: ImageStampSlots } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   const postgres = process.env.TEST_DATABASE_URL ? await createPostgresSchema(process.env.TEST_DATABASE_URL) : undefined;
   const config = loadConfig({
@@ -44,7 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
   const store = createObjectStore({ driver: 'local', dataDir });
   await store.init();
-  const app = createApp({ db, store, config, logger: createLogger('silent') });
+  const app = createApp({ db, store, config, logger: createLogger('silent'), ...deps });
   return {
     app,
     db,
