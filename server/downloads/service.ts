@@ -10,7 +10,7 @@ import { buildStampTail } from '../watermark/stamp-pdf.js';
 import { stampImage } from '../watermark/stamp-image.js';
 import { UnstampableError } from '../watermark/errors.js';
 import type { StampFields } from '../watermark/stamp-fields.js';
-import { needsRendition, prepareRendition } from '../pdf-intake/intake.js';
+import { needsRendition, prepareRendition, unstampableRendition } from '../pdf-intake/intake.js';
 import { findRendition, insertRendition, replaceOutdatedRendition, type RenditionRow } from '../pdf-intake/rendition-repository.js';
 import { INDEX_FORMAT } from '../pdf-intake/pdf-stamp-index.js';
 import { newDownloadId } from './download-id.js';
@@ -116,22 +116,7 @@ async function renditionOf(ctx: ServiceContext, versionId: string, doc: Document
     prepared = await prepareRendition(ctx.store, { objectKey: doc.objectKey, size: Number(doc.size), sha256: doc.sha256, mimeType: doc.mimeType });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    prepared = {
-      status: 'unstampable' as const,
-      format: INDEX_FORMAT,
-      source: null,
-      reason: err.code,
-      message: err.message,
-      objectKey: null,
-      size: null,
-      sha256: null,
-      indexKey: null,
-      earlierRevisions: null,
-      removed: null,
-      revisionPrefixes: null,
-      createdAt: ctx.at,
-      derivedKeys: [],
-    };
+    prepared = unstampableRendition(err.code, err.message, ctx.at);
   }
   const { derivedKeys: _keys, ...row } = prepared!;
   const rendition: RenditionRow = { versionId, ...row };

@@ -84,26 +84,29 @@ export async function prepareRendition(store: ObjectStore, file: StoredVersionFi
     if (!(err instanceof UnstampableError)) throw err;
     if (isPdf && err.reason === 'password_required') throw unprocessable('pdf_password_required', err.message);
     if (isPdf) throw unprocessable('unreadable_pdf', `${err.message} It cannot be watermarked, so it is not accepted.`);
-    return {
-      status: 'unstampable',
-      format: INDEX_FORMAT,
-      source: null,
-      reason: err.reason,
-      message: err.message,
-      objectKey: null,
-      size: null,
-      sha256: null,
-      indexKey: null,
-      earlierRevisions: null,
-      removed: null,
-      revisionPrefixes: null,
-      createdAt: isoNow(),
-      derivedKeys: [],
-    };
+    return unstampableRendition(err.reason, err.message, isoNow());
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** The rendition of a version that cannot be stamped: why, and nothing stored. */
+export const unstampableRendition = (reason: string, message: string, createdAt: string): PreparedRendition => ({
+  status: 'unstampable',
+  format: INDEX_FORMAT,
+  source: null,
+  reason,
+  message,
+  objectKey: null,
+  size: null,
+  sha256: null,
+  indexKey: null,
+  earlierRevisions: null,
+  removed: null,
+  revisionPrefixes: null,
+  createdAt,
+  derivedKeys: [],
+});
 
 /** Removes what prepareRendition stored, when the upload it belongs to does not commit. */
 export async function discardRendition(store: ObjectStore, rendition: PreparedRendition | null): Promise<void> {

@@ -30,16 +30,6 @@ export function presentTrace(result: TraceResult) {
       heldByDealTeam: true,
     };
   }
-  const { download: d } = result;
-  return {
-    downloadId: d.id,
-    documentId: d.documentId,
-    versionId: d.versionId,
-    user: { id: d.userId, email: d.userEmail, name: d.userName },
-    org: { id: d.orgId, name: d.orgName },
-    at: d.at,
-    ip: d.ip,
-    match: result.match,
-    evidence: result.evidence,
-  };
+  const { downloadId, kind: _kind, ...who } = recipient(result.download);
+  return { downloadId, documentId: result.download.documentId, versionId: result.download.versionId, ...who, match: result.match, evidence: result.evidence };
 }
