@@ -24,7 +24,9 @@ import { buildStampTail } from '../server/watermark/stamp-pdf.js';
 export const name = 'stamping';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MANAGER = { email: 'manager@seller.example', password: 'a long enough passphrase' };
+// W1–W3 download as a bidder, the party the stamp is for: a member of party A with level original
+// (the baseline is that same bidder's /original download), under a confirmed NDA.
+const BIDDER = { email: 'anna@alpha.example', password: 'a long enough passphrase' };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -82,7 +84,7 @@ async function startServer(): Promise<Server> {
 }
 
 async function sessionCookie(base: string): Promise<string> {
-  const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MANAGER) });
+  const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(BIDDER) });
   if (!r.ok) throw new Error(`login failed: ${r.status}`);
   return r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 }
@@ -151,6 +153,8 @@ export async function run(): Promise<BenchFigure[]> {
     const deal = await buildDeal({ app: server.base });
     const folderId = deal.folders.finance.id;
     const entityId = deal.entities.gmbh.id;
+    await deal.grant({ partyId: deal.parties.A.id, folderId: null, level: 'original' });
+    await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [entityId] });
     const cookie = await sessionCookie(server.base);
 
     // W1
