@@ -7,6 +7,7 @@ import * as policyVersion from './20261124100006-policy-version.js';
 import * as documentPageOrder from './20261124100008-document-page-order.js';
 import * as tokenSecondFactor from './20261124100009-token-second-factor.js';
 import * as pageLessRenditions from './20261204000000-page-less-renditions.js';
+import * as auditIpSideTable from './20261204000001-audit-ip-side-table.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261124100008-document-page-order', documentPageOrder],
   ['20261124100009-token-second-factor', tokenSecondFactor],
   ['20261204000000-page-less-renditions', pageLessRenditions],
+  ['20261204000001-audit-ip-side-table', auditIpSideTable],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

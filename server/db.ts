@@ -62,7 +62,8 @@ export function createDb(opts: DbOptions): Db {
         // Foreign keys are off by default in SQLite; the model depends on them.
         conn.run('PRAGMA foreign_keys = ON', (err) => {
           if (err) return done(err, conn);
-          conn.run('PRAGMA journal_mode = WAL', () => conn.run('PRAGMA busy_timeout = 5000', (e) => done(e, conn)));
+          // secure_delete: deleted and overwritten content is zeroed, not left in free pages (erasure).
+          conn.run('PRAGMA journal_mode = WAL', () => conn.run('PRAGMA busy_timeout = 5000', () => conn.run('PRAGMA secure_delete = ON', (e) => done(e, conn))));
         });
       },
     },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isPostgres, type Db } from '../db.js';
 import { isoNow } from '../clock.js';
 import { canonicalJson } from './canonical-json.js';
@@ -72,22 +72,67 @@ const LEDGER_LOCK_KEY = 7_301_202_611;
  */
 export async function appendAuditEvent(db: Db, input: AuditEventInput): Promise<AuditEventRow> {
   if (!db.isTransaction) return groupCommitOf(db).append(input);
-  const [row] = await appendEvents(db, [eventFields(input)]);
+  const event = prepareEvent(input);
+  await insertAddresses(db, [event]);
+  const [row] = await appendEvents(db, [event.fields]);
   return row!;
 }
 
 type EventFields = Omit<AuditEventRow, 'seq' | 'at' | 'prevHash' | 'hash'>;
 
+/** A request's address, kept beside the chain: see addressOutOfChain. */
+export interface AuditIpRow {
+  commit: string;
+  ip: string | null;
+  salt: string;
+  actorId: string | null;
+}
+
+/** What the chain holds of an address: a hiding commitment that the side row opens. */
+export const ipCommitment = (salt: string, ip: string | null) => createHash('sha256').update(`${salt}\n${ip ?? ''}`).digest('hex');
+
+/**
+ * An address is personal data, and a chained event can never change: so the chain keeps only a
+ * commitment (a random salt hashed with the address) and the address lives in `audit_ips`, where
+ * erasing its person deletes it. The commitment proves the address shown next to an event is the
+ * one recorded, and, once the side row is gone, says nothing of it.
+ */
+function addressOutOfChain(input: AuditEventInput): { details: Record<string, unknown>; ip?: AuditIpRow } {
+  const details = input.details ?? {};
+  if (!('ip' in details)) return { details };
+  const { ip, ...rest } = details;
+  const salt = randomBytes(16).toString('hex');
+  const address = typeof ip === 'string' ? ip.slice(0, 64) : null;
+  const commit = ipCommitment(salt, address);
+  return { details: { ...rest, ipCommit: commit }, ip: { commit, ip: address, salt, actorId: input.actorId } };
+}
+
+/** An event ready to chain, and the address row that goes with it. */
+interface PreparedEvent {
+  fields: EventFields;
+  ip?: AuditIpRow;
+}
+
+async function insertAddresses(db: Db, events: PreparedEvent[]): Promise<void> {
+  const rows = events.flatMap((e) => (e.ip ? [e.ip] : []));
+  // 4 columns a row, batches of at most MAX_BATCH: within every driver's parameter bound.
+  if (rows.length) await db('auditIps').insert(rows);
+}
+
 /** The stored form of an input, checked before it joins a batch so one bad event fails alone. */
-function eventFields(input: AuditEventInput): EventFields {
+function prepareEvent(input: AuditEventInput): PreparedEvent {
+  const { details, ip } = addressOutOfChain(input);
   return {
-    actorId: input.actorId,
-    action: input.action,
-    subjectType: input.subjectType ?? null,
-    subjectId: input.subjectId ?? null,
-    roomId: input.roomId ?? null,
-    decision: input.decision,
-    details: canonicalJson(input.details ?? {}),
+    fields: {
+      actorId: input.actorId,
+      action: input.action,
+      subjectType: input.subjectType ?? null,
+      subjectId: input.subjectId ?? null,
+      roomId: input.roomId ?? null,
+      decision: input.decision,
+      details: canonicalJson(details),
+    },
+    ip,
   };
 }
 
@@ -131,7 +176,7 @@ const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed|PRIMARY KE
 const MAX_BATCH = 256;
 
 interface Pending {
-  fields: EventFields;
+  event: PreparedEvent;
   resolve(row: AuditEventRow): void;
   reject(err: unknown): void;
 }
@@ -153,7 +198,7 @@ class GroupCommit {
 
   append(input: AuditEventInput): Promise<AuditEventRow> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ fields: eventFields(input), resolve, reject });
+      this.queue.push({ event: prepareEvent(input), resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -162,8 +207,11 @@ class GroupCommit {
     this.running = true;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
-      const fields = batch.map((p) => p.fields);
+      const fields = batch.map((p) => p.event.fields);
       try {
+        // Addresses first: an event never names a commitment whose row was not written. A row whose
+        // event then fails is an orphan that erasure (by actor) still reaches.
+        await insertAddresses(this.db, batch.map((p) => p.event));
         const rows = isPostgres(this.db) ? await this.db.transaction((trx) => appendEvents(trx, fields)) : await this.appendOnKnownHead(fields);
         batch.forEach((p, i) => p.resolve(rows[i]!));
       } catch (err) {

@@ -1,6 +1,6 @@
-import type { AuditEventRow } from './ledger.js';
+import type { AuditEventView } from './addresses.js';
 
-export const presentAuditEvent = (e: AuditEventRow) => ({
+export const presentAuditEvent = (e: AuditEventView) => ({
   seq: Number(e.seq),
   at: e.at,
   actorId: e.actorId,
@@ -8,7 +8,8 @@ export const presentAuditEvent = (e: AuditEventRow) => ({
   decision: e.decision,
   subjectType: e.subjectType,
   subjectId: e.subjectId,
-  details: JSON.parse(e.details) as unknown,
+  // The address beside the chain joins the details as it was recorded (null once erased).
+  details: { ...(JSON.parse(e.details) as Record<string, unknown>), ...(e.ip !== undefined ? { ip: e.ip } : {}) },
   hash: e.hash,
 });
 

@@ -4,6 +4,7 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../audit/record.js';
 import type { AuditEventRow } from './ledger.js';
+import { withAddresses, type AuditEventView } from './addresses.js';
 import type { ChainVerification } from './verify-chain.js';
 import { verifyLedgerIntegrity } from './verify-ledger.js';
 import type { AuditFilters } from './schema.js';
@@ -30,14 +31,14 @@ export async function listRoomAudit(
   ctx: ServiceContext,
   roomId: string,
   q: AuditFilters & { limit: number; before?: number },
-): Promise<{ items: AuditEventRow[]; nextBefore: number | null }> {
+): Promise<{ items: AuditEventView[]; nextBefore: number | null }> {
   await assertMayReadTrail(ctx, roomId, 'audit.read');
   const query = filteredTrail(ctx, roomId, q).orderBy('seq', 'desc').limit(q.limit + 1);
   if (q.before) query.where('seq', '<', q.before);
   const rows: AuditEventRow[] = await query;
   const items = rows.slice(0, q.limit);
   await recordAllowed(ctx.db, ctx, { action: 'audit.read', subjectType: 'Room', subjectId: roomId, roomId, details: { count: items.length, filters: filtersOf(q) } });
-  return { items, nextBefore: rows.length > q.limit ? Number(items[items.length - 1].seq) : null };
+  return { items: await withAddresses(ctx.db, items), nextBefore: rows.length > q.limit ? Number(items[items.length - 1].seq) : null };
 }
 
 const EXPORT_BATCH = 1000;
@@ -46,7 +47,7 @@ const EXPORT_BATCH = 1000;
  * The whole filtered trail for a CSV export, newest first, read in keyset batches so a long trail
  * streams instead of sitting in memory. The export itself is recorded before the first row leaves.
  */
-export async function exportRoomAudit(ctx: ServiceContext, roomId: string, f: AuditFilters): Promise<AsyncGenerator<AuditEventRow[]>> {
+export async function exportRoomAudit(ctx: ServiceContext, roomId: string, f: AuditFilters): Promise<AsyncGenerator<AuditEventView[]>> {
   await assertMayReadTrail(ctx, roomId, 'audit.export');
   await recordAllowed(ctx.db, ctx, { action: 'audit.export', subjectType: 'Room', subjectId: roomId, roomId, details: { format: 'csv', filters: filtersOf(f) } });
   return (async function* batches() {
@@ -56,7 +57,7 @@ export async function exportRoomAudit(ctx: ServiceContext, roomId: string, f: Au
       if (before !== null) query.where('seq', '<', before);
       const rows: AuditEventRow[] = await query;
       if (rows.length === 0) return;
-      yield rows;
+      yield await withAddresses(ctx.db, rows);
       if (rows.length < EXPORT_BATCH) return;
       before = Number(rows[rows.length - 1].seq);
     }

@@ -6,6 +6,7 @@ import { conflict, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import { endSessionsOfUser } from '../auth/session-store.js';
 import { isoNow } from '../clock.js';
+import { isPostgres } from '../db.js';
 import { findUserById, type UserRow } from './repository.js';
 
 /** What an erased person's identity row says instead: nothing that points back to them. */
@@ -14,11 +15,14 @@ export const erasedEmail = (userId: string) => `erased-${userId}@erased.invalid`
 
 /**
  * GDPR erasure of a person's identity: their name and email in the users table are replaced by a
- * pseudonym, their credentials made unusable, their sessions and tokens ended. The ledger is not
- * touched and needs not be: its events name actors by id only (a failed login with an unknown email
- * keeps only the email's hash), so the chain still verifies and still says what that id did.
- * Deliveries keep the user id too, so the disclosure register and tracing still name the recipient
- * organisation and the (pseudonymised) user.
+ * pseudonym, their credentials made unusable, their sessions and tokens ended. The chain is not
+ * touched and needs not be: its events name actors by id only and hold addresses as commitments,
+ * whose side rows (the addresses) are deleted here, so the chain still verifies and still says what
+ * that id did. Their deliveries keep the user id and the hashes of what was sent — the disclosure
+ * register and an exact trace still name the organisation and the pseudonym — but lose the address,
+ * user agent and stamp text (the name and email printed on it, kept only to resume a download).
+ * On SQLite the freed pages are zeroed (secure_delete) and the write-ahead log is checkpointed and
+ * truncated, so the old rows are not left in the files either.
  */
 export async function eraseUser(ctx: ServiceContext, userId: string): Promise<UserRow> {
   await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.erase', subjectId: userId, reason: 'admins only' });
@@ -33,8 +37,25 @@ export async function eraseUser(ctx: ServiceContext, userId: string): Promise<Us
       .where({ id: userId })
       .update({ name: erasedName(userId), email: erasedEmail(userId), passwordHash, mfaEnabled: false, mfaSecret: null, disabledAt: user.disabledAt ?? at, erasedAt: at });
     await trx('apiTokens').where({ userId }).whereNull('revokedAt').update({ revokedAt: at });
+    await trx('auditIps').where({ actorId: userId }).delete();
+    await trx('downloads').where({ userId }).update({ ip: null, userAgent: null, stampFields: null });
     await endSessionsOfUser(trx, userId);
     await recordAllowed(trx, ctx, { action: 'user.erase', subjectType: 'User', subjectId: userId });
   });
+  await flushWriteAheadLog(ctx.db);
   return (await findUserById(ctx.db, userId))!;
+}
+
+/**
+ * SQLite keeps the pages an update replaced in its write-ahead log until a checkpoint: copy them
+ * into the database and truncate the log. A reader holding an old snapshot can keep the log busy
+ * for a moment; a few tries, then the next checkpoint (SQLite runs them automatically) finishes it.
+ */
+async function flushWriteAheadLog(db: ServiceContext['db']): Promise<void> {
+  if (isPostgres(db)) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [result] = (await db.raw('PRAGMA wal_checkpoint(TRUNCATE)')) as Array<{ busy: number }>;
+    if (!result?.busy) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
+import { binary } from '../support/binary.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 import { verifyLedgerIntegrity } from '../../server/audit/verify-ledger.js';
@@ -52,6 +55,44 @@ describe('erasing a user', () => {
     const unknown = await t.db('auditEvents').where({ action: 'auth.login', decision: 'deny' }).whereNull('actorId');
     expect(unknown.length).toBeGreaterThan(0);
     for (const e of unknown) expect(JSON.parse(e.details).emailSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("erases the person's addresses and stamp text but keeps the chain verifying and an exact trace working", async () => {
+    const buyer = await deal.login('buyerA');
+    const delivered = await buyer.get(`/api/documents/${deal.docs.finance.id}/content`).buffer(true).parse(binary);
+    const downloadId = delivered.headers['x-download-id'];
+    // The address is not in the chain: only a commitment, which the side table opens.
+    const chained = await t.db('auditEvents').where({ actorId: deal.users.buyerA.id });
+    expect(chained.length).toBeGreaterThan(0);
+    for (const e of chained) expect(JSON.parse(e.details)).not.toHaveProperty('ip');
+    const trailBefore = (await deal.counsel.get(`${deal.roomPath}/audit?actorId=${deal.users.buyerA.id}`)).body.items;
+    expect(trailBefore.some((e: { details: { ip?: string } }) => typeof e.details.ip === 'string' && e.details.ip.length > 0)).toBe(true);
+
+    await deal.admin.post(`/api/users/${deal.users.buyerA.id}/erase`);
+
+    expect(await t.db('auditIps').where({ actorId: deal.users.buyerA.id })).toHaveLength(0);
+    const trailAfter = (await deal.counsel.get(`${deal.roomPath}/audit?actorId=${deal.users.buyerA.id}`)).body.items;
+    for (const e of trailAfter) expect(e.details.ip ?? null).toBeNull();
+    const download = await t.db('downloads').where({ id: downloadId }).first();
+    expect(download).toMatchObject({ ip: null, userAgent: null, stampFields: null });
+    expect(await verifyLedgerIntegrity(t)).toMatchObject({ ok: true });
+    const traced = await deal.counsel.upload(`${deal.roomPath}/trace`, { data: delivered.body as Buffer, name: 'leak.pdf' });
+    expect(traced.body).toMatchObject({ downloadId, match: 'exact', user: { id: deal.users.buyerA.id } });
+  });
+
+  (process.env.TEST_DATABASE_URL ? it.skip : it)('leaves the name and email nowhere in the SQLite database file or its write-ahead log', async () => {
+    const buyer = await deal.login('buyerA');
+    await buyer.get(`/api/documents/${deal.docs.finance.id}/content`);
+    await request(t.app).post('/api/auth/login').send({ email: BUYER.email, password: 'not the password at all' });
+    await deal.admin.post(`/api/users/${deal.users.buyerA.id}/erase`);
+    const files = fs.readdirSync(t.dataDir).filter((f) => /\.(sqlite|db)(-wal)?$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = fs.readFileSync(path.join(t.dataDir, f));
+      expect([f, bytes.indexOf(Buffer.from(BUYER.email, 'utf8'))]).toEqual([f, -1]);
+      expect([f, bytes.indexOf(Buffer.from(BUYER.name, 'utf8'))]).toEqual([f, -1]);
+      expect([f, bytes.indexOf(Buffer.from('Ørsted', 'utf8'))]).toEqual([f, -1]);
+    }
   });
 
   it('ends their sessions and makes their credentials useless', async () => {
