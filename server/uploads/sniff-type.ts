@@ -26,6 +26,9 @@ export async function sniffType(head: Buffer, fileName: string | undefined): Pro
   if (head.length === 0) return null;
   const detected = await fileTypeFromBuffer(head);
   if (detected) return detected.mime;
+  // Readers (and PDF 2.0, for print workflows) accept a header anywhere in the first 1024 bytes;
+  // such a file is a PDF to them, so it is one here, not text converted to a PDF of its bytes.
+  if (/%PDF-\d\.\d/.test(head.subarray(0, 1024).toString('latin1'))) return 'application/pdf';
   if (!looksLikeUtf8Text(head)) return null;
   return /\.csv$/i.test(fileName ?? '') ? 'text/csv' : 'text/plain';
 }
