@@ -22,7 +22,7 @@ import { createApp } from '../server/app.js';
 import { ensureFirstAdmin } from '../server/users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
 import { ADMIN, createPostgresSchema } from '../test/support/test-app.js';
-import { buildDeal } from '../test/support/world.js';
+import { buildDeal, PASSWORD } from '../test/support/world.js';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import type { BenchFigure } from './bench-figure.js';
 
@@ -113,7 +113,7 @@ async function seed(databaseUrl: string | undefined, drop: () => Promise<void>):
     const tops = folders.filter((f) => f.top).slice(0, GRANTS);
     for (const f of tops) await deal.grant({ partyId: deal.parties.A.id, folderId: f.id, level: 'download' });
     const advisor = await deal.login('advisorA');
-    const token = (await advisor.post('/api/auth/tokens', { name: 'bench' })).body.token as string;
+    const token = (await advisor.post('/api/auth/tokens', { name: 'bench', currentPassword: PASSWORD })).body.token as string;
 
     // 10,000 documents: clones of an uploaded one (same stored file), 20 per folder, as rows.
     const doc = await db('documents').where({ id: deal.docs.finance.id }).first();

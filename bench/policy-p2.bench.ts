@@ -20,7 +20,7 @@ import { createApp } from '../server/app.js';
 import { ensureFirstAdmin } from '../server/users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
 import { ADMIN } from '../test/support/test-app.js';
-import { buildDeal } from '../test/support/world.js';
+import { buildDeal, PASSWORD } from '../test/support/world.js';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import { median, type BenchFigure } from './bench-figure.js';
 import { loadAccess } from '../server/policy/load-access.js';
@@ -49,7 +49,7 @@ async function seed() {
   await deal.grant({ partyId: deal.parties.A.id, folderId: null, level: 'download' });
   await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id] });
   const buyer = await deal.login('buyerA');
-  const token: string = (await buyer.post('/api/auth/tokens', { name: 'bench' })).body.token;
+  const token: string = (await buyer.post('/api/auth/tokens', { name: 'bench', currentPassword: PASSWORD })).body.token;
   const abilityCost = await measureAbilityCost(db, deal.users.buyerA.id);
   await db.destroy();
   return { dataDir, token, roomPath: deal.roomPath, documentId: deal.docs.finance.id, abilityCost };

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { LocalDiskStore } from '../storage/local-disk-store.js';
 import { TINY_PNG } from '../test/support/fixtures.js';
 import { ADMIN } from '../test/support/test-app.js';
-import { buildDeal } from '../test/support/world.js';
+import { buildDeal, PASSWORD } from '../test/support/world.js';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import type { BenchFigure } from './bench-figure.js';
 
@@ -89,7 +89,7 @@ export async function run(): Promise<BenchFigure[]> {
     const server = await startServerProcess({ MAX_UPLOAD_BYTES: String(BYTES + MB), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'warn' }, { dataDir: path.join(work, 'server') });
     try {
       const deal = await buildDeal({ app: server.base });
-      const token = (await deal.manager.post('/api/auth/tokens', { name: 'u1' })).body.token as string;
+      const token = (await deal.manager.post('/api/auth/tokens', { name: 'u1', currentPassword: PASSWORD })).body.token as string;
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // let start-up garbage settle
       const pid = server.child.pid!;
       const before = rssOf(pid);

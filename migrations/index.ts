@@ -8,6 +8,9 @@ import * as documentPageOrder from './20261124100008-document-page-order.js';
 import * as tokenSecondFactor from './20261124100009-token-second-factor.js';
 import * as pageLessRenditions from './20261204000000-page-less-renditions.js';
 import * as auditIpSideTable from './20261204000001-audit-ip-side-table.js';
+import * as documentPolicyVersion from './20261205000000-document-policy-version.js';
+import * as apiTokenExpiry from './20261206150000-api-token-expiry.js';
+import * as sharedSecretFingerprints from './20261207000000-shared-secret-fingerprints.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +31,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261124100009-token-second-factor', tokenSecondFactor],
   ['20261204000000-page-less-renditions', pageLessRenditions],
   ['20261204000001-audit-ip-side-table', auditIpSideTable],
+  ['20261205000000-document-policy-version', documentPolicyVersion],
+  ['20261206150000-api-token-expiry', apiTokenExpiry],
+  ['20261207000000-shared-secret-fingerprints', sharedSecretFingerprints],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

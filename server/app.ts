@@ -14,6 +14,7 @@ import { createPassport } from './auth/passport.js';
 import { DbSessionStore } from './auth/session-store.js';
 import { requireCsrfToken } from './auth/csrf.js';
 import { rejectHostileInput } from './security/hostile-input.js';
+import { sessionSecretOf } from './security/session-secret.js';
 import { authRouter } from './auth/routes.js';
 import { orgsRouter } from './orgs/routes.js';
 import { usersRouter } from './users/routes.js';
@@ -99,7 +100,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
   app.use(unlessBearer(
     session({
       name: SESSION_COOKIE,
-      secret: config.sessionSecret ?? sessionSecret(config.dataDir),
+      secret: sessionSecretOf(config),
       store: new DbSessionStore(db, config.session.idleMs, config.session.absoluteMs),
       resave: false,
       saveUninitialized: false,
@@ -172,24 +173,4 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
 
   app.use(errorHandler(logger));
   return app;
-}
-
-/**
- * The key that signs session cookies: kept in DATA_DIR so every process on this data directory and
- * every restart agree on it. (The session id itself is random; the signature only stops forgery.)
- */
-function sessionSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'session-secret');
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomUUID() + randomUUID();
-    try {
-      fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      return fs.readFileSync(file, 'utf8').trim(); // another process wrote it first
-    }
-  }
 }

@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { newPasswordSchema } from './auth/password-policy.js';
+import { normaliseCidr } from './security/cidr.js';
 
 /**
  * Every environment variable Gatehouse reads, parsed and validated once.
@@ -31,6 +33,7 @@ const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_THROTTLE_MINUTES: z.coerce.number().positive().default(15),
+  API_TOKEN_TTL_DAYS: z.coerce.number().positive().default(90),
   // Image stamps in flight (each decodes the whole image): per user, and in all (default: the usable cores).
   IMAGE_STAMPS_PER_USER: z.coerce.number().int().positive().default(1),
   IMAGE_STAMPS_TOTAL: z.coerce.number().int().positive().optional(),
@@ -39,6 +42,9 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.string().trim().min(32, 'at least 32 characters').optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(25),
   MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
+  // What the intake of one upload may cost (R7): its time in all, and the memory of each process it runs.
+  INTAKE_TIMEOUT_SECONDS: z.coerce.number().positive().default(45),
+  INTAKE_MEMORY_MB: z.coerce.number().int().min(128, 'at least 128').default(1024),
   ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
   // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
   AUDIT_SIGNING_KEY: optionalString,
@@ -65,15 +71,20 @@ export interface Config {
   sellerOrgName: string;
   maxUploadBytes: number;
   session: { idleMs: number; absoluteMs: number; secureCookie: boolean };
-  /** Failed sign-ins allowed per account and per IP within the window before 429 rate_limited. */
-  loginThrottle: { maxPerAccount: number; maxPerIp: number; windowMs: number };
+  /**
+   * Failed sign-ins within the window: on one account from one IP before growing delays begin, and
+   * from one IP across all accounts before 429 rate_limited.
+   */
+  loginThrottle: { maxPerAccountAndIp: number; maxPerIp: number; windowMs: number };
+  /** How long an API token works after it is minted. */
+  apiTokenTtlMs: number;
   /**
    * Image stamps in flight at once, per user and in all: stamping decodes the whole image, so these
    * bound the memory image deliveries take (a 100-megapixel image is ~400 MB while stamped).
    */
   imageStamps: { perUser: number; total: number };
-  /** express "trust proxy" setting: false, true, a hop count or a list of addresses. */
-  trustProxy: boolean | number | string;
+  /** express "trust proxy" setting: false, a hop count, or the proxies' addresses, ranges or names. */
+  trustProxy: false | number | string[];
   logLevel: string;
   /** Signs session cookies; when absent, a key kept in DATA_DIR (fine for one machine). */
   sessionSecret?: string;
@@ -81,6 +92,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** The periodic sweeps (orphan objects, expired sessions), and how old an unreferenced object must be to go. */
   maintenance: { intervalMs: number; orphanGraceMs: number };
+  /**
+   * The budget of one upload's intake (qpdf, LibreOffice, the rendition build): an answer within
+   * its time, and each process it runs capped at its memory.
+   */
+  intake: { timeoutMs: number; memoryBytes: number };
   /**
    * Signed ledger checkpoints: the key never lives in the database (an environment variable, or a
    * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
@@ -142,10 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secureCookie: e.SESSION_COOKIE_SECURE ? e.SESSION_COOKIE_SECURE === 'true' : trustProxy !== false,
     },
     loginThrottle: {
-      maxPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxPerAccountAndIp: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowMs: e.LOGIN_THROTTLE_MINUTES * 60_000,
     },
+    apiTokenTtlMs: e.API_TOKEN_TTL_DAYS * 86_400_000,
     imageStamps: {
       perUser: e.IMAGE_STAMPS_PER_USER,
       // One per core, at most four: each may hold a decoded 100-megapixel image (~400 MB).
@@ -156,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },
+    intake: { timeoutMs: e.INTAKE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
     audit: {
       signingKey: e.AUDIT_SIGNING_KEY,
       signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY_FILE ?? path.join(e.DATA_DIR, 'audit-signing-key.pem')),
@@ -166,9 +184,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** The names express (proxy-addr) gives to address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Whose X-Forwarded-For to believe. `true` would believe every hop, so any client could write its
+ * own address into the header and walk past IP allow-lists, login throttling and the ledger's record
+ * of where a request came from: only a hop count or the proxies' own addresses are accepted.
+ */
 function parseTrustProxy(value: string): Config['trustProxy'] {
-  if (value === 'false' || value === '') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
+  const v = value.trim();
+  if (v === 'false' || v === '' || v === '0') return false;
+  if (v.toLowerCase() === 'true') {
+    throw new ConfigError(
+      'invalid configuration: TRUST_PROXY: "true" would trust an X-Forwarded-For any client can forge; give the number of proxies in front of Gatehouse (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8)',
+    );
+  }
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((entry) => entry.trim());
+  // An address in its full form (node's isIP): ipaddr.js alone would also read "1.5" as 1.0.0.5.
+  const isRange = (entry: string) => isIP(entry.split('/')[0]!) !== 0 && normaliseCidr(entry) !== null;
+  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.has(entry) && !isRange(entry));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `invalid configuration: TRUST_PROXY: ${bad.map((b) => JSON.stringify(b)).join(', ')} is not a hop count, an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`,
+    );
+  }
+  return entries;
 }

@@ -28,7 +28,7 @@ export const conflict = (code: string, message: string) => new HttpError(409, co
 export const tooLarge = (message = 'The request is too large.') => new HttpError(413, 'too_large', message);
 export const unsupportedType = (message: string) => new HttpError(415, 'unsupported_type', message);
 export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
-/** details.retryAfterSeconds, when the wait is known, is what a route puts in Retry-After. */
+/** details.retryAfterSeconds, when the wait is known, is what the error handler puts in Retry-After. */
 export const rateLimited = (message: string, details?: { retryAfterSeconds: number }) =>
   new HttpError(429, 'rate_limited', message, details);
 export const storageUnavailable = () =>
@@ -56,6 +56,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // A file route may have set its file's headers before failing (e.g. the store went away): the
     // error is JSON, whatever the file was going to be.
     res.removeHeader('Content-Disposition');
+    const retryAfter = (httpError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (httpError.status === 429 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
     res.status(httpError.status).type('application/json').json(body);
   };
 }

@@ -2,6 +2,7 @@ import { loadConfig } from './config.js';
 import { createDb, migrateToLatest } from './db.js';
 import { createLogger } from './logger.js';
 import { createApp } from './app.js';
+import { afterResponseTasksSettled } from './service-context.js';
 import { ensureFirstAdmin } from './users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
 import { LocalDiskStore } from '../storage/local-disk-store.js';
@@ -11,15 +12,34 @@ import { withStartupLock } from './maintenance/startup-lock.js';
 import { sweepExpiredSessions } from './auth/session-store.js';
 import { startCheckpointer } from './audit/checkpoints.js';
 import { loadLedgerKey } from './audit/signing-key.js';
+import { assertSharedSecretsMatch, SharedSecretMismatchError, sharedSecretFingerprints } from './security/shared-secrets.js';
+import { probeOfficeSandbox } from './pdf-intake/office-sandbox.js';
 
 /** Start-up only: configuration → database (migrated) → object store → listen. */
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-await withStartupLock(db, async () => {
-  await migrateToLatest(db);
-  await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
-});
+// Loaded before anything is served: a bad key fails fast, and its id is held to the database's below.
+const ledgerKey = loadLedgerKey(config.audit);
+try {
+  await withStartupLock(db, async () => {
+    await migrateToLatest(db);
+    // Settings every process must share: a process with another value refuses to start (QUALITY.md security 16).
+    await assertSharedSecretsMatch(db, sharedSecretFingerprints(config, ledgerKey));
+    await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
+  });
+} catch (err) {
+  if (!(err instanceof SharedSecretMismatchError)) throw err;
+  logger.fatal({ setting: err.setting }, err.message);
+  await db.destroy();
+  process.exit(1);
+}
+
+// Office documents are converted in a sandbox where the system allows one; say so where it does not.
+const sandbox = await probeOfficeSandbox();
+if (sandbox.available) logger.info('office documents are converted in a bwrap sandbox (no network, no files but their own)');
+else logger.warn({ reason: sandbox.reason }, 'office documents are converted WITHOUT a sandbox: LibreOffice runs with a minimal environment and limits, but can reach the network and the files this process can read (see README "Configuration")');
+
 const store = createObjectStore({ driver: config.storage.driver, dataDir: config.dataDir, s3: config.storage.driver === 's3' ? config.storage : undefined });
 await store.init();
 // A crash mid-upload leaves a temp file, never a visible object; clear the leftovers of old crashes.
@@ -49,7 +69,7 @@ const maintenance = startMaintenance(db, store, {
 const checkpoints = startCheckpointer({
   db,
   store,
-  key: loadLedgerKey(config.audit),
+  key: ledgerKey,
   everyEvents: config.audit.checkpointEveryEvents,
   everyMs: config.audit.checkpointEveryMs,
   logger,
@@ -76,6 +96,8 @@ const shutdown = async (signal: string) => {
   server.closeIdleConnections();
   await closed;
   clearInterval(idleSweep);
+  // Refusals explained after their response still write to the ledger.
+  await afterResponseTasksSettled(db);
   await maintenance.stop();
   await checkpoints.stop();
   await store.close?.();

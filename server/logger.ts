@@ -5,7 +5,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * wherever a log line carries them — in request headers (pino-http), at the top level of a logged
  * object, or one level down (e.g. `{ err: { secret } }`, `{ body: { password } }`).
  */
-const SECRET_FIELDS = ['password', 'token', 'otp', 'secret', 'mfaSecret', 'passwordHash', 'recoveryCode', 'recoveryCodes', 'otpauthUrl', 'csrfToken', 'authorization', 'cookie'];
+const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'token', 'otp', 'secret', 'mfaSecret', 'passwordHash', 'recoveryCode', 'recoveryCodes', 'otpauthUrl', 'csrfToken', 'authorization', 'cookie'];
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',

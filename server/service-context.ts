@@ -29,6 +29,11 @@ export interface ServiceContext extends Deps {
   /** policy_version as read before any fact of this request: what was true then is at least this new. */
   policyVersion: string;
   client: { ip: string | null; userAgent: string | null };
+  /**
+   * Runs `task` once the response has been sent (or the client went away): work whose duration must
+   * not show in the answer's timing, such as explaining a refusal. Failures are logged, never answered.
+   */
+  afterResponse(task: () => Promise<unknown>): void;
 }
 
 declare global {
@@ -62,9 +67,45 @@ export function contextOf(req: Request, deps: Deps): Promise<ServiceContext> {
       at,
       policyVersion,
       client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) ?? null },
+      afterResponse: (task: () => Promise<unknown>) => afterResponseOf(req, deps.db)(task),
     };
   })();
   return req.serviceContext;
+}
+
+/** Per request: the tasks waiting for its response to close (null once it has). */
+const deferredTasks = new WeakMap<Request, Array<() => Promise<unknown>> | null>();
+/** Per database: the after-response runs not yet finished, so a shutdown can wait for them. */
+const runningTasks = new WeakMap<Db, Set<Promise<void>>>();
+
+/** Resolves once every after-response task begun so far on `db` has finished: call it before closing the pool. */
+export async function afterResponseTasksSettled(db: Db): Promise<void> {
+  while (runningTasks.get(db)?.size) await Promise.all([...runningTasks.get(db)!]);
+}
+
+/** The request's after-response tasks, run one by one once its response has closed. */
+function afterResponseOf(req: Request, db: Db) {
+  const run = (tasks: Array<() => Promise<unknown>>) => {
+    let running = runningTasks.get(db);
+    if (!running) runningTasks.set(db, (running = new Set()));
+    const done: Promise<void> = (async () => {
+      for (const task of tasks) await task().catch((err: unknown) => req.log?.warn({ err }, 'after-response task failed'));
+    })().finally(() => running.delete(done));
+    running.add(done);
+  };
+  return (task: () => Promise<unknown>) => {
+    const queue = deferredTasks.get(req);
+    if (queue) return void queue.push(task);
+    const res = req.res;
+    if (queue === null || !res || (res.writableEnded && res.closed)) return void run([task]);
+    const waiting = [task];
+    deferredTasks.set(req, waiting);
+    // 'close' follows 'finish', and also comes when the client hangs up first.
+    res.once('close', () => {
+      deferredTasks.set(req, null);
+      run(waiting);
+    });
+  };
 }
 
 /**

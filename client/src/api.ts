@@ -446,7 +446,8 @@ export const api = {
   },
 
   mfaSetup: () => request<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/mfa/setup'),
-  mfaEnable: (otp: string) => request<{ enabled: boolean }>('POST', '/api/auth/mfa/enable', { body: { otp } }),
+  // Turning the second factor on asks for the password again: a session alone must not bind an authenticator.
+  mfaEnable: (otp: string, currentPassword: string) => request<{ enabled: boolean }>('POST', '/api/auth/mfa/enable', { body: { otp, currentPassword } }),
 
   orgs: () => request<Page<Org>>('GET', '/api/orgs'),
   users: () => request<Page<User>>('GET', '/api/users'),

@@ -5,19 +5,22 @@ import { findVisibleRoom } from '../policy/room-gate.js';
 import { loadAccess } from '../policy/load-access.js';
 import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/explain-access.js';
 import { recordAllowed, recordDenied } from '../audit/record.js';
+import { documentIndexesFor } from '../documents/caller-indexes.js';
 import { invalidRequest } from '../errors.js';
 import { toActor } from '../auth/passport.js';
 import { findUserById } from '../users/repository.js';
 import type { Level } from '../ranks.js';
 import type { ExplainAccessQuery } from './schema.js';
 
-const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.folderId', 'documents.entityId', 'documents.classificationRank', 'documents.personalDataRank'];
+const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.folderId', 'documents.entityId', 'documents.classificationRank', 'documents.personalDataRank', 'documents.position'];
 
 /**
  * Why a user can or cannot reach a document of the room, for its managers and counsel: the user's
  * ability is built from their own facts at this instant — exactly what their next request would get.
+ * `index` is the document's index as the deal team reads it; `partyIndex` as the user reads it (a
+ * party's numbers count only what it can see, so they differ), null when the user cannot see it.
  */
-export async function explainUserAccess(ctx: ServiceContext, roomId: string, query: ExplainAccessQuery): Promise<AccessExplanation> {
+export async function explainUserAccess(ctx: ServiceContext, roomId: string, query: ExplainAccessQuery): Promise<AccessExplanation & { index: string; partyIndex: string | null }> {
   const room = await findVisibleRoom(ctx, roomId, 'access.explain');
   await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'access.explain', roomId, subjectId: roomId, reason: 'room staff only' });
   const user = await findUserById(ctx.db, query.userId);
@@ -25,10 +28,12 @@ export async function explainUserAccess(ctx: ServiceContext, roomId: string, que
   const doc = await ctx.db('documents').where({ id: query.documentId, roomId }).first(DOCUMENT_RULE_COLUMNS);
   if (!doc) throw invalidRequest('Unknown document.', { documentId: 'no such document in this room' });
   // As their next request signed in with every factor they have enrolled (no IP address is known).
-  const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
+  const { facts, ability, policyVersion } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
   const explanation = await explainAccess(ctx.db, facts, ability, doc);
+  const index = (await documentIndexesFor(ctx, roomId, [doc])).get(doc.id)!;
+  const partyIndex = explanation.level === null ? null : (await documentIndexesFor({ db: ctx.db, facts, ability, policyVersion }, roomId, [doc])).get(doc.id)!;
   await recordAllowed(ctx.db, ctx, { action: 'access.explain', subjectType: 'Document', subjectId: doc.id, roomId, details: { userId: user.id, level: explanation.level } });
-  return explanation;
+  return { ...explanation, index, partyIndex };
 }
 
 export interface PartyMemberView {
@@ -39,7 +44,8 @@ export interface PartyMemberView {
   cleanTeam: boolean;
   /** The room's entities an NDA covers this member for now. */
   coveredEntityIds: string[];
-  documents: Array<{ id: string; title: string; folderId: string; entityId: string; access: Level }>;
+  /** What the member reaches, each with its index as the member reads it. */
+  documents: Array<{ id: string; title: string; folderId: string; entityId: string; index: string; access: Level }>;
 }
 
 /**
@@ -56,13 +62,14 @@ export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: 
   for (const m of memberRows) {
     const user = await findUserById(ctx.db, m.userId);
     if (!user) continue;
-    const { facts, ability } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
+    const { facts, ability, policyVersion } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
     const docs = await ctx.db('documents')
       .where(accessibleBy(ability, 'view', 'Document', 'documents'))
       .where('documents.roomId', roomId)
       .orderBy('documents.createdAt')
       .select([...DOCUMENT_RULE_COLUMNS, 'documents.title']);
     const coverage = facts.memberships.find((x) => x.roomId === roomId)?.coverage;
+    const indexes = await documentIndexesFor({ db: ctx.db, facts, ability, policyVersion }, roomId, docs);
     members.push({
       userId: user.id,
       name: user.name,
@@ -70,7 +77,7 @@ export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: 
       orgId: user.orgId,
       cleanTeam: Boolean(m.cleanTeam),
       coveredEntityIds: coverage ? [...coverage.keys()].sort() : [],
-      documents: docs.map((d) => ({ id: d.id, title: d.title, folderId: d.folderId, entityId: d.entityId, access: abilityLevel(ability, d)! })),
+      documents: docs.map((d) => ({ id: d.id, title: d.title, folderId: d.folderId, entityId: d.entityId, index: indexes.get(d.id)!, access: abilityLevel(ability, d)! })),
     });
   }
   await recordAllowed(ctx.db, ctx, { action: 'access.party', subjectType: 'Party', subjectId: partyId, roomId, details: { members: members.length } });

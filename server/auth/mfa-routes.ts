@@ -1,11 +1,16 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
 import { unauthenticated } from '../errors.js';
-import { EnableMfaSchema } from './schema.js';
-import { enableMfa, setupMfa } from './mfa-service.js';
+import { DisableMfaSchema, EnableMfaSchema } from './schema.js';
+import { disableMfa, enableMfa, setupMfa } from './mfa-service.js';
+import { accountContextOf } from './account-context.js';
+import { currentSessionOf, saveSession } from './current-session.js';
 
-/** TOTP enrolment (API.md): setup hands out the secret, enable switches it on with a first code. */
+/**
+ * TOTP enrolment (API.md): setup hands out the secret, enable switches it on with a first code and
+ * the current password; disable switches it off with the current password.
+ */
 export function mfaRouter(deps: Deps) {
   const router = Router();
   router.post('/api/auth/mfa/setup', async (req, res) => {
@@ -13,9 +18,21 @@ export function mfaRouter(deps: Deps) {
     res.json(await setupMfa(deps.db, deps.config, req.actor));
   });
   router.post('/api/auth/mfa/enable', async (req, res) => {
-    if (!req.actor) throw unauthenticated();
-    const { otp } = parseInput(EnableMfaSchema, req.body);
-    res.json(await enableMfa(deps.db, deps.config, req.actor, otp));
+    const ctx = accountContextOf(req, deps);
+    res.json(await enableMfa(ctx, parseInput(EnableMfaSchema, req.body), currentSessionOf(req)));
+  });
+  router.post('/api/auth/mfa/disable', async (req, res) => {
+    const ctx = accountContextOf(req, deps);
+    const answer = await disableMfa(ctx, parseInput(DisableMfaSchema, req.body), currentSessionOf(req));
+    await forgetSecondFactor(req);
+    res.json(answer);
   });
   return router;
+}
+
+/** The session that turned MFA off no longer stands on a second factor (rooms requiring MFA ask again). */
+async function forgetSecondFactor(req: Request) {
+  if (req.actor?.via !== 'session') return;
+  (req.session as { mfa?: boolean }).mfa = false;
+  await saveSession(req);
 }

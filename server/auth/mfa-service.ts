@@ -4,11 +4,15 @@ import type { Config } from '../config.js';
 import type { Actor } from './actor.js';
 import { conflict, HttpError, invalidRequest } from '../errors.js';
 import { appendAuditEvent } from '../audit/ledger.js';
+import { recordAllowed, recordDenied } from '../audit/record.js';
 import { isoNow } from '../clock.js';
 import { dataDirKey } from '../security/data-dir-key.js';
 import { open, seal } from '../security/secret-box.js';
 import { sha256Hex } from './secret-hash.js';
 import { newTotpSecret, otpauthUrl, totpStepOf } from './totp.js';
+import type { AccountContext } from './account-context.js';
+import { assertCurrentPassword } from './step-up.js';
+import { signOutEverywhere } from './sign-out-everywhere.js';
 
 interface MfaUserRow {
   id: string;
@@ -46,8 +50,8 @@ const findMfaUser = (db: Db, userId: string): Promise<MfaUserRow | undefined> =>
 
 /**
  * Starts enrolment: a fresh secret, kept sealed and inactive until a code from it is shown to
- * `enableMfa`. Once MFA is on, it cannot be re-seeded this way (a stolen session must not be able to
- * move the second factor to the thief's phone).
+ * `enableMfa` with the current password. Once MFA is on, it cannot be re-seeded this way (a stolen
+ * session must not be able to move the second factor to the thief's phone).
  */
 export async function setupMfa(db: Db, config: Config, actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
   const user = await findMfaUser(db, actor.id);
@@ -61,26 +65,61 @@ export async function setupMfa(db: Db, config: Config, actor: Actor): Promise<{ 
   return { secret, otpauthUrl: otpauthUrl(secret, actor.email) };
 }
 
-/** Turns MFA on once the user proves their app has the secret; answers the recovery codes, shown this once. */
-export async function enableMfa(db: Db, config: Config, actor: Actor, otp: string, now = Date.now()): Promise<{ enabled: true; recoveryCodes: string[] }> {
-  const user = await findMfaUser(db, actor.id);
+/**
+ * Turns MFA on once the user proves their app has the secret, and that they know the password (a
+ * stolen session must not bind the thief's authenticator to the account); answers the recovery
+ * codes, shown this once. Every token and every other session ends: they were obtained without the
+ * second factor the account now has.
+ */
+export async function enableMfa(
+  ctx: AccountContext,
+  input: { otp: string; currentPassword?: string },
+  keep: { sessionId?: string },
+  now = Date.now(),
+): Promise<{ enabled: true; recoveryCodes: string[] }> {
+  const { actor } = ctx;
+  await assertCurrentPassword(ctx, input.currentPassword, 'auth.mfa.enable', { recentSignInSuffices: true });
+  const user = await findMfaUser(ctx.db, actor.id);
   if (!user?.mfaSecret) throw conflict('mfa_not_set_up', 'Call POST /api/auth/mfa/setup first.');
   if (user.mfaEnabled) throw conflict('mfa_enabled', 'Two-step verification is already on.');
-  const step = totpStepOf(openSeed(config, user.mfaSecret), otp, now);
+  const step = totpStepOf(openSeed(ctx.config, user.mfaSecret), input.otp, now);
   if (step === null) {
-    await appendAuditEvent(db, { actorId: actor.id, action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, decision: 'deny', details: { reason: 'wrong code' } });
-    throw invalidRequest('The code does not match.', { otp: 'does not match the authenticator' });
+    throw await recordDenied(
+      ctx,
+      { action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, reason: 'wrong code' },
+      invalidRequest('The code does not match.', { otp: 'does not match the authenticator' }),
+    );
   }
   const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await db.transaction(async (trx) => {
+  await ctx.db.transaction(async (trx) => {
     await trx('users').where({ id: actor.id }).update({ mfaEnabled: true, mfaLastStep: step });
     await trx('mfaRecoveryCodes').where({ userId: actor.id }).delete();
     await trx('mfaRecoveryCodes').insert(
       recoveryCodes.map((code) => ({ id: randomUUID(), userId: actor.id, codeHash: hashRecoveryCode(code), createdAt: isoNow(), usedAt: null })),
     );
-    await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, decision: 'allow', details: {} });
+    const ended = await signOutEverywhere(trx, actor.id, keep);
+    await recordAllowed(trx, ctx, { action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, details: ended });
   });
   return { enabled: true, recoveryCodes };
+}
+
+/**
+ * Turns MFA off, with the current password: the seed and the recovery codes are dropped, and every
+ * token and every other session ends (a token minted with the second factor must not keep claiming
+ * it).
+ */
+export async function disableMfa(ctx: AccountContext, input: { currentPassword?: string }, keep: { sessionId?: string }): Promise<{ enabled: false }> {
+  const { actor } = ctx;
+  await assertCurrentPassword(ctx, input.currentPassword, 'auth.mfa.disable');
+  const user = await findMfaUser(ctx.db, actor.id);
+  if (!user?.mfaEnabled) throw conflict('mfa_not_enabled', 'Two-step verification is not on.');
+  await ctx.db.transaction(async (trx) => {
+    await trx('users').where({ id: actor.id }).update({ mfaEnabled: false, mfaSecret: null, mfaLastStep: null });
+    await trx('mfaRecoveryCodes').where({ userId: actor.id }).delete();
+    const ended = await signOutEverywhere(trx, actor.id, keep);
+    await recordAllowed(trx, ctx, { action: 'auth.mfa.disable', subjectType: 'User', subjectId: actor.id, details: ended });
+  });
+  return { enabled: false };
 }
 
 /**

@@ -49,6 +49,8 @@ export function createPassport(db: Db) {
           .join('users as u', 'u.id', 't.userId')
           .where('t.tokenHash', sha256Hex(token))
           .whereNull('t.revokedAt')
+          // An expired token is as dead as a revoked one (a token from before expiry existed has none: dead too).
+          .where('t.expiresAt', '>', isoNow())
           .whereNull('u.disabledAt')
           .first('u.*', 't.id as tokenId', 't.lastUsedAt as tokenLastUsedAt', 't.mfa as tokenMfa');
         if (!row) return done(null, false);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
@@ -9,11 +8,14 @@ import { isoNow } from '../clock.js';
 import type { Actor } from './actor.js';
 import { csrfTokenOf } from './csrf.js';
 import type { createPassport } from './passport.js';
-import { newSecret, sha256Hex } from './secret-hash.js';
-import { CreateTokenSchema, LoginSchema } from './schema.js';
-import { chargeAttempt, clearAccountFailures, refundAttempt, throttleKeys, type AttemptCharge } from './login-throttle.js';
+import { emailPseudonym } from '../security/email-pseudonym.js';
+import { LoginSchema } from './schema.js';
+import { chargeAttempt, clearAccountFailuresFromIp, refundAttempt, throttleKeys, type AttemptCharge } from './login-throttle.js';
 import { consumeRecoveryCode, consumeTotp } from './mfa-service.js';
 import { mfaRouter } from './mfa-routes.js';
+import { apiTokenRouter } from './api-token-routes.js';
+import { passwordRouter } from './password-routes.js';
+import { saveSession } from './current-session.js';
 
 type Passport = ReturnType<typeof createPassport>;
 
@@ -26,13 +28,6 @@ const authenticateLocal = (passport: Passport, req: Request) =>
     passport.authenticate('local', { session: false }, (err: unknown, user: Actor | false) => (err ? reject(err) : resolve(user)))(req, req.res!, () => undefined);
   });
 
-/**
- * Stores the session before answering. express-session saves a changed session only as the response
- * ends — after the body went out — so a fast client (or its next request on another process) could
- * read the session without what this request put in it (createdAt, the CSRF token) and be refused.
- */
-const saveSession = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-
 const logIn = (req: Request, user: Actor) =>
   new Promise<void>((resolve, reject) => req.logIn(user, (err) => (err ? reject(err) : resolve())));
 
@@ -41,10 +36,10 @@ export function authRouter(deps: Deps, passport: Passport) {
 
   router.post('/api/auth/login', async (req, res) => {
     const input = parseInput(LoginSchema, req.body);
-    const keys = throttleKeys(input.email, req.ip);
+    const keys = throttleKeys(deps.config, input.email, req.ip);
     const known = () => findUserByEmail(deps.db, input.email);
     const deny = async (reason: string, error: HttpError) => {
-      // The ledger names the account tried (by id) when there is one; an unknown email is kept only as a hash.
+      // The ledger names the account tried (by id) when there is one; an unknown email only as a keyed pseudonym.
       const user = await known();
       await appendAuditEvent(deps.db, {
         actorId: user?.id ?? null,
@@ -52,7 +47,7 @@ export function authRouter(deps: Deps, passport: Passport) {
         subjectType: 'User',
         subjectId: user?.id ?? null,
         decision: 'deny',
-        details: { reason, emailSha256: user ? undefined : sha256Hex(input.email.trim().toLowerCase()), ip: req.ip },
+        details: { reason, emailPseudonym: user ? undefined : emailPseudonym(deps.config, input.email.trim().toLowerCase()), ip: req.ip },
       });
       return error;
     };
@@ -61,8 +56,7 @@ export function authRouter(deps: Deps, passport: Passport) {
       charge = await chargeAttempt(deps.db, deps.config.loginThrottle, keys);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      res.set('Retry-After', String((err.details as { retryAfterSeconds: number }).retryAfterSeconds));
-      throw await deny('rate limited', err);
+      throw await deny('rate limited', err); // the error handler sets Retry-After
     }
     // From here the attempt counts as failed unless it is refunded.
     const user = await authenticateLocal(passport, req);
@@ -82,7 +76,7 @@ export function authRouter(deps: Deps, passport: Passport) {
       }
     }
     await refundAttempt(deps.db, charge);
-    await clearAccountFailures(deps.db, keys);
+    await clearAccountFailuresFromIp(deps.db, keys);
     // passport regenerates the session id here: a session fixed before login is worthless after it.
     await logIn(req, user);
     const sess = req.session as { createdAt?: string; mfa?: boolean };
@@ -116,20 +110,8 @@ export function authRouter(deps: Deps, passport: Passport) {
     res.json(presentMe(req.actor));
   });
 
-  router.post('/api/auth/tokens', async (req, res) => {
-    const actor = req.actor;
-    if (!actor) throw unauthenticated();
-    const { name } = parseInput(CreateTokenSchema, req.body);
-    const token = `gh_${newSecret(32)}`;
-    // The token inherits the second factor of the credential that asks for it, never more.
-    const row = { id: randomUUID(), userId: actor.id, name, tokenHash: sha256Hex(token), mfa: actor.mfa, createdAt: isoNow() };
-    await deps.db.transaction(async (trx) => {
-      await trx('apiTokens').insert(row);
-      await appendAuditEvent(trx, { actorId: actor.id, action: 'auth.token.create', subjectType: 'ApiToken', subjectId: row.id, decision: 'allow', details: { name, mfa: row.mfa } });
-    });
-    res.status(201).json({ id: row.id, name, token, mfa: row.mfa });
-  });
-
   router.use(mfaRouter(deps));
+  router.use(apiTokenRouter(deps));
+  router.use(passwordRouter(deps));
   return router;
 }

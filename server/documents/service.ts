@@ -4,21 +4,21 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { asSubject } from '../policy/ability.js';
-import { assertRoomContentOpen, findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
-import { denialReasons } from '../policy/explain-access.js';
+import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
+import { explainRefusal } from '../policy/explain-access.js';
 import { recordAllowed, recordDenied } from '../audit/record.js';
-import { conflict, forbidden, invalidRequest } from '../errors.js';
+import { conflict, forbidden, invalidRequest, notFound, type HttpError } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
 import { parseInput } from '../http/validate.js';
 import { receiveUpload, type StoredFile } from '../uploads/multipart-upload.js';
 import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
 import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
 import { isoNow } from '../clock.js';
-import { folderIndexesOfRoom } from '../folders/repository.js';
 import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
 import { deliveryNotesOf, documentsWithVersion, likePattern, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
+import { documentIndexesFor } from './caller-indexes.js';
 
 export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes };
 
@@ -76,7 +76,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
       throw invalidRequest("The entity is not one of the room's targets.", { entityId: "not one of the room's target entities" });
     }
     // Parsed (or converted) once here, so every stamped download only appends a small tail.
-    rendition = await prepareRendition(ctx.store, file);
+    rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     const documentId = randomUUID();
     const version = versionRow(documentId, 1, file, ctx.actor.id);
     const doc = await ctx.db.transaction(async (trx) => {
@@ -126,7 +126,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, req: R
   let rendition: PreparedRendition | null = null;
   try {
     parseInput(NewVersionFieldsSchema, fields);
-    rendition = await prepareRendition(ctx.store, file);
+    rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     return await ctx.db.transaction(async (trx) => {
       const current = await trx('documents').where({ id: documentId }).first('version');
       const version = versionRow(documentId, Number(current.version) + 1, file, ctx.actor.id);
@@ -158,18 +158,20 @@ export async function listDocuments(
   if (filter.folderId) query.where('documents.folderId', filter.folderId);
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
   const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
-  const indexes = await folderIndexesOfRoom(ctx.db, roomId, { policyVersion: ctx.policyVersion, needed: page.items.map((d) => d.folderId) });
+  const indexes = await documentIndexesFor(ctx, roomId, page.items);
   await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
-    items: await withDeliveryNotes(ctx, page.items.map((d) => ({ ...d, index: `${indexes.get(d.folderId)}.${d.position}`, access: accessLevelOf(ctx, d) }))),
+    items: await withDeliveryNotes(ctx, page.items.map((d) => ({ ...d, index: indexes.get(d.id)!, access: accessLevelOf(ctx, d) }))),
   };
 }
 
 /**
  * The document at `level` for the caller, or the refusal: hidden and absent are the same 404;
- * a document the caller can see but not take at this level is 403; an external member without NDA
- * coverage asking for content gets 403 nda_required (their own status, nothing about the document).
+ * a document the caller can see but not take at this level is 403; a content request from an
+ * external user whom no NDA covers is 403 nda_required (their own status, the same for every id).
+ * A refusal answers after the same work whatever the id: its reasons are worked out after the
+ * response (explainRefusalLater).
  */
 export async function findDocumentFor(
   ctx: ServiceContext,
@@ -180,30 +182,36 @@ export async function findDocumentFor(
 ): Promise<DocumentListItem> {
   const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
   if (!doc) {
-    if (opts.contentRequest && ctx.actor.role === 'external') {
-      const roomId: string | undefined = (await ctx.db('documents').where({ id: documentId }).first('roomId'))?.roomId;
-      const membership = ctx.facts.memberships.find((m) => m.roomId === roomId);
-      if (membership?.roomOpen && membership.coverage.size === 0) {
-        throw await recordDenied(
-          ctx,
-          { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: 'no confirmed NDA covers the caller', details: { reasons: await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId) } },
-          forbidden('nda_required', "Your organisation's confidentiality agreement has not been confirmed yet."),
-        );
-      }
-    }
-    // The ledger gets the caller's own explanation (which condition failed); the caller, the bare 404.
-    const reasons = await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId);
-    throw await recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller', ...(reasons ? { details: { reasons } } : {}) });
+    const refusal = opts.contentRequest ? hiddenContentRefusal(ctx.facts) : { reason: 'document not visible to caller', error: notFound() };
+    throw await refuseDocument(ctx, event, documentId, null, refusal);
   }
   if (!ctx.ability.can(level, asSubject('Document', doc))) {
-    throw await recordDenied(
-      ctx,
-      { action: event, subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, reason: `level ${level} not granted`, details: { reasons: await denialReasons(ctx.db, ctx.facts, ctx.ability, documentId) } },
-      forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`),
-    );
+    const error = forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`);
+    throw await refuseDocument(ctx, event, documentId, doc.roomId, { reason: `level ${level} not granted`, error });
   }
-  const indexes = await folderIndexesOfRoom(ctx.db, doc.roomId, { policyVersion: ctx.policyVersion, needed: [doc.folderId] });
-  return { ...doc, index: `${indexes.get(doc.folderId)}.${doc.position}`, access: accessLevelOf(ctx, doc) };
+  const indexes = await documentIndexesFor(ctx, doc.roomId, [doc]);
+  return { ...doc, index: indexes.get(doc.id)!, access: accessLevelOf(ctx, doc) };
+}
+
+/**
+ * Records a refused document request and returns its error. The event says the decision; which
+ * conditions failed takes a few more queries (more for a real document than for a made-up id), so
+ * it is worked out once the response is sent and recorded as `document.refusal.explained`, linked
+ * to the refusal by `details.refusalId`. It joins the room's trail only when the caller can see the room.
+ */
+async function refuseDocument(ctx: ServiceContext, event: string, documentId: string, roomId: string | null, refusal: { reason: string; error: HttpError }): Promise<HttpError> {
+  const refusalId = randomUUID();
+  ctx.afterResponse(async () => {
+    const explained = await explainRefusal(ctx.db, ctx.facts, ctx.ability, documentId);
+    if (!explained) return;
+    const roomVisible = ctx.ability.can('read', asSubject('Room', { id: explained.roomId }));
+    await recordDenied(
+      ctx,
+      { action: 'document.refusal.explained', subjectType: 'Refusal', subjectId: refusalId, roomId: roomVisible ? explained.roomId : null, reason: refusal.reason, details: { event, documentId, reasons: explained.reasons } },
+      refusal.error,
+    );
+  });
+  return recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: refusal.reason, details: { refusalId } }, refusal.error);
 }
 
 /** The room of a document already found for the caller: what a stamp prints (its code name). */

@@ -113,7 +113,7 @@ async function renditionOf(ctx: ServiceContext, versionId: string, doc: Document
   if (found && found.format === INDEX_FORMAT) return found;
   let prepared;
   try {
-    prepared = await prepareRendition(ctx.store, { objectKey: doc.objectKey, size: Number(doc.size), sha256: doc.sha256, mimeType: doc.mimeType });
+    prepared = await prepareRendition(ctx.store, { objectKey: doc.objectKey, size: Number(doc.size), sha256: doc.sha256, mimeType: doc.mimeType }, { budget: ctx.config.intake });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     prepared = unstampableRendition(err.code, err.message, ctx.at);

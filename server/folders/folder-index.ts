@@ -6,8 +6,7 @@ export interface FolderNode {
 
 /**
  * The index of every folder of a room ("1", "1.2", "1.2.3"), from each folder's position among its
- * siblings. Computed from the whole tree, so a user who sees only part of it still reads the same
- * numbers as the deal team.
+ * siblings: the deal team's numbering, computed from the whole tree.
  */
 export function computeFolderIndexes(folders: FolderNode[]): Map<string, string> {
   const byId = new Map(folders.map((f) => [f.id, f]));
@@ -34,4 +33,25 @@ export function compareIndexes(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/**
+ * The indexes of the `visible` folders as a caller who sees only them reads them: each folder is
+ * numbered by its rank among its visible siblings, so the numbers never show that a folder is
+ * missing between two others (a party that sees 1 and 3 of the deal team's tree reads 1 and 2).
+ * `visible` holds every folder above a visible one, so what is numbered is a tree.
+ */
+export function computeVisibleFolderIndexes(folders: FolderNode[], visible: ReadonlySet<string>): Map<string, string> {
+  const shown = folders.filter((f) => visible.has(f.id));
+  const siblings = new Map<string | null, FolderNode[]>();
+  for (const f of shown) {
+    const parent = f.parentId !== null && visible.has(f.parentId) ? f.parentId : null;
+    siblings.set(parent, [...(siblings.get(parent) ?? []), f]);
+  }
+  const renumbered: FolderNode[] = [];
+  for (const [parentId, group] of siblings) {
+    group.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    group.forEach((f, i) => renumbered.push({ id: f.id, parentId, position: i + 1 }));
+  }
+  return computeFolderIndexes(renumbered);
 }

@@ -8,6 +8,7 @@ import { invalidRequest } from '../errors.js';
 import { isoNow } from '../clock.js';
 import { compareIndexes } from './folder-index.js';
 import { folderIndexesOfRoom, type FolderRow } from './repository.js';
+import { folderIndexesFor } from './caller-indexes.js';
 import type { CreateFolderInput } from './schema.js';
 
 export type FolderView = FolderRow & { index: string };
@@ -33,10 +34,15 @@ export async function createFolder(ctx: ServiceContext, roomId: string, input: C
   return { ...folder, index: indexes.get(folder.id)! };
 }
 
+/**
+ * The folders the caller may see, each with its index as the caller reads it: an external member
+ * sees a folder only where something below it is theirs to view or a grant names it, numbered among
+ * those alone (policy/visible-folders.ts, folders/caller-indexes.ts).
+ */
 export async function listFolders(ctx: ServiceContext, roomId: string): Promise<FolderView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'folder.list');
   await assertRoomContentOpen(ctx, room, 'folder.list');
   const visible: FolderRow[] = await ctx.db('folders').where(accessibleBy(ctx.ability, 'read', 'Folder', 'folders')).where('folders.roomId', roomId);
-  const indexes = await folderIndexesOfRoom(ctx.db, roomId, { policyVersion: ctx.policyVersion, needed: visible.map((f) => f.id) });
+  const indexes = await folderIndexesFor(ctx, roomId, visible.map((f) => f.id));
   return visible.map((f) => ({ ...f, index: indexes.get(f.id)! })).sort((a, b) => compareIndexes(a.index, b.index));
 }

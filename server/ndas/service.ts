@@ -105,7 +105,13 @@ export async function listNdas(ctx: ServiceContext, roomId: string): Promise<Nda
   return withEntities(ctx, ndas);
 }
 
+/**
+ * The NDA, if the caller may see it. The room comes first: a refusal names a room in the ledger
+ * (and so joins that room's trail) only when the caller can see the room, so nobody writes events
+ * with made-up ids into the trail of a deal they have no part in.
+ */
 export async function findVisibleNda(ctx: ServiceContext, roomId: string, ndaId: string, event: string): Promise<NdaRow> {
+  await findVisibleRoom(ctx, roomId, event);
   const nda: NdaRow | undefined = await ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where({ 'ndas.id': ndaId, 'ndas.roomId': roomId }).first();
   if (!nda) throw await recordDenied(ctx, { action: event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'NDA not visible to caller' });
   return nda;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LoginSchema, CreateTokenSchema, EnableMfaSchema } from '../auth/schema.js';
+import { LoginSchema, CreateTokenSchema, EnableMfaSchema, DisableMfaSchema, ChangePasswordSchema } from '../auth/schema.js';
 import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
 import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
 import { CreateOrgSchema } from '../orgs/schema.js';
@@ -29,24 +29,28 @@ const NOT_FOUND = { 404: 'not found, or not visible to the caller (the two are i
  * document cannot drift from what the server accepts.
  */
 const operations: Record<string, Operation> = {
-  'POST /api/auth/login': { summary: 'Sign in; sets the session cookie', who: 'anyone', body: { json: LoginSchema }, responses: { 200: '{user, csrfToken}', 401: 'invalid_credentials (the same for an unknown email), or otp_required', 429: 'rate_limited (too many failed sign-ins for the account or the IP; Retry-After)' } },
+  'POST /api/auth/login': { summary: 'Sign in; sets the session cookie', who: 'anyone', body: { json: LoginSchema }, responses: { 200: '{user, csrfToken}', 401: 'invalid_credentials (the same for an unknown email), or otp_required', 429: 'rate_limited (this account failed too often from this IP — growing delays — or this IP failed too often on any account; Retry-After)' } },
   'POST /api/auth/logout': { summary: 'End the session', who: 'user', responses: { 204: 'signed out' } },
   'GET /api/auth/csrf': { summary: 'The CSRF token cookie-authenticated writes must send in X-CSRF-Token', who: 'user', responses: { 200: '{token}' } },
   'GET /api/me': { summary: 'The caller', who: 'user', responses: { 200: '{id,email,name,orgId,role}' } },
   'POST /api/auth/mfa/setup': { summary: 'Start TOTP enrolment (RFC 6238, SHA-1, 6 digits, 30 s)', who: 'user', responses: { 200: '{secret, otpauthUrl}', 409: 'mfa_enabled' } },
-  'POST /api/auth/mfa/enable': { summary: 'Turn TOTP on with a first code; answers the recovery codes, shown once', who: 'user', body: { json: EnableMfaSchema }, responses: { 200: '{enabled:true, recoveryCodes}', 409: 'mfa_not_set_up or mfa_enabled' } },
-  'POST /api/auth/tokens': { summary: 'Create an API token (shown once)', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token,mfa}: mfa when the credential that asked for it had a second factor' } },
+  'POST /api/auth/mfa/enable': { summary: 'Turn TOTP on with a first code and the current password; answers the recovery codes, shown once; every token and every other session ends', who: 'user', body: { json: EnableMfaSchema }, responses: { 200: '{enabled:true, recoveryCodes}', 403: 'reauthentication_required (currentPassword missing or wrong)', 409: 'mfa_not_set_up or mfa_enabled', 429: 'rate_limited (too many wrong passwords; Retry-After)' } },
+  'POST /api/auth/mfa/disable': { summary: 'Turn TOTP off with the current password; every token and every other session ends', who: 'user', body: { json: DisableMfaSchema }, responses: { 200: '{enabled:false}', 403: 'reauthentication_required (currentPassword missing or wrong)', 409: 'mfa_not_enabled', 429: 'rate_limited (too many wrong passwords; Retry-After)' } },
+  'POST /api/auth/password': { summary: "Change the caller's password (password policy applies); every token and every other session ends", who: 'user', body: { json: ChangePasswordSchema }, responses: { 204: 'changed', 403: 'reauthentication_required (currentPassword missing or wrong)', 429: 'rate_limited (too many wrong passwords; Retry-After)' } },
+  'POST /api/auth/tokens': { summary: 'Create an API token (shown once), with the current password; it expires after API_TOKEN_TTL_DAYS', who: 'user', body: { json: CreateTokenSchema }, responses: { 201: '{id,name,token,createdAt,expiresAt,mfa}: mfa when the credential that asked for it had a second factor', 403: 'reauthentication_required (currentPassword missing or wrong)', 429: 'rate_limited (too many wrong passwords; Retry-After)' } },
+  'GET /api/auth/tokens': { summary: "The caller's API tokens that still work (never their secret)", who: 'user', query: { limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,name,createdAt,expiresAt,lastUsedAt?,mfa}],nextCursor}' } },
+  'DELETE /api/auth/tokens/{tokenId}': { summary: "Revoke one of the caller's API tokens; it stops working at once", who: "the token's owner", responses: { 204: 'revoked', ...NOT_FOUND } },
   'POST /api/orgs': { summary: 'Create an organisation', who: 'admin', body: { json: CreateOrgSchema }, responses: { 201: '{id,name,kind}' } },
-  'GET /api/orgs': { summary: 'List organisations', who: 'seller staff', responses: { 200: '{items}' } },
+  'GET /api/orgs': { summary: "List organisations: admins all; other seller staff the seller group's, those of the parties of the rooms they staff, and those in no party yet", who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/users': { summary: 'Create a user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role}', 400: 'role does not fit the organisation', 409: 'email_taken' } },
-  'GET /api/users': { summary: 'List users', who: 'seller staff', responses: { 200: '{items}' } },
+  'GET /api/users': { summary: "List users: admins all; other seller staff the seller group's people and the people of the parties of the rooms they staff", who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/users/{userId}/erase': { summary: 'Erase a person (GDPR): name and email pseudonymised, credentials unusable, sessions ended; the ledger keeps verifying', who: 'admin', responses: { 200: '{id,email,name,orgId,role,erased:true}', 409: 'cannot_erase_self', ...NOT_FOUND } },
   'POST /api/users/{userId}/disable': { summary: "Disable a user; ends every session and token of theirs", who: 'admin', responses: { 200: '{disabled:true}', ...NOT_FOUND } },
   'POST /api/entities': { summary: 'Create a legal entity of the seller group', who: 'admin', body: { json: CreateEntitySchema }, responses: { 201: '{id,name,parentId}' } },
   'GET /api/entities': { summary: 'List entities', who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
   'GET /api/rooms': { summary: 'Rooms the caller may see', who: 'user', responses: { 200: '{items}' } },
-  'GET /api/rooms/{roomId}': { summary: 'A room; external users also get their NDA coverage', who: 'user', responses: { 200: 'the room', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}': { summary: 'A room; external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/staff': { summary: "The room's managers and counsel", who: 'manager, counsel', responses: { 200: '{items:[{userId,role,name,email}]}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
@@ -70,7 +74,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms/{roomId}/ndas/{ndaId}/reject': { summary: 'Reject a pending NDA', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'rejected', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/ndas/{ndaId}/terminate': { summary: 'Terminate a confirmed NDA; access it gave ends at once', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'terminated', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/folders': { summary: 'Create a folder', who: 'manager', body: { json: CreateFolderSchema }, responses: { 201: '{id,name,parentId,index}', ...NOT_FOUND } },
-  'GET /api/rooms/{roomId}/folders': { summary: 'Folders the caller may see, with their index', who: 'user', responses: { 200: '{items}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/folders': { summary: "Folders the caller may see, with their index (an external user's: folders holding something they may view or named by their party's grant, numbered among themselves)", who: 'user', responses: { 200: '{items}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/documents': {
     summary: 'Upload a document (type sniffed from the bytes)',
     who: 'manager',
@@ -106,8 +110,8 @@ const operations: Record<string, Operation> = {
     },
     responses: { 200: '{items:[{orgId,orgName,documentId,title,entityId,entityName,personalData,ndaIds,users,first,last,count}]} or CSV', 403: 'forbidden (external members)', ...NOT_FOUND },
   },
-  'GET /api/rooms/{roomId}/access': { summary: 'Why a user can or cannot reach a document: the level and one reason per condition of the access rule', who: 'manager, counsel', query: { userId: 'the user', documentId: 'a document of the room' }, responses: { 200: '{level: null|view|download|original, reasons:[{rule,ok,detail}]}', 403: 'forbidden', ...NOT_FOUND } },
-  'GET /api/rooms/{roomId}/access/party/{partyId}': { summary: "View as a party: what each of the party's members can reach now, and at which level", who: 'manager', responses: { 200: '{partyId, members:[{userId,name,email,orgId,cleanTeam,coveredEntityIds,documents:[{id,title,folderId,entityId,access}]}]}', 403: 'forbidden', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/access': { summary: 'Why a user can or cannot reach a document: the level and one reason per condition of the access rule', who: 'manager, counsel', query: { userId: 'the user', documentId: 'a document of the room' }, responses: { 200: "{level: null|view|download|original, index, partyIndex, reasons:[{rule,ok,detail}]}: index as staff read it, partyIndex as the user reads it (null when they cannot see it)", 403: 'forbidden', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/access/party/{partyId}': { summary: "View as a party: what each of the party's members can reach now, and at which level", who: 'manager', responses: { 200: '{partyId, members:[{userId,name,email,orgId,cleanTeam,coveredEntityIds,documents:[{id,title,folderId,entityId,index,access}]}]}: index as the member reads it', 403: 'forbidden', ...NOT_FOUND } },
   'GET /api/health': { summary: 'Liveness', who: 'anyone', responses: { 200: '{status:"ok"}' } },
   'GET /api/health/ready': { summary: 'Readiness: the database and the object store answer and the process is not shutting down', who: 'anyone', responses: { 200: '{status:"ready",checks:{database,storage,process}}', 503: '{status:"unavailable",checks:{database,storage,process}} — each check ok, unavailable or draining' } },
   'GET /api/openapi.json': { summary: 'This document', who: 'anyone', responses: { 200: 'OpenAPI 3.1' } },

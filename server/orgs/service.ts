@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
 import { recordAllowed } from '../audit/record.js';
 import { isoNow } from '../clock.js';
 import type { CreateOrgInput } from './schema.js';
@@ -22,7 +23,11 @@ export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Pro
   return org;
 }
 
+/**
+ * The organisations the caller may see: admins all; seller staff the seller group's, those of the
+ * parties of the rooms they staff, and those in no party yet (the candidates for a new party).
+ */
 export async function listOrgs(ctx: ServiceContext): Promise<OrgRow[]> {
   await assertAllowed(ctx, 'read', 'Directory', null, { event: 'org.list', reason: 'seller staff only' });
-  return ctx.db('orgs').orderBy('name').select();
+  return ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org', 'orgs')).orderBy('name').select();
 }

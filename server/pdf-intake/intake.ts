@@ -6,9 +6,10 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { isoNow } from '../clock.js';
-import { unprocessable } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { UnstampableError } from '../watermark/errors.js';
 import { CONVERTIBLE_TYPES, convertToPdf } from './office-conversion.js';
+import { assertWithinBudget, DEFAULT_INTAKE_BUDGET, limitsFrom, type IntakeBudget, type IntakeLimits } from './intake-budget.js';
 import { scanEarlierRevisions } from './earlier-revisions.js';
 import { INDEX_FORMAT } from './pdf-stamp-index.js';
 import { preparePdf } from './prepare-pdf.js';
@@ -36,6 +37,21 @@ export const renditionKeys = (uploadKey: string) => ({
   index: `${uploadKey}.rendition-v${INDEX_FORMAT}.json`,
 });
 
+export interface IntakeOptions {
+  /** The intake's time and memory budget (config.intake); DEFAULT_INTAKE_BUDGET when not given. */
+  budget?: IntakeBudget;
+  soffice?: string;
+  sandbox?: 'auto' | 'off';
+}
+
+/**
+ * Once the budget is spent, how long the abandoned work may take to stop: its processes are killed
+ * at once and it stops at its next step, removing what it stored. Past this the answer goes out
+ * anyway (a step that never settles cannot hold the request), and whatever the work still stores
+ * is removed when it ends. The default budget plus this stays well inside R7's 60 s.
+ */
+const SETTLE_GRACE_MS = 5_000;
+
 /**
  * The upload-time step of stamped delivery: read the stored PDF once (or convert the document to
  * PDF once) and keep what the stamper needs beside the version — the page-less base every delivery
@@ -45,24 +61,71 @@ export const renditionKeys = (uploadKey: string) => ({
  * A PDF that cannot be stamped is refused here with 422 (the person uploading can fix it); a
  * document that cannot be converted is kept, since the native file is still deliverable at level
  * original, and its stamped delivery answers 422 unstampable with the reason recorded here.
+ *
+ * It always settles within the budget (R7): every process it runs shares one deadline and memory
+ * cap and is killed when the deadline passes, no step starts after it, and a step that would still
+ * not end is abandoned — answered as "took longer than the time allowed", with nothing it stored kept.
  */
-export async function prepareRendition(store: ObjectStore, file: StoredVersionFile, opts: { soffice?: string } = {}): Promise<PreparedRendition | null> {
+export async function prepareRendition(store: ObjectStore, file: StoredVersionFile, opts: IntakeOptions = {}): Promise<PreparedRendition | null> {
   if (!needsRendition(file.mimeType)) return null;
+  const isPdf = file.mimeType === 'application/pdf';
+  const budget = opts.budget ?? DEFAULT_INTAKE_BUDGET;
+  const controller = new AbortController();
+  const work = buildRendition(store, file, limitsFrom(budget, controller.signal), opts);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), budget.timeoutMs);
+  });
+  try {
+    const first = await Promise.race([work, expired]);
+    if (first !== 'expired') return first;
+    controller.abort();
+    const settled = await Promise.race([work.then(() => 'settled' as const, () => 'settled' as const), delay(SETTLE_GRACE_MS)]);
+    if (settled === 'settled') return await work;
+    // Still running: whatever it stores from now on is not wanted.
+    work.then((late) => discardRendition(store, late), () => undefined);
+    throw new UnstampableError('too_complex', `Preparing the file took longer than the ${Math.round(budget.timeoutMs / 1000)} s allowed.`);
+  } catch (err) {
+    if (!(err instanceof UnstampableError)) throw err;
+    if (isPdf) throw refusal(err);
+    return unstampableRendition(err.reason, err.message, isoNow());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const delay = (ms: number) => new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), ms).unref());
+
+/** Why a PDF is not accepted, named in the code and the message (and `details.file`, the field at fault). */
+function refusal(err: UnstampableError): HttpError {
+  if (err.reason === 'password_required') return new HttpError(422, 'pdf_password_required', err.message, { file: err.reason });
+  const code = err.reason === 'too_complex' ? 'pdf_too_complex' : 'unreadable_pdf';
+  return new HttpError(422, code, `${err.message} It cannot be watermarked, so it is not accepted.`, { file: err.reason });
+}
+
+/**
+ * The steps of prepareRendition, under `limits`. On failure it removes what it stored; its work
+ * folder goes when it ends, whatever the outcome.
+ */
+async function buildRendition(store: ObjectStore, file: StoredVersionFile, limits: IntakeLimits, opts: IntakeOptions): Promise<PreparedRendition> {
   const isPdf = file.mimeType === 'application/pdf';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-intake-'));
   const derivedKeys: string[] = [];
   try {
     const input = path.join(dir, isPdf ? 'input.pdf' : `input${CONVERTIBLE_TYPES.get(file.mimeType)}`);
-    await pipeline(await store.get(file.objectKey), createWriteStream(input));
-    const pdfPath = isPdf ? input : await convertToPdf(input, dir, opts.soffice);
-    const prepared = await preparePdf(pdfPath, dir, isPdf ? file.sha256 : undefined);
+    await pipeline(await store.get(file.objectKey), createWriteStream(input), { signal: limits.signal });
+    const pdfPath = isPdf ? input : await convertToPdf(input, dir, { soffice: opts.soffice, sandbox: opts.sandbox, limits });
+    const prepared = await preparePdf(pdfPath, dir, isPdf ? file.sha256 : undefined, limits);
     const revisions = isPdf ? await scanEarlierRevisions(input) : { count: 0, prefixes: [] };
 
     const keys = renditionKeys(file.objectKey);
+    assertWithinBudget(limits, 'Preparing the file');
     derivedKeys.push(keys.base);
     const stored = await store.put(keys.base, createReadStream(prepared.basePath));
+    assertWithinBudget(limits, 'Preparing the file');
     derivedKeys.push(keys.index);
     await store.put(keys.index, Readable.from([Buffer.from(JSON.stringify(prepared.index))]));
+    assertWithinBudget(limits, 'Preparing the file');
     return {
       status: 'ready',
       format: INDEX_FORMAT,
@@ -81,10 +144,9 @@ export async function prepareRendition(store: ObjectStore, file: StoredVersionFi
     };
   } catch (err) {
     await Promise.all(derivedKeys.map((k) => store.delete(k).catch(() => undefined)));
-    if (!(err instanceof UnstampableError)) throw err;
-    if (isPdf && err.reason === 'password_required') throw unprocessable('pdf_password_required', err.message);
-    if (isPdf) throw unprocessable('unreadable_pdf', `${err.message} It cannot be watermarked, so it is not accepted.`);
-    return unstampableRendition(err.reason, err.message, isoNow());
+    // The copy from the store was cut short by the budget's abort.
+    if ((err as Error).name === 'AbortError') throw new UnstampableError('too_complex', 'Preparing the file took longer than the time allowed.', { cause: err });
+    throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UnstampableError } from '../watermark/errors.js';
 import { isDict, parseRef, type QpdfValue, type Ref } from './pdf-syntax.js';
 import { runQpdf } from './qpdf.js';
+import { assertWithinBudget, timeLeft, type IntakeLimits } from './intake-budget.js';
 
 /** Limits on what a (possibly hostile) file may cost to describe. */
 export const DESCRIBE_LIMITS = {
@@ -10,6 +11,13 @@ export const DESCRIBE_LIMITS = {
   /** qpdf's JSON description of the objects (stream data goes to files, not into the JSON). */
   maxJsonBytes: 256 * 1024 * 1024,
 } as const;
+
+/**
+ * The JSON is parsed in the server's own memory, where it takes several times its size: under a
+ * memory budget it may be at most a quarter of it.
+ */
+const maxJsonBytesWithin = (limits: IntakeLimits | undefined) =>
+  limits ? Math.min(DESCRIBE_LIMITS.maxJsonBytes, Math.floor(limits.memoryBytes / 4)) : DESCRIBE_LIMITS.maxJsonBytes;
 
 export interface PdfObject {
   value?: QpdfValue;
@@ -41,14 +49,17 @@ interface QpdfJson {
  * `dataDir`. qpdf follows only the latest revision's cross-reference, so objects an incremental
  * update replaced are not in the description at all.
  */
-export async function describePdf(file: string, dataDir: string): Promise<PdfObjects> {
+export async function describePdf(file: string, dataDir: string, limits?: IntakeLimits): Promise<PdfObjects> {
+  assertWithinBudget(limits, 'Reading the PDF');
   const r = await runQpdf(
     ['--json=2', '--json-key=qpdf', '--json-stream-data=file', `--json-stream-prefix=${path.join(dataDir, 's')}`, '--decode-level=none', file],
-    { timeoutMs: DESCRIBE_LIMITS.timeoutMs, maxOutputBytes: DESCRIBE_LIMITS.maxJsonBytes },
+    { timeoutMs: timeLeft(limits, DESCRIBE_LIMITS.timeoutMs), maxOutputBytes: maxJsonBytesWithin(limits), memoryBytes: limits?.memoryBytes, signal: limits?.signal },
   );
   if (r.timedOut) throw new UnstampableError('too_complex', 'Reading the PDF took longer than the time allowed.');
   if (r.overflow) throw new UnstampableError('too_complex', 'The PDF has too many objects to be watermarked.');
+  if (r.outOfMemory) throw new UnstampableError('too_complex', 'Reading the PDF needs more memory than allowed.');
   if (r.status !== 0 && r.status !== 3) throw new UnstampableError('unparseable', 'The PDF structure cannot be read.');
+  assertWithinBudget(limits, 'Reading the PDF');
   let json: QpdfJson;
   try {
     json = JSON.parse(r.stdout) as QpdfJson;

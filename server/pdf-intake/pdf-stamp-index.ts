@@ -2,6 +2,7 @@ import { UnstampableError } from '../watermark/errors.js';
 import { normalizeRotation, numbersOf, toBox, viewToUser, visibleBox } from './page-geometry.js';
 import { writePageLessBase } from './page-less-base.js';
 import { describePdf, type PdfObjects } from './pdf-objects.js';
+import type { IntakeLimits } from './intake-budget.js';
 import { decodeTextValue, isDict, parseRef, pdfName, refString, serialize, serializeDict, type QpdfValue, type SerializeOptions } from './pdf-syntax.js';
 
 /*
@@ -157,8 +158,8 @@ const rect = (n: number[]) => `[${n.map(fmt).join(' ')}]`;
  * Reads `input`, writes its page-less base to `basePath`, and returns the index of the tail.
  * Throws UnstampableError for what cannot be stamped (no pages, no catalog, limits exceeded).
  */
-export async function buildStampReadyPdf(input: string, basePath: string, dataDir: string, opts: { sha256: string }): Promise<StampReadyPdf> {
-  const pdf = await describePdf(input, dataDir);
+export async function buildStampReadyPdf(input: string, basePath: string, dataDir: string, opts: { sha256: string; limits?: IntakeLimits }): Promise<StampReadyPdf> {
+  const pdf = await describePdf(input, dataDir, opts.limits);
   const rootRef = parseRef(pdf.trailer['/Root']);
   const root = rootRef && pdf.dictOf(refString(rootRef));
   if (!rootRef || !root) throw new UnstampableError('unparseable', 'The PDF has no document catalog.');

@@ -1,42 +1,57 @@
-import { execFile } from 'node:child_process';
+import { MINIMAL_ENV, runBounded } from './bounded-process.js';
 
 export interface QpdfResult {
-  /** qpdf's exit status: 0 success, 2 errors, 3 warnings; null when it was killed (time limit). */
+  /** qpdf's exit status: 0 success, 2 errors, 3 warnings; null when it was killed (time, output or abort). */
   status: number | null;
   stdout: string;
+  /** The head and tail of what qpdf complained (a damaged file can make it warn hundreds of thousands of times). */
   stderr: string;
   timedOut: boolean;
   /** The output exceeded the buffer allowed: the document is too large to describe. */
   overflow: boolean;
+  /** qpdf ran out of the memory allowed. */
+  outOfMemory: boolean;
+}
+
+export interface QpdfLimits {
+  timeoutMs: number;
+  maxOutputBytes?: number;
+  memoryBytes?: number;
+  signal?: AbortSignal;
 }
 
 /**
  * Runs qpdf out of process: a hostile file can make it slow or hungry, but never crash the server,
- * and the time and output limits bound what it may cost.
+ * and the time, memory and output limits bound what it may cost. It always settles: a kill for time
+ * or an abort reaches the whole process, and warnings on stderr are sampled, never buffered whole.
  */
-export function runQpdf(args: string[], opts: { timeoutMs: number; maxOutputBytes?: number }): Promise<QpdfResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'qpdf',
-      args,
-      { timeout: opts.timeoutMs, maxBuffer: opts.maxOutputBytes ?? 1024 * 1024, encoding: 'utf8', killSignal: 'SIGKILL' },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean; signal?: string | null }) | null;
-        if (e && e.code === 'ENOENT') return reject(new Error('qpdf is not installed'));
-        const overflow = e?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
-        const timedOut = !overflow && Boolean(e?.killed || e?.signal);
-        const status = e ? (typeof e.code === 'number' ? e.code : null) : 0;
-        resolve({ status: overflow || timedOut ? null : status, stdout, stderr, timedOut, overflow });
-      },
-    );
+export async function runQpdf(args: string[], opts: QpdfLimits): Promise<QpdfResult> {
+  const r = await runBounded('qpdf', args, {
+    timeoutMs: opts.timeoutMs,
+    maxStdoutBytes: opts.maxOutputBytes ?? 1024 * 1024,
+    memoryBytes: opts.memoryBytes,
+    signal: opts.signal,
+    // qpdf needs nothing of the server's environment.
+    env: MINIMAL_ENV('/'),
   });
+  if (r.notFound) throw new Error('qpdf is not installed');
+  // An abort means the intake's budget is spent: for the caller it is the same as running out of time.
+  const timedOut = r.timedOut || r.aborted;
+  return {
+    status: r.overflow || timedOut || r.outOfMemory ? null : r.status,
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr,
+    timedOut,
+    overflow: r.overflow,
+    outOfMemory: r.outOfMemory,
+  };
 }
 
 /** The first meaningful line of qpdf's complaint, for an error message a person can act on. */
 export function qpdfComplaint(r: QpdfResult): string {
-  const line = `${r.stderr}\n${r.stdout}`
-    .split('\n')
-    .map((l) => l.trim())
-    .find((l) => l && !/^checking |^PDF Version|^File is not|^No syntax|^qpdf: operation succeeded/i.test(l));
-  return (line ?? 'unknown damage').replace(/^qpdf: /, '').replace(/^[^:]*\.pdf: /, '').slice(0, 200);
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim());
+  const meaningful = (l: string) => l && !/^checking |^PDF Version|^File is not|^No syntax|^qpdf: operation succeeded|^\[… /i.test(l);
+  // qpdf's own error (a line "qpdf: …") says why it gave up; warnings before it only describe the damage.
+  const line = lines.find((l) => meaningful(l) && /^qpdf: /.test(l)) ?? lines.find(meaningful);
+  return (line ?? 'unknown damage').replace(/^qpdf: /, '').replace(/^WARNING: /, '').replace(/^[^:]*\.pdf( \([^)]*\))?: /, '').slice(0, 200);
 }

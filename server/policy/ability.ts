@@ -1,6 +1,8 @@
 import { AbilityBuilder, createMongoAbility, subject, type MongoAbility, type MongoQuery } from '@casl/ability';
+import { permittedFieldsOf } from '@casl/ability/extra';
 import { CLEAN_TEAM_RANK, LEVELS } from '../ranks.js';
-import type { AccessFacts } from './access-facts.js';
+import type { Actor } from '../auth/actor.js';
+import type { AccessFacts, MembershipFact } from './access-facts.js';
 
 /**
  * Actions per subject:
@@ -10,15 +12,37 @@ import type { AccessFacts } from './access-facts.js';
  * - Folder: read, edit
  * - Nda: read, readFile
  * - Grant, Party: read, edit
- * - Directory (organisations, users, entities): read (seller staff), edit (admins)
+ * - Org, User: read (admins: all; other seller staff: the seller group and the parties of the rooms they staff)
+ * - Directory (entities; creating and changing organisations and users): read (seller staff), edit (admins)
  * Never "manage": CASL reads it as "every action", which would let a manager confirm NDAs.
  */
 export type Action = 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile';
-export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Directory';
+export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Org' | 'User' | 'Directory';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 /** Wraps a row for `ability.can`: a check on a bare type string would ignore the rule's conditions. */
 export const asSubject = (type: SubjectType, row: object) => subject(type, { ...row } as Record<string, unknown>);
+
+/** Every field of a room response. */
+export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda'] as const;
+/**
+ * What an external member whom the room gives no content sees of it (PRODUCT.md: "the room's name
+ * and their NDA status, and nothing else"): not the entities it targets, which tell what is for sale.
+ */
+const ROOM_SUMMARY_FIELDS = ['id', 'name', 'codeName', 'status', 'nda'];
+
+/** The fields of `row` (a subject of `type`) the ability lets the caller read; `all` when no rule limits them. */
+export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[]): Set<string> {
+  return new Set(permittedFieldsOf(ability, 'read', asSubject(type, row), { fieldsFrom: (rule) => rule.fields ?? [...all] }));
+}
+
+/**
+ * Whether a membership opens the room's content at all: the request meets the party's IP allow-list
+ * and the room's second factor, the room is open (rule 1) and some NDA covers the member (rule 3).
+ * Grants (rule 4) then say what, document by document.
+ */
+export const membershipGivesContent = (m: MembershipFact, actor: Actor) =>
+  m.ipAllowed && (!m.requireMfa || Boolean(actor.mfa)) && m.roomOpen && m.coverage.size > 0;
 
 /**
  * The access rule of PRODUCT.md as one CASL ability. Conditions are plain columns of the subject's
@@ -35,10 +59,23 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can(['read', 'edit'], ['Folder', 'Grant', 'Party']);
     can(['read', 'readFile'], 'Nda');
     can('edit', 'Directory');
+    can('read', ['Org', 'User']);
   }
   // Seller staff pick organisations and users when they build parties; outsiders see none of it.
   if (actor.role !== 'external') can(['read'], 'Directory');
   if (actor.role !== 'external') can('create', 'Room');
+  if (actor.role === 'staff' && facts.directory) {
+    // The people of a deal are its deal team's business only: a staff member sees the seller group
+    // (its organisations, its people) and the organisations and people of the parties of the rooms
+    // they staff. Organisations in no party at all tell nothing of any deal, and the deal team picks
+    // a new bidder among them when it opens a party.
+    const { staffedPartyOrgIds, partyOrgIds } = facts.directory;
+    can('read', 'Org', { kind: 'seller' });
+    can('read', 'Org', { id: { $in: staffedPartyOrgIds } });
+    can('read', 'Org', { id: { $nin: partyOrgIds } });
+    can('read', 'User', { role: { $in: ['admin', 'staff'] } });
+    can('read', 'User', { orgId: { $in: staffedPartyOrgIds } });
+  }
 
   const managerRooms = facts.staffRooms.filter((s) => s.role === 'manager').map((s) => s.roomId);
   const counselRooms = facts.staffRooms.filter((s) => s.role === 'counsel').map((s) => s.roomId);
@@ -57,19 +94,20 @@ export function buildAbility(facts: AccessFacts): AppAbility {
 
   for (const m of facts.memberships) {
     // An external member always sees the room itself (its name, status and their NDA status)...
-    can('read', 'Room', { id: m.roomId });
+    can('read', 'Room', ROOM_SUMMARY_FIELDS, { id: m.roomId });
     // From outside the party's IP allow-list, or without a second factor where the room requires
     // one, the room itself is all a member sees.
     if (!m.ipAllowed || (m.requireMfa && !actor.mfa)) continue;
     // ...and their own organisation's NDAs in it, without the file.
     can('read', 'Nda', { roomId: m.roomId, orgId: actor.orgId });
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.
-    if (!m.roomOpen || m.coverage.size === 0) continue;
+    if (!membershipGivesContent(m, actor)) continue;
+    can('read', 'Room', { id: m.roomId });
+    // A folder only where something below it is theirs to view, or a grant names it (visible-folders.ts).
+    if (m.visibleFolderIds.length > 0) can('read', 'Folder', { roomId: m.roomId, id: { $in: m.visibleFolderIds } });
     const coveredEntityIds = [...m.coverage.keys()];
     for (const g of m.grants) {
       const inGrant: MongoQuery = g.folderIds ? { roomId: m.roomId, folderId: { $in: g.folderIds } } : { roomId: m.roomId };
-      const grantFolders: MongoQuery = g.folderIds ? { roomId: m.roomId, id: { $in: g.folderIds } } : { roomId: m.roomId };
-      can('read', 'Folder', grantFolders);
       // Rule 5: clean-team documents need a clean-team member, whatever the grant allows.
       const maxClassification = m.cleanTeam ? g.maxClassificationRank : Math.min(g.maxClassificationRank, CLEAN_TEAM_RANK - 1);
       // Rule 4: the grant's level and limits; rule 3: only the entities an NDA covers.

@@ -1,10 +1,13 @@
 import type { Db } from '../db.js';
 import type { Actor } from '../auth/actor.js';
 import { ipInRanges } from '../security/cidr.js';
+import { withVisibleFolders, type FolderTreeRow } from './visible-folders.js';
 
 /** A party grant, with its folder subtree already expanded (null: the whole room). */
 export interface GrantFact {
   grantId: string;
+  /** The folder the grant names (null: the whole room, which names no folder). */
+  folderId: string | null;
   folderIds: string[] | null;
   levelRank: number;
   maxClassificationRank: number;
@@ -23,6 +26,23 @@ export interface MembershipFact {
   requireMfa: boolean;
   /** The request comes from an address the party's IP allow-list admits (true when it has none). */
   ipAllowed: boolean;
+  /**
+   * The folders of the room this member may see: those holding, in their subtree, a document the
+   * member may view, and those a live grant of the party names — each with every folder above it,
+   * so what they see is a tree. Empty when the room gives them no content (closed, no NDA coverage,
+   * outside the allow-list, no second factor). Derived by visible-folders.ts from the documents
+   * through the Document rules' own SQL filter.
+   */
+  visibleFolderIds: string[];
+}
+
+/**
+ * What the directory rules of a seller staff member (not an admin) need: the organisations of the
+ * parties of the rooms they staff, and every organisation that is in some party of any room.
+ */
+export interface DirectoryFacts {
+  staffedPartyOrgIds: string[];
+  partyOrgIds: string[];
 }
 
 export interface AccessFacts {
@@ -30,6 +50,8 @@ export interface AccessFacts {
   at: string;
   staffRooms: Array<{ roomId: string; role: 'manager' | 'counsel' }>;
   memberships: MembershipFact[];
+  /** For seller staff who are not admins; null for everyone else. */
+  directory: DirectoryFacts | null;
   /**
    * The first instant after `at` at which these facts change by time alone (an NDA or grant expires,
    * an NDA takes effect); null when never. A cached ability is not reused from then on.
@@ -44,7 +66,33 @@ export interface AccessFacts {
  */
 export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: { ip: string | null } = { ip: null }): Promise<AccessFacts> {
   const staffRooms = await db('roomStaff').where({ userId: actor.id }).select('roomId', 'role');
-  if (actor.role !== 'external') return { actor, at, staffRooms, memberships: [], validUntil: null };
+  if (actor.role !== 'external') {
+    const directory = actor.role === 'staff' ? await loadDirectoryFacts(db, staffRooms.map((s: { roomId: string }) => s.roomId)) : null;
+    return { actor, at, staffRooms, memberships: [], directory, validUntil: null };
+  }
+  const { facts, folders } = await loadMemberFacts(db, actor, at, client, staffRooms);
+  return withVisibleFolders(db, facts, folders);
+}
+
+/** Party organisations: of the rooms the staff member staffs, and of every room (one query). */
+async function loadDirectoryFacts(db: Db, staffedRoomIds: string[]): Promise<DirectoryFacts> {
+  const rows: Array<{ roomId: string; orgId: string }> = await db('parties')
+    .select('roomId', 'acquirerOrgId as orgId')
+    .unionAll((q) => q.from('partyAdvisors as a').join('parties as p', 'p.id', 'a.partyId').select('p.roomId', 'a.orgId'));
+  const staffed = new Set(staffedRoomIds);
+  return {
+    staffedPartyOrgIds: [...new Set(rows.filter((r) => staffed.has(r.roomId)).map((r) => r.orgId))].sort(),
+    partyOrgIds: [...new Set(rows.map((r) => r.orgId))].sort(),
+  };
+}
+
+async function loadMemberFacts(
+  db: Db,
+  actor: Actor,
+  at: string,
+  client: { ip: string | null },
+  staffRooms: AccessFacts['staffRooms'],
+): Promise<{ facts: AccessFacts; folders: FolderTreeRow[] }> {
 
   const memberRows: Array<{ roomId: string; partyId: string; cleanTeam: boolean | number; status: string; requireMfa: boolean | number; acquirerOrgId: string }> =
     await db('partyMembers as m')
@@ -52,7 +100,7 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: 
       .join('rooms as r', 'r.id', 'm.roomId')
       .where('m.userId', actor.id)
       .select('m.roomId', 'm.partyId', 'm.cleanTeam', 'r.status', 'r.requireMfa', 'p.acquirerOrgId');
-  if (memberRows.length === 0) return { actor, at, staffRooms, memberships: [], validUntil: null };
+  if (memberRows.length === 0) return { facts: { actor, at, staffRooms, memberships: [], directory: null, validUntil: null }, folders: [] };
 
   const roomIds = memberRows.map((m) => m.roomId);
   const partyIds = memberRows.map((m) => m.partyId);
@@ -79,9 +127,11 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: 
   // Per-party IP allow-lists, judged here against this request's address.
   const allowRows: Array<{ partyId: string; cidr: string }> = await db('partyIpAllowlist').whereIn('partyId', partyIds).select('partyId', 'cidr');
 
-  const folderRoomIds = [...new Set(grantRows.filter((g) => g.folderId).map((g) => g.roomId))];
-  const folderRows: Array<{ id: string; parentId: string | null }> = folderRoomIds.length
-    ? await db('folders').whereIn('roomId', folderRoomIds).select('id', 'parentId')
+  // The folder trees of the rooms where the party holds a grant: to expand the grants' subtrees, and
+  // to find the folders above what the member may see.
+  const folderRoomIds = [...new Set(grantRows.map((g) => g.roomId))];
+  const folderRows: FolderTreeRow[] = folderRoomIds.length
+    ? await db('folders').whereIn('roomId', folderRoomIds).select('id', 'roomId', 'parentId')
     : [];
   const children = new Map<string, string[]>();
   for (const f of folderRows) {
@@ -124,16 +174,18 @@ export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: 
         .filter((g) => g.partyId === m.partyId)
         .map((g) => ({
           grantId: g.id,
+          folderId: g.folderId,
           folderIds: g.folderId ? subtree(g.folderId) : null,
           levelRank: g.levelRank,
           maxClassificationRank: g.maxClassificationRank,
           maxPersonalDataRank: g.maxPersonalDataRank,
         })),
+      visibleFolderIds: [],
     };
   });
   const horizon = [
     ...ndaRows.map((n) => (n.effectiveAt > at ? n.effectiveAt : n.expiresAt)),
     ...grantRows.flatMap((g) => (g.expiresAt ? [g.expiresAt] : [])),
   ].sort();
-  return { actor, at, staffRooms, memberships, validUntil: horizon[0] ?? null };
+  return { facts: { actor, at, staffRooms, memberships, directory: null, validUntil: horizon[0] ?? null }, folders: folderRows };
 }

@@ -112,14 +112,16 @@ function requestReasons(facts: AccessFacts, roomId: string): AccessReason[] {
 }
 
 /**
- * The reasons recorded with a refused document request: the caller's own explanation, so the ledger
- * says which condition failed. Nothing for an id that does not exist.
+ * Why a document request was refused: the caller's own explanation, so the ledger says which
+ * condition failed, and the document's room. Nothing for an id that does not exist. A few queries,
+ * and more for a real document than for a made-up id: callers run it after the response is sent,
+ * so how long a refusal takes never tells whether the id exists.
  */
-export async function denialReasons(db: Db, facts: AccessFacts, ability: AppAbility, documentId: string): Promise<AccessReason[] | undefined> {
+export async function explainRefusal(db: Db, facts: AccessFacts, ability: AppAbility, documentId: string): Promise<{ roomId: string; reasons: AccessReason[] } | undefined> {
   const doc: ExplainedDocument | undefined = await db('documents')
     .where({ id: documentId })
     .first('id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank');
-  return doc ? (await explainAccess(db, facts, ability, doc)).reasons : undefined;
+  return doc ? { roomId: doc.roomId, reasons: (await explainAccess(db, facts, ability, doc)).reasons } : undefined;
 }
 
 /** The reasons recorded when the room gate refuses an external member (rules 1–3, room-wide). */

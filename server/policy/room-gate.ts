@@ -1,8 +1,9 @@
 import type { ServiceContext } from '../service-context.js';
-import { forbidden } from '../errors.js';
+import { forbidden, notFound, type HttpError } from '../errors.js';
 import { recordDenied } from '../audit/record.js';
 import { accessibleBy } from './accessible-by.js';
 import { roomGateReasons } from './explain-access.js';
+import type { AccessFacts } from './access-facts.js';
 
 export interface RoomRow {
   id: string;
@@ -25,6 +26,23 @@ export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event
 }
 
 /**
+ * The answer to a content request (`/content`, `/original`) for a document the caller cannot view.
+ * It is decided from the caller's own facts, never from the id: a real document of a room they
+ * belong to and an id that never existed must read alike, body and timing. An external user whom
+ * no NDA covers in any open room they belong to learns that (403 nda_required: API.md's answer to
+ * an uncovered member's content request), whatever the id; everyone else gets the 404 of a missing id.
+ */
+export function hiddenContentRefusal(facts: AccessFacts): { reason: string; error: HttpError } {
+  const open = facts.memberships.filter((m) => m.roomOpen);
+  if (facts.actor.role === 'external' && open.length > 0 && open.every((m) => m.coverage.size === 0)) {
+    return { reason: 'no confirmed NDA covers the caller in any open room', error: forbidden('nda_required', NDA_REQUIRED_MESSAGE) };
+  }
+  return { reason: 'document not visible to caller', error: notFound() };
+}
+
+const NDA_REQUIRED_MESSAGE = "Your organisation's confidentiality agreement has not been confirmed yet.";
+
+/**
  * The gate before any of a room's content (lists, files) for an external member: the room must be
  * open (rule 1) and some NDA must cover them (rule 3). They learn only which of the two is missing —
  * facts about themselves, never about the content.
@@ -41,6 +59,6 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
   }
   if (!membership.roomOpen) throw await deny('room closed', 'room_closed', 'This room is closed.');
   if (membership.coverage.size === 0) {
-    throw await deny('no confirmed NDA covers the caller', 'nda_required', "Your organisation's confidentiality agreement has not been confirmed yet.");
+    throw await deny('no confirmed NDA covers the caller', 'nda_required', NDA_REQUIRED_MESSAGE);
   }
 }

@@ -1,11 +1,18 @@
 import type { RoomView } from './service.js';
 
-export const presentRoom = (r: RoomView & { nda?: { covered: boolean; entityIds: string[] } }) => ({
-  id: r.id,
-  name: r.name,
-  codeName: r.codeName,
-  status: r.status,
-  entityIds: r.entityIds,
-  createdAt: r.createdAt,
-  ...(r.nda ? { nda: r.nda } : {}),
-});
+/**
+ * A room as the caller may read it: `fields` are the fields the ability lets them read (an external
+ * member whom the room gives no content reads its name, status and their NDA status only).
+ */
+export const presentRoom = (r: RoomView & { nda?: { covered: boolean; entityIds: string[] } }, fields?: ReadonlySet<string>) => {
+  const full = {
+    id: r.id,
+    name: r.name,
+    codeName: r.codeName,
+    status: r.status,
+    entityIds: r.entityIds,
+    createdAt: r.createdAt,
+    ...(r.nda ? { nda: r.nda } : {}),
+  };
+  return fields ? Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k))) : full;
+};

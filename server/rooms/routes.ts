@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
 import { AddStaffSchema, CreateRoomSchema } from './schema.js';
-import { addStaff, closeRoom, createRoom, getRoom, listRooms, listStaff } from './service.js';
+import { addStaff, closeRoom, createRoom, getRoom, listRooms, listStaff, readableRoomFields } from './service.js';
 import { presentRoom } from './presenter.js';
 
 export function roomsRouter(deps: Deps) {
@@ -12,12 +12,14 @@ export function roomsRouter(deps: Deps) {
     res.status(201).json(presentRoom(await createRoom(ctx, parseInput(CreateRoomSchema, req.body))));
   });
   router.get('/api/rooms', async (req, res) => {
-    const rooms = await listRooms(await contextOf(req, deps));
-    res.json({ items: rooms.map(presentRoom), nextCursor: null });
+    const ctx = await contextOf(req, deps);
+    const rooms = await listRooms(ctx);
+    res.json({ items: rooms.map((r) => presentRoom(r, readableRoomFields(ctx, r))), nextCursor: null });
   });
   router.get('/api/rooms/:roomId', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    res.json(presentRoom(await getRoom(ctx, pathId(req.params.roomId))));
+    const room = await getRoom(ctx, pathId(req.params.roomId));
+    res.json(presentRoom(room, readableRoomFields(ctx, room)));
   });
   router.post('/api/rooms/:roomId/staff', async (req, res) => {
     const ctx = await contextOf(req, deps);

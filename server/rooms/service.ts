@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
+import { readableFields, ROOM_FIELDS } from '../policy/ability.js';
 import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
 import { recordAllowed } from '../audit/record.js';
 import { conflict, invalidRequest } from '../errors.js';
@@ -11,6 +12,9 @@ import type { AddStaffInput, CreateRoomInput } from './schema.js';
 export interface RoomView extends RoomRow {
   entityIds: string[];
 }
+
+/** The fields of `room` the caller may read (see ROOM_FIELDS in policy/ability.ts). */
+export const readableRoomFields = (ctx: ServiceContext, room: RoomRow) => readableFields(ctx.ability, 'Room', { id: room.id }, ROOM_FIELDS);
 
 const entityIdsOf = async (ctx: ServiceContext, roomIds: string[]) => {
   const rows: Array<{ roomId: string; entityId: string }> = roomIds.length

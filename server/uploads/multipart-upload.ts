@@ -117,7 +117,10 @@ async function storeFile(stream: Readable, fileName: string, opts: UploadOptions
   try {
     const head: Buffer[] = [];
     let headBytes = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // Leaving the loop early (a refused type, a store error) must not destroy the file stream: busboy
+    // waits for it to be read to the end, so a destroyed one would leave the request without an answer.
+    // The catch below resumes it instead, draining the rest.
+    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       if (state.mimeType) {
         await write(chunk);
         continue;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
+import { accessibleBy } from '../policy/accessible-by.js';
 import { recordAllowed } from '../audit/record.js';
 import { appendAuditEvent } from '../audit/ledger.js';
 import { conflict, invalidRequest, notFound } from '../errors.js';
@@ -62,9 +63,10 @@ export async function insertUser(
   return row;
 }
 
+/** The people the caller may see: admins all; seller staff the seller group and the parties of the rooms they staff. */
 export async function listUsers(ctx: ServiceContext): Promise<UserRow[]> {
   await assertAllowed(ctx, 'read', 'Directory', null, { event: 'user.list', reason: 'seller staff only' });
-  return ctx.db('users').orderBy('email').select();
+  return ctx.db('users').where(accessibleBy(ctx.ability, 'read', 'User', 'users')).orderBy('email').select();
 }
 
 /** Disabling ends every session and token of the user in the same transaction. */

@@ -78,7 +78,7 @@ it('explains a closed room, a non-member and a clean-team document', async () =>
   expect(reason(clean.body, 'clean_team')).toEqual({ rule: 'clean_team', ok: false, detail: 'clean-team document, and the user is not a clean-team member' });
 
   const staffUser = await explain(deal.users.counsel.id, cleanDoc);
-  expect(staffUser.body).toEqual({ level: 'original', reasons: [{ rule: 'room_staff', ok: true, detail: expect.stringContaining('counsel of the room') }] });
+  expect(staffUser.body).toEqual({ level: 'original', index: '1.1', partyIndex: '1.1', reasons: [{ rule: 'room_staff', ok: true, detail: expect.stringContaining('counsel of the room') }] });
 
   await deal.manager.delete(`${deal.roomPath}/parties/${deal.parties.A.id}/members/${deal.users.buyerA.id}`).expect(204);
   expect((await explain(deal.users.buyerA.id, cleanDoc)).body.reasons).toEqual([
@@ -101,20 +101,37 @@ it('answers counsel too, refuses external members with 403, and names a bad fiel
   expect(Object.keys(missing.body.error.details)).toEqual(['documentId']);
 });
 
-it('records the failed conditions in the ledger when a document request is refused', async () => {
+/** The explanation recorded after the response for the refusal `refusal` (a ledger row), once it is there. */
+async function explanationOf(refusal: { details: string }) {
+  const { refusalId } = JSON.parse(refusal.details);
+  for (let i = 0; i < 200; i++) {
+    const row = await t.db('auditEvents').where({ action: 'document.refusal.explained', subjectType: 'Refusal', subjectId: refusalId }).first();
+    if (row) return { ...row, details: JSON.parse(row.details) };
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no explanation of refusal ${refusalId}`);
+}
+
+it('records the failed conditions in the ledger when a document request is refused, after the response', async () => {
   await deal.grant({ partyId: deal.parties.A.id, folderId: deal.folders.legal.id, level: 'view' });
   await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id] });
   const buyerA = await deal.login('buyerA');
   expect((await buyerA.get(`/api/documents/${deal.docs.finance.id}`)).status).toBe(404);
   expect((await buyerA.get(`/api/documents/${deal.docs.legal.id}/content`)).status).toBe(403);
-  const audit = await deal.counsel.get(`${deal.roomPath}/audit?limit=1000`).expect(200);
-  const denied = (action: string, subjectId: string) =>
-    audit.body.items.find((e: { action: string; decision: string; subjectId: string }) => e.action === action && e.decision === 'deny' && e.subjectId === subjectId);
-  const hidden = denied('document.read', deal.docs.finance.id) ?? (await t.db('auditEvents').where({ action: 'document.read', decision: 'deny', subjectId: deal.docs.finance.id }).first());
-  const hiddenDetails = typeof hidden.details === 'string' ? JSON.parse(hidden.details) : hidden.details;
-  expect(hiddenDetails.reasons).toEqual(expect.arrayContaining([{ rule: 'grant', ok: false, detail: expect.stringContaining("does not cover the document's folder") }]));
-  const levelDenied = denied('document.download', deal.docs.legal.id);
+  const refusal = (action: string, subjectId: string) => t.db('auditEvents').where({ action, decision: 'deny', subjectType: 'Document', subjectId }).first();
+  // The refusal itself is in the ledger before the answer, the same for a hidden and a missing id...
+  const hidden = await refusal('document.read', deal.docs.finance.id);
+  expect(JSON.parse(hidden.details)).toMatchObject({ reason: 'document not visible to caller', status: 404, refusalId: expect.any(String) });
+  expect(JSON.parse(hidden.details).reasons).toBeUndefined();
+  // ...and its reasons follow it, in the room's trail since buyerA can see the room.
+  const hiddenExplained = await explanationOf(hidden);
+  expect(hiddenExplained).toMatchObject({ actorId: deal.users.buyerA.id, decision: 'deny', roomId: deal.room.id });
+  expect(hiddenExplained.details).toMatchObject({ event: 'document.read', documentId: deal.docs.finance.id, status: 404 });
+  expect(hiddenExplained.details.reasons).toEqual(expect.arrayContaining([{ rule: 'grant', ok: false, detail: expect.stringContaining("does not cover the document's folder") }]));
+  const levelDenied = await explanationOf(await refusal('document.download', deal.docs.legal.id));
   expect(levelDenied.details.reasons).toEqual(expect.arrayContaining([{ rule: 'grant', ok: true, detail: expect.stringContaining('(view on folder') }]));
+  const audit = await deal.counsel.get(`${deal.roomPath}/audit?limit=1000`).expect(200);
+  expect(audit.body.items.filter((e: { action: string }) => e.action === 'document.refusal.explained')).toHaveLength(2);
 });
 
 it('lets managers view the room as a party: each member and what they reach, at which level', async () => {

@@ -73,7 +73,7 @@ describe('signing in', () => {
 describe('API tokens', () => {
   it('acts as the user with a bearer token, needs no CSRF token, and is stored hashed', async () => {
     const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
-    const created = await admin.post('/api/auth/tokens', { name: 'deal script' });
+    const created = await admin.post('/api/auth/tokens', { name: 'deal script', currentPassword: ADMIN.password });
     expect(created.status).toBe(201);
     const token = created.body.token as string;
     const me = await request(t.app).get('/api/me').set('Authorization', `Bearer ${token}`);

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ADMIN, Client, startTestApp, type TestApp } from '../support/test-app.js';
-import { buildDeal, FUTURE, PAST, type Deal } from '../support/world.js';
+import { buildDeal, FUTURE, PAST, PASSWORD, type Deal } from '../support/world.js';
 import { makePdf } from '../support/fixtures.js';
 
 const ROLES = ['admin', 'manager', 'counsel', 'member', 'outsider', 'staffOut', 'anonymous'] as const;
@@ -43,6 +43,9 @@ let outsiderOrgId = '';
 const ndaFiles = { own: '', otherParty: '' };
 let neverDelivered: Buffer;
 const OUTSIDER = { email: 'olga@delta.example', password: 'a long enough passphrase 123' };
+/** Each role's own password, for the routes that ask for it again (step-up). */
+const passwordOf = (role: Role) => (role === 'admin' ? ADMIN.password : role === 'outsider' || role === 'staffOut' ? OUTSIDER.password : PASSWORD);
+const userIds = {} as Record<Exclude<Role, 'anonymous'>, string>;
 let counter = 0;
 const unique = (p: string) => `${p}-${++counter}-${randomUUID().slice(0, 8)}`;
 const NOW = () => new Date().toISOString();
@@ -62,6 +65,12 @@ async function freshNda(roomId: string, orgId: string, status: 'pending' | 'conf
     confirmedBy: status === 'confirmed' ? deal.users.counsel.id : null, confirmedAt: status === 'confirmed' ? NOW() : null,
   });
   await t.db('ndaEntities').insert({ ndaId: id, entityId: deal.entities.gmbh.id });
+  return id;
+}
+/** An API token of the user, made straight in the database so that revoking it spoils nothing. */
+async function freshToken(userId: string) {
+  const id = randomUUID();
+  await t.db('apiTokens').insert({ id, userId, name: 'matrix fresh', tokenHash: randomUUID().replace(/-/g, '').padEnd(64, '0'), mfa: false, createdAt: NOW(), expiresAt: FUTURE });
   return id;
 }
 async function freshGrant(roomId: string, partyId: string) {
@@ -149,9 +158,21 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /api/auth/logout': { request: () => ({ path: '/api/auth/logout' }), expect: anyUser(204) },
   'GET /api/auth/csrf': { request: () => ({ path: '/api/auth/csrf' }), expect: anyUser(200) },
   'GET /api/me': { request: () => ({ path: '/api/me' }), expect: anyUser(200) },
-  'POST /api/auth/tokens': { request: () => ({ path: '/api/auth/tokens', body: { name: 'matrix' } }), expect: anyUser(201) },
+  'POST /api/auth/tokens': { request: (_t, role) => ({ path: '/api/auth/tokens', body: { name: 'matrix', currentPassword: passwordOf(role) } }), expect: anyUser(201) },
+  'GET /api/auth/tokens': { request: () => ({ path: '/api/auth/tokens' }), expect: anyUser(200) },
+  // [the caller's own token, another user's, -, missing]: tokens are their owner's alone, whatever the role.
+  'DELETE /api/auth/tokens/:tokenId': {
+    request: async (target, role) => {
+      const owner = role === 'anonymous' || role === 'admin' ? (target === 'own' ? userIds.admin : userIds.manager) : target === 'own' ? userIds[role] : userIds.admin;
+      return { path: `/api/auth/tokens/${target === 'missing' ? randomUUID() : await freshToken(owner)}` };
+    },
+    expect: Object.fromEntries(ROLES.map((role) => [role, role === 'anonymous' ? [401, 401, null, 401] : [204, 404, null, 404]])),
+  },
   'POST /api/auth/mfa/setup': { request: () => ({ path: '/api/auth/mfa/setup' }), expect: anyUser(200) },
-  'POST /api/auth/mfa/enable': { request: () => ({ path: '/api/auth/mfa/enable', body: { otp: '000000' } }), expect: anyUser('400:invalid_request') },
+  'POST /api/auth/mfa/enable': { request: (_t, role) => ({ path: '/api/auth/mfa/enable', body: { otp: '000000', currentPassword: passwordOf(role) } }), expect: anyUser('400:invalid_request') },
+  // Without the current password (step-up): a right one would end the role's token for the rest of the matrix.
+  'POST /api/auth/mfa/disable': { request: () => ({ path: '/api/auth/mfa/disable', body: {} }), expect: anyUser('403:reauthentication_required') },
+  'POST /api/auth/password': { request: () => ({ path: '/api/auth/password', body: { newPassword: 'a fresh long passphrase 456' } }), expect: anyUser('403:reauthentication_required') },
   'GET /api/health': { request: () => ({ path: '/api/health' }), expect: anyone(200) },
   'GET /api/health/ready': { request: () => ({ path: '/api/health/ready' }), expect: anyone(200) },
   'GET /api/openapi.json': { request: () => ({ path: '/api/openapi.json' }), expect: anyone(200) },
@@ -331,7 +352,8 @@ beforeAll(async () => {
     staffOut: await Client.login(t.app, staffOut.email, password),
   };
   for (const [role, client] of Object.entries(clients)) {
-    tokens[role as Exclude<Role, 'anonymous'>] = (await client.post('/api/auth/tokens', { name: 'matrix' }).expect(201)).body.token;
+    tokens[role as Exclude<Role, 'anonymous'>] = (await client.post('/api/auth/tokens', { name: 'matrix', currentPassword: passwordOf(role as Role) }).expect(201)).body.token;
+    userIds[role as Exclude<Role, 'anonymous'>] = client.user.id;
   }
 }, 120_000);
 afterAll(() => t?.close());

@@ -8,7 +8,7 @@ let token: string;
 beforeEach(async () => {
   t = await startTestApp();
   admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
-  token = (await admin.post('/api/auth/tokens', { name: 'tests' })).body.token;
+  token = (await admin.post('/api/auth/tokens', { name: 'tests', currentPassword: ADMIN.password })).body.token;
 });
 afterEach(() => t.close());
 

@@ -87,7 +87,7 @@ afterEach(async () => {
 
 it(`keeps one unforked chain when two server processes append at once (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`, async () => {
   const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
-  const { token } = (await admin.post('/api/auth/tokens', { name: 'concurrency test' })).body as { token: string };
+  const { token } = (await admin.post('/api/auth/tokens', { name: 'concurrency test', currentPassword: ADMIN.password })).body as { token: string };
   const before = Number((await t.db('auditEvents').max({ max: 'seq' }).first())!.max);
 
   servers = await Promise.all([startServer(t), startServer(t)]);

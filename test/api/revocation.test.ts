@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp, type Client } from '../support/test-app.js';
-import { buildDeal, iso, visibleDocumentIds, type Deal } from '../support/world.js';
+import { buildDeal, iso, PASSWORD, visibleDocumentIds, type Deal } from '../support/world.js';
 
 /**
  * Rights never outlive their source: each revocation takes effect on the very next request, and a
@@ -61,7 +61,7 @@ it('ends access on the next request after the room is closed', async () => {
 });
 
 it('ends every session and token of a disabled user at once', async () => {
-  const token = (await buyerA.post('/api/auth/tokens', { name: 'script' })).body.token as string;
+  const token = (await buyerA.post('/api/auth/tokens', { name: 'script', currentPassword: PASSWORD })).body.token as string;
   await deal.admin.post(`/api/users/${deal.users.buyerA.id}/disable`).expect(200);
   expect((await buyerA.get('/api/me')).status).toBe(401);
   expect((await buyerA.agent.get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(401);

@@ -5,7 +5,7 @@
  * counterexample.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type World, type WorldDocument, type WorldUser } from './world-model.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type World, type WorldDocument, type WorldFolder, type WorldOrg, type WorldUser } from './world-model.js';
 
 const rank = <T>(order: readonly T[], value: T) => order.indexOf(value);
 
@@ -103,4 +103,84 @@ export function referenceAllows(world: World, user: WorldUser, doc: WorldDocumen
 /** The highest level `user` has on `doc` at `at`, or null: what a listing's `access` field shows. */
 export function referenceLevel(world: World, user: WorldUser, doc: WorldDocument, at: string = world.at): Level | null {
   return [...LEVELS].reverse().find((level) => referenceAllows(world, user, doc, level, at)) ?? null;
+}
+
+/**
+ * "An external user with no NDA coverage at all sees the room's name and their NDA status, and
+ * nothing else": the party of `user` in `roomId` when the room gives them content at all — they are
+ * a member, the room is open, an NDA covers them for some entity of the room, and the request meets
+ * the party's allow-list and the room's second factor. Otherwise null.
+ */
+export function contentParty(world: World, user: WorldUser, roomId: string, at: string = world.at): string | null {
+  if (user.role !== 'external') return null;
+  const room = world.rooms.find((r) => r.id === roomId);
+  const membership = world.members.find((m) => m.userId === user.id && m.roomId === roomId);
+  if (!room || room.status !== 'open' || !membership) return null;
+  const req = requestOf(world, user);
+  if (!addressAllowed(world, membership.partyId, req.ip) || (room.requireMfa && !req.mfa)) return null;
+  const covered = room.entityIds.some((e) => coveringNdas(world, user, membership.partyId, roomId, e, at).length > 0);
+  return covered ? membership.partyId : null;
+}
+
+/**
+ * Issue 15, "Folders of other parties": a party sees a folder only when it can view something in its
+ * subtree, or a grant of the party names that folder (or one below it: the way down to a named
+ * folder is seen too). Staff see every folder of the rooms they see.
+ */
+export function referenceSeesFolder(world: World, user: WorldUser, folder: WorldFolder, at: string = world.at): boolean {
+  if (user.role !== 'external') return staffSeesRoom(world, user, folder.roomId);
+  const partyId = contentParty(world, user, folder.roomId, at);
+  if (!partyId) return false;
+  const viewsBelow = world.documents.some((d) => d.roomId === folder.roomId && inSubtree(world, folder.id, d.folderId) && referenceAllows(world, user, d, 'view', at));
+  const namedBelow = world.grants.some(
+    (g) => g.partyId === partyId && g.roomId === folder.roomId && g.folderId !== null && inSubtree(world, folder.id, g.folderId) && (g.expiresAt === null || at < g.expiresAt),
+  );
+  return viewsBelow || namedBelow;
+}
+
+const partyOrgIds = (world: World, roomIds: (roomId: string) => boolean) =>
+  new Set(world.parties.filter((p) => roomIds(p.roomId)).flatMap((p) => [p.acquirerOrgId, ...p.advisorOrgIds]));
+const staffs = (world: World, user: WorldUser, roomId: string) => world.staff.some((s) => s.roomId === roomId && s.userId === user.id);
+
+/**
+ * Issue 15, "Directory": admins see every organisation; a seller staff member the seller group's,
+ * those of the parties of the rooms they staff, and those in no party of any room (they name no
+ * deal). External users see none.
+ */
+export function referenceSeesOrg(world: World, user: WorldUser, org: WorldOrg): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'staff') return false;
+  if (org.kind === 'seller') return true;
+  if (!partyOrgIds(world, () => true).has(org.id)) return true;
+  return partyOrgIds(world, (roomId) => staffs(world, user, roomId)).has(org.id);
+}
+
+/** Admins see everyone; a seller staff member the seller group's people and the people of the parties of the rooms they staff. */
+export function referenceSeesUser(world: World, user: WorldUser, other: WorldUser): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'staff') return false;
+  if (world.orgs.find((o) => o.id === other.orgId)?.kind === 'seller') return true;
+  return partyOrgIds(world, (roomId) => staffs(world, user, roomId)).has(other.orgId);
+}
+
+/**
+ * Issue 15, "Index gaps": the index of every folder and document of `roomId` that `user` sees, as
+ * they read it. Staff read the deal team's numbers (each item's place among all its siblings); an
+ * external user's numbers count only what they see, so no number is ever skipped.
+ */
+export function referenceIndexes(world: World, user: WorldUser, roomId: string, at: string = world.at): Map<string, string> {
+  const folders = world.folders.filter((f) => f.roomId === roomId && referenceSeesFolder(world, user, f, at));
+  const out = new Map<string, string>();
+  const number = (parentId: string | null, prefix: string) => {
+    folders.filter((f) => f.parentId === parentId).forEach((f, i) => {
+      const index = `${prefix}${i + 1}`;
+      out.set(f.id, index);
+      world.documents
+        .filter((d) => d.folderId === f.id && referenceAllows(world, user, d, 'view', at))
+        .forEach((d, j) => out.set(d.id, `${index}.${j + 1}`));
+      number(f.id, `${index}.`);
+    });
+  };
+  number(null, '');
+  return out;
 }

@@ -1,114 +1,199 @@
 /**
- * A sample of the random worlds read through the HTTP API, as the users themselves would: the room's
- * document list, each document's metadata, and content. What the reference allows is served with the
- * reference's level; everything else answers the very bytes of the 404 for an id that never existed.
- * Replay with PROPERTY_SEED; PROPERTY_SECONDS or PROPERTY_RUNS size the sample (run-budget.ts).
+ * A sample of the random worlds read through the HTTP API, as the users themselves would: the room,
+ * its folder and document lists, each document's metadata, and content (stamped download, inline
+ * view or original). What the reference allows is served with the reference's level and index;
+ * everything else answers the very bytes of the answer to an id that never existed. Worlds include
+ * parties with IP allow-lists (fixed and random ranges around the loopback address every request
+ * comes from) and rooms that require a second factor (tokens minted with or without one).
+ * Replay with PROPERTY_SEED; PROPERTY_SECONDS or PROPERTY_RUNS size the sample (run-budget.ts), and
+ * at least FLOOR worlds are read whatever the budget.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import express from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { makePdf } from '../support/fixtures.js';
 import { sha256Hex } from '../../server/auth/secret-hash.js';
-import { coveringNdas, referenceAllows, referenceLevel } from './access-reference.js';
+import { addressAllowed, contentParty, coveringNdas, referenceAllows, referenceIndexes, referenceLevel, referenceSeesFolder, requestOf } from './access-reference.js';
 import { drawWorld } from './world-arbitrary.js';
 import { insertWorld } from './world-store.js';
-import type { World, WorldUser } from './world-model.js';
+import type { Level, World, WorldUser } from './world-model.js';
 
-import { runParameters, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
+import { floorOf, runProperty, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
 
 const SECONDS = 15;
+/** Worlds read through the API on each database, at the least. */
+const FLOOR = floorOf(25);
+const checked = { worlds: 0, contentKinds: new Set<string>(), allowlists: 0, mfaRooms: 0 };
 
 let t: TestApp;
 let worldNo = 0;
 let pdfKey: string;
+let pdfSize: number;
+/** The address the server sees supertest's requests come from. */
+let loopback: string;
 beforeAll(async () => {
   t = await startTestApp();
   // Every document of every world shares one stored PDF: the rule, not the stamping, is under test.
   pdfKey = `versions/property-${randomUUID()}`;
-  await t.store.put(pdfKey, Readable.from(await makePdf('property world document')));
+  const pdf = await makePdf('property world document');
+  pdfSize = pdf.length;
+  await t.store.put(pdfKey, Readable.from(pdf));
+  loopback = (await request(express().get('/', (req, res) => void res.send(req.ip))).get('/')).text;
 });
 afterAll(async () => {
+  process.stdout.write(`access-rule HTTP sample: ${checked.worlds} worlds read (${checked.allowlists} allow-list ranges, ${checked.mfaRooms} rooms requiring MFA; content as ${[...checked.contentKinds].sort().join(', ')})\n`);
   await settleInFlight();
   await t?.close();
 });
 
-/** Bearer tokens for every user of the world, stored as the token service stores them (hashed). */
+/**
+ * Bearer tokens for every user of the world, stored as the token service stores them (hashed). A
+ * user whose drawn request has a second factor is enrolled and gets a token minted with one.
+ */
 async function tokensFor(world: World): Promise<Map<string, string>> {
   const tokens = new Map(world.users.map((u) => [u.id, `tok-${randomUUID()}`]));
+  const withMfa = world.users.filter((u) => requestOf(world, u).mfa).map((u) => u.id);
+  if (withMfa.length) await t.db('users').whereIn('id', withMfa).update({ mfaEnabled: true });
   await t.db('apiTokens').insert(
-    world.users.map((u) => ({ id: randomUUID(), userId: u.id, name: 'property', tokenHash: sha256Hex(tokens.get(u.id)!), createdAt: world.at })),
+    world.users.map((u) => ({
+      id: randomUUID(), userId: u.id, name: 'property', tokenHash: sha256Hex(tokens.get(u.id)!), mfa: requestOf(world, u).mfa,
+      createdAt: world.at, expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    })),
   );
   return tokens;
 }
 
-/** What the documents list of `roomId` must answer `user` (statuses from API.md's conventions). */
-function expectedListStatus(world: World, user: WorldUser, roomId: string): number {
-  if (user.role !== 'external') return user.role === 'admin' || world.staff.some((s) => s.roomId === roomId && s.userId === user.id) ? 200 : 404;
+/** What the documents and folders lists of `roomId` must answer `user` (statuses and codes from API.md). */
+function expectedList(world: World, user: WorldUser, roomId: string): { status: number; code?: string } {
+  const hidden = { status: 404, code: 'not_found' };
+  if (user.role !== 'external') return user.role === 'admin' || world.staff.some((s) => s.roomId === roomId && s.userId === user.id) ? { status: 200 } : hidden;
   const membership = world.members.find((m) => m.roomId === roomId && m.userId === user.id);
-  if (!membership) return 404;
-  if (world.rooms.find((r) => r.id === roomId)!.status === 'closed') return 403;
-  const covered = world.rooms.find((r) => r.id === roomId)!.entityIds.some((e) => coveringNdas(world, user, membership.partyId, roomId, e, world.at).length > 0);
-  return covered ? 200 : 403;
+  if (!membership) return hidden;
+  const room = world.rooms.find((r) => r.id === roomId)!;
+  const req = requestOf(world, user);
+  if (!addressAllowed(world, membership.partyId, req.ip)) return { status: 403, code: 'ip_not_allowed' };
+  if (room.requireMfa && !req.mfa) return { status: 403, code: 'mfa_required' };
+  if (room.status === 'closed') return { status: 403, code: 'room_closed' };
+  const covered = room.entityIds.some((e) => coveringNdas(world, user, membership.partyId, roomId, e, world.at).length > 0);
+  return covered ? { status: 200 } : { status: 403, code: 'nda_required' };
 }
+
+/**
+ * Content of a document the user cannot view answers from the user alone: 403 nda_required when
+ * no NDA covers them in any open room they belong to, else 404 — for a real id as for a made-up one.
+ */
+function uncoveredEverywhere(world: World, user: WorldUser): boolean {
+  if (user.role !== 'external') return false;
+  const open = world.members.filter((m) => m.userId === user.id && world.rooms.find((r) => r.id === m.roomId)!.status === 'open');
+  const room = (id: string) => world.rooms.find((r) => r.id === id)!;
+  return open.length > 0 && open.every((m) => room(m.roomId).entityIds.every((e) => coveringNdas(world, user, m.partyId, m.roomId, e, world.at).length === 0));
+}
+
+const CONTENT: Array<{ kind: string; level: Level; path: (id: string) => string }> = [
+  { kind: 'attachment', level: 'download', path: (id) => `/api/documents/${id}/content?disposition=attachment` },
+  { kind: 'inline', level: 'view', path: (id) => `/api/documents/${id}/content?disposition=inline` },
+  { kind: 'original', level: 'original', path: (id) => `/api/documents/${id}/original` },
+];
+
+/** Everything of an answer a client could tell apart, but the per-request ids. */
+const observable = (res: request.Response) => ({
+  status: res.status,
+  body: res.text,
+  headers: Object.fromEntries(Object.entries(res.headers).filter(([k]) => !['date', 'x-request-id', 'etag'].includes(k))),
+});
+
+const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
 
 describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
   beforeAll(() => {
     process.stdout.write(`access-rule HTTP sample: seed ${seed} (replay: PROPERTY_SEED=${seed})\n`);
   });
 
-  it('lists, reads and delivers exactly what the reference allows; hidden is the byte-identical 404', async () => {
-    await fc.assert(
+  it('lists, reads and delivers exactly what the reference allows, numbered as the reference numbers it; hidden is the byte-identical answer of a missing id', async () => {
+    await runProperty(
       fc.asyncProperty(fc.gen(), (g) => track((async () => {
         // A minute ago, so every instant the world was drawn with keeps its side of "now" while requests run.
         const at = new Date(Date.now() - 60_000).toISOString();
-        // Through HTTP every request comes from the loopback address with a token: worlds without allow-lists or MFA rooms.
-        const world = drawWorld(g, `h${(worldNo++).toString(36)}-`, at, { requestConditions: false });
+        const world = drawWorld(g, `h${(worldNo++).toString(36)}-`, at, { address: loopback });
         await insertWorld(t.db, world, () => pdfKey);
+        // The original goes out as stored, with its stored size as Content-Length.
+        await t.db('documentVersions').whereIn('documentId', world.documents.map((d) => d.id)).update({ size: pdfSize });
         const tokens = await tokensFor(world);
         for (const user of world.users) {
           const get = (url: string) => request(t.app).get(url).set('Authorization', `Bearer ${tokens.get(user.id)}`);
           const missingRead = await get(`/api/documents/${randomUUID()}`);
-          const missingContent = await get(`/api/documents/${randomUUID()}/content`);
           expect(missingRead.status).toBe(404);
 
           for (const room of world.rooms) {
+            const context = { user: user.id, room: room.id };
+            // The room itself: its name and the user's NDA status to any member; what it targets only once it gives them content.
+            const roomRes = await get(`/api/rooms/${room.id}`);
+            const member = world.members.some((m) => m.roomId === room.id && m.userId === user.id);
+            const seesRoom = user.role === 'admin' || world.staff.some((s) => s.roomId === room.id && s.userId === user.id) || (user.role === 'external' && member);
+            expect({ ...context, status: roomRes.status }).toEqual({ ...context, status: seesRoom ? 200 : 404 });
+            if (user.role === 'external' && member) {
+              const fields = contentParty(world, user, room.id) ? ['codeName', 'createdAt', 'entityIds', 'id', 'name', 'nda', 'status'] : ['codeName', 'id', 'name', 'nda', 'status'];
+              expect({ ...context, fields: Object.keys(roomRes.body).sort() }).toEqual({ ...context, fields });
+            }
+
             const list = await get(`/api/rooms/${room.id}/documents?limit=1000`);
-            const status = expectedListStatus(world, user, room.id);
-            expect({ user: user.id, room: room.id, status: list.status }).toEqual({ user: user.id, room: room.id, status });
-            if (status !== 200) continue;
+            const folders = await get(`/api/rooms/${room.id}/folders`);
+            const expected = expectedList(world, user, room.id);
+            expect({ ...context, status: list.status, code: list.body.error?.code }).toEqual({ ...context, ...expected, code: expected.code });
+            expect({ ...context, status: folders.status, code: folders.body.error?.code }).toEqual({ ...context, ...expected, code: expected.code });
+            if (expected.status !== 200) continue;
+            const indexes = referenceIndexes(world, user, room.id);
             const expectedItems = world.documents
               .filter((d) => d.roomId === room.id && referenceLevel(world, user, d) !== null)
-              .map((d) => ({ id: d.id, access: referenceLevel(world, user, d) }))
-              .sort((a, b) => a.id.localeCompare(b.id));
-            const listed = (list.body.items as Array<{ id: string; access: string }>).map((d) => ({ id: d.id, access: d.access })).sort((a, b) => a.id.localeCompare(b.id));
-            expect({ user: user.id, room: room.id, listed }).toEqual({ user: user.id, room: room.id, listed: expectedItems });
+              .map((d) => ({ id: d.id, access: referenceLevel(world, user, d), index: indexes.get(d.id) }));
+            const listed = (list.body.items as Array<{ id: string; access: string; index: string }>).map((d) => ({ id: d.id, access: d.access, index: d.index }));
+            expect({ ...context, listed: byId(listed) }).toEqual({ ...context, listed: byId(expectedItems) });
+            const expectedFolders = world.folders.filter((f) => f.roomId === room.id && referenceSeesFolder(world, user, f)).map((f) => ({ id: f.id, index: indexes.get(f.id) }));
+            const listedFolders = (folders.body.items as Array<{ id: string; index: string }>).map((f) => ({ id: f.id, index: f.index }));
+            expect({ ...context, folders: byId(listedFolders) }).toEqual({ ...context, folders: byId(expectedFolders) });
           }
 
           for (const doc of world.documents) {
             const read = await get(`/api/documents/${doc.id}`);
             if (referenceAllows(world, user, doc, 'view')) {
-              expect({ doc: doc.id, user: user.id, status: read.status, access: read.body.access }).toEqual({ doc: doc.id, user: user.id, status: 200, access: referenceLevel(world, user, doc) });
+              const expected = { status: 200, access: referenceLevel(world, user, doc), index: referenceIndexes(world, user, doc.roomId).get(doc.id) };
+              expect({ doc: doc.id, user: user.id, status: read.status, access: read.body.access, index: read.body.index }).toEqual({ doc: doc.id, user: user.id, ...expected });
             } else {
-              expect({ doc: doc.id, user: user.id, status: read.status, body: read.text }).toEqual({ doc: doc.id, user: user.id, status: 404, body: missingRead.text });
+              expect({ doc: doc.id, user: user.id, ...observable(read) }).toEqual({ doc: doc.id, user: user.id, ...observable(missingRead) });
             }
           }
 
-          // Content for one document per user (stamping is real work): 200, 403 for a level not held,
-          // 403 nda_required for an uncovered member of an open room, else the missing id's 404.
+          // Content of one document per user, as one of the three kinds (stamping is real work): 200
+          // at a level held, 403 for a level not held on a document seen, else the made-up id's answer.
           const doc = world.documents[g(fc.integer, { min: 0, max: world.documents.length - 1 })];
-          const content = await get(`/api/documents/${doc.id}/content?disposition=attachment`);
-          const listStatus = expectedListStatus(world, user, doc.roomId);
-          const membership = world.members.find((m) => m.roomId === doc.roomId && m.userId === user.id);
-          const uncoveredMember = user.role === 'external' && membership && listStatus === 403 && world.rooms.find((r) => r.id === doc.roomId)!.status === 'open';
-          if (referenceAllows(world, user, doc, 'download')) expect(content.status).toBe(200);
-          else if (referenceAllows(world, user, doc, 'view')) expect(content.status).toBe(403);
-          else if (uncoveredMember) expect({ status: content.status, code: content.body.error?.code }).toEqual({ status: 403, code: 'nda_required' });
-          else expect({ doc: doc.id, user: user.id, status: content.status, body: content.text }).toEqual({ doc: doc.id, user: user.id, status: 404, body: missingContent.text });
+          const content = CONTENT[g(fc.integer, { min: 0, max: CONTENT.length - 1 })];
+          checked.contentKinds.add(content.kind);
+          const res = await get(content.path(doc.id));
+          const missing = await get(content.path(randomUUID()));
+          const context = { doc: doc.id, user: user.id, kind: content.kind };
+          expect({ ...context, status: missing.status, code: missing.body.error?.code }).toEqual({ ...context, ...(uncoveredEverywhere(world, user) ? { status: 403, code: 'nda_required' } : { status: 404, code: 'not_found' }) });
+          if (referenceAllows(world, user, doc, content.level)) expect({ ...context, status: res.status }).toEqual({ ...context, status: 200 });
+          else if (referenceAllows(world, user, doc, 'view')) expect({ ...context, status: res.status, code: res.body.error?.code }).toEqual({ ...context, status: 403, code: 'forbidden' });
+          else expect({ ...context, ...observable(res) }).toEqual({ ...context, ...observable(missing) });
         }
+        checked.worlds++;
+        checked.allowlists += world.allowlists.length;
+        checked.mfaRooms += world.rooms.filter((r) => r.requireMfa).length;
       })())),
-      runParameters(seed, 1, SECONDS, 0.05),
+      // PROPERTY_RUNS=60 (the mutation run) reads 30 worlds: above the floor too.
+      { seed, share: 1, defaultSeconds: SECONDS, runsShare: 0.25, floor: Math.ceil((FLOOR * (seeds.indexOf(seed) + 1)) / seeds.length), checked: () => checked.worlds },
     );
-  }, timeoutFor(1, SECONDS));
+  }, timeoutFor(1, SECONDS, 600));
+});
+
+it(`read at least ${FLOOR} worlds through the API, with allow-lists, rooms requiring MFA and every kind of content`, () => {
+  expect(checked.worlds).toBeGreaterThanOrEqual(FLOOR);
+  if (FLOOR >= 25) {
+    expect(checked.allowlists).toBeGreaterThan(0);
+    expect(checked.mfaRooms).toBeGreaterThan(0);
+    expect([...checked.contentKinds].sort()).toEqual(['attachment', 'inline', 'original']);
+  }
 });

@@ -1,14 +1,18 @@
 import type { Db } from '../../server/db.js';
 import { loadAccess } from '../../server/policy/load-access.js';
-import { asSubject } from '../../server/policy/ability.js';
+import { asSubject, type SubjectType } from '../../server/policy/ability.js';
 import { accessibleBy } from '../../server/policy/accessible-by.js';
-import { referenceAllows } from './access-reference.js';
+import { referenceAllows, referenceSeesFolder, referenceSeesOrg, referenceSeesUser } from './access-reference.js';
 import { LEVELS, type Level, type World } from './world-model.js';
 import { requestContext } from './world-store.js';
 
-/** `user|document|level` for every allowed combination. */
+/**
+ * Every allowed combination, as `user|document|level` for documents and `user|folder:id|read`,
+ * `user|org:id|read`, `user|user:id|read` for what else the rule lets a user see.
+ */
 export type Decisions = Set<string>;
 const key = (userId: string, documentId: string, level: Level) => `${userId}|${documentId}|${level}`;
+const readKey = (userId: string, kind: 'folder' | 'org' | 'user', id: string) => `${userId}|${kind}:${id}|read`;
 
 export function referenceDecisions(world: World, at: string = world.at): Decisions {
   const out: Decisions = new Set();
@@ -16,17 +20,32 @@ export function referenceDecisions(world: World, at: string = world.at): Decisio
     for (const doc of world.documents) {
       for (const level of LEVELS) if (referenceAllows(world, user, doc, level, at)) out.add(key(user.id, doc.id, level));
     }
+    for (const folder of world.folders) if (referenceSeesFolder(world, user, folder, at)) out.add(readKey(user.id, 'folder', folder.id));
+    for (const org of world.orgs) if (referenceSeesOrg(world, user, org)) out.add(readKey(user.id, 'org', org.id));
+    for (const other of world.users) if (referenceSeesUser(world, user, other)) out.add(readKey(user.id, 'user', other.id));
   }
   return out;
 }
 
+/** The `read` subjects besides documents: their table, and which of its rows belong to the world. */
+const READ_SUBJECTS: Array<{ kind: 'folder' | 'org' | 'user'; type: SubjectType; table: string; rows: (w: World) => { column: string; ids: string[] } }> = [
+  { kind: 'folder', type: 'Folder', table: 'folders', rows: (w) => ({ column: 'roomId', ids: w.rooms.map((r) => r.id) }) },
+  { kind: 'org', type: 'Org', table: 'orgs', rows: (w) => ({ column: 'id', ids: w.orgs.map((o) => o.id) }) },
+  { kind: 'user', type: 'User', table: 'users', rows: (w) => ({ column: 'id', ids: w.users.map((u) => u.id) }) },
+];
+
 /**
- * What production decides for every user, document and level of the stored world at `at`, both
- * ways: `ability.can` on each document row, and membership of the SQL-filtered list.
+ * What production decides for every user, document and level (and folder, organisation and user it
+ * may read) of the stored world at `at`, both ways: `ability.can` on each row, and membership of
+ * the SQL-filtered list.
  */
 export async function productionDecisions(db: Db, world: World, at: string = world.at): Promise<{ can: Decisions; sql: Decisions }> {
   const roomIds = world.rooms.map((r) => r.id);
   const rows: Array<Record<string, unknown> & { id: string }> = await db('documents').whereIn('roomId', roomIds).select();
+  const readRows = await Promise.all(READ_SUBJECTS.map(async (s) => {
+    const { column, ids } = s.rows(world);
+    return (await db(s.table).whereIn(column, ids).select()) as Array<Record<string, unknown> & { id: string }>;
+  }));
   const can: Decisions = new Set();
   const sql: Decisions = new Set();
   // Users in parallel: PostgreSQL answers them on several connections (SQLite simply queues them).
@@ -43,6 +62,15 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
         .whereIn('documents.roomId', roomIds)
         .select('documents.id');
       for (const { id } of listed) sql.add(key(user.id, id, level));
+    }
+    for (const [i, s] of READ_SUBJECTS.entries()) {
+      for (const row of readRows[i]) if (ability.can('read', asSubject(s.type, row))) can.add(readKey(user.id, s.kind, row.id));
+      const { column, ids } = s.rows(world);
+      const listed: Array<{ id: string }> = await db(s.table)
+        .where(accessibleBy(ability, 'read', s.type, s.table))
+        .whereIn(`${s.table}.${column}`, ids)
+        .select(`${s.table}.id`);
+      for (const { id } of listed) sql.add(readKey(user.id, s.kind, id));
     }
   }));
   return { can, sql };

@@ -30,6 +30,43 @@ const ADDRESSES = ['10.1.2.3', '10.200.0.1', '192.168.1.9', '192.168.2.9', '203.
 
 type Draw = fc.GeneratorValue;
 
+const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/** The 16 bytes of an IPv6 address or the 4 of an IPv4 one (written plainly here, not production's parser). */
+function addressBytes(address: string): number[] {
+  if (address.includes('.')) return address.split('.').map(Number);
+  const [head, tail] = address.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':').map((h) => parseInt(h, 16)) : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+  return all.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** `bytes` with every bit past the first `bits` cleared, written back as a CIDR range. */
+function cidrOf(bytes: number[], bits: number): string {
+  const masked = bytes.map((b, i) => b & ((0xff << (8 - Math.max(0, Math.min(8, bits - i * 8)))) & 0xff));
+  if (masked.length === 4) return `${masked.join('.')}/${bits}`;
+  const groups = Array.from({ length: 8 }, (_, i) => ((masked[2 * i] << 8) | masked[2 * i + 1]).toString(16));
+  return `${groups.join(':')}/${bits}`;
+}
+
+/**
+ * A random allow-list range: around a drawn or given address (so it holds some requests and misses
+ * others), or anywhere. Any IPv4 prefix length; IPv6 ranges stay inside 2001:db8::/32, clear of the
+ * IPv4-mapped space, whose matching against IPv4 clients is a choice of the parser, not of the rule.
+ */
+export function drawCidr(g: Draw, near: readonly string[] = ADDRESSES): string {
+  const around = chance(g, 70) ? pick(g, near) : null;
+  const v4 = around ? around.includes('.') : chance(g, 70);
+  if (v4) {
+    const base = around ? addressBytes(V4_MAPPED.exec(around)?.[1] ?? around) : Array.from({ length: 4 }, () => g(fc.integer, { min: 0, max: 255 }));
+    return cidrOf(base, g(fc.integer, { min: 0, max: 32 }));
+  }
+  const base = around ? addressBytes(around) : [0x20, 0x01, 0x0d, 0xb8, ...Array.from({ length: 12 }, () => g(fc.integer, { min: 0, max: 255 }))];
+  return cidrOf(base, g(fc.integer, { min: 32, max: 128 }));
+}
+
 const pick = <T>(g: Draw, items: readonly T[]): T => items[g(fc.integer, { min: 0, max: items.length - 1 })];
 const chance = (g: Draw, percent: number) => g(fc.integer, { min: 1, max: 100 }) <= percent;
 const someOf = <T>(g: Draw, items: readonly T[], atLeastOne: boolean): T[] => {
@@ -44,9 +81,12 @@ const someOf = <T>(g: Draw, items: readonly T[], atLeastOne: boolean): T[] => {
  * from the party's organisations, at most one party per user and room, documents of the room's
  * entities, NDAs that expire after they take effect), since the rule is promised only there.
  * With `requestConditions` (the default) rooms may require a second factor, parties may have IP
- * allow-lists, and each user's request comes from a drawn address, with or without a second factor.
+ * allow-lists (fixed ranges and random ones), and each user's request comes from a drawn address
+ * (every request from `address` when given: the HTTP sample's loopback), with or without a second factor.
  */
-export function drawWorld(g: Draw, prefix: string, at: string, { requestConditions = true } = {}): World {
+export function drawWorld(g: Draw, prefix: string, at: string, { requestConditions = true, address }: { requestConditions?: boolean; address?: string } = {}): World {
+  const addresses = address ? [address] : ADDRESSES;
+  const ranges = address ? [...RANGES, '127.0.0.0/8', '127.0.0.1/32', '::1/128'] : RANGES;
   const t = Date.parse(at);
   const instant = () => new Date(t + pick(g, [-30, -2, -1, 0, 1, 2, 30]) * DAY).toISOString();
   const id = (name: string) => `${prefix}${name}`;
@@ -108,7 +148,12 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
     }
     parties.push(...roomParties);
     if (requestConditions) {
-      for (const party of roomParties) if (chance(g, 30)) allowlists.push(...someOf(g, RANGES, true).map((cidr) => ({ partyId: party.id, cidr })));
+      for (const party of roomParties) {
+        if (!chance(g, 30)) continue;
+        const cidrs = someOf(g, ranges, true);
+        if (chance(g, 50)) cidrs.push(drawCidr(g, addresses));
+        allowlists.push(...[...new Set(cidrs)].map((cidr) => ({ partyId: party.id, cidr })));
+      }
     }
     for (const user of users.filter((u) => u.role === 'external')) {
       const eligible = roomParties.filter((p) => p.acquirerOrgId === user.orgId || p.advisorOrgIds.includes(user.orgId));
@@ -153,7 +198,7 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
     }
   }
   const requests: WorldRequest[] = users.map((u) =>
-    requestConditions ? { userId: u.id, ip: pick(g, ADDRESSES), mfa: chance(g, 60) } : { userId: u.id, ip: '127.0.0.1', mfa: false },
+    requestConditions ? { userId: u.id, ip: pick(g, addresses), mfa: chance(g, 60) } : { userId: u.id, ip: address ?? '127.0.0.1', mfa: false },
   );
   return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests };
 }
@@ -170,8 +215,8 @@ export type Revocation =
   | { kind: 'restrict-ip'; partyId: string; cidr: string }
   | { kind: 'require-mfa'; roomId: string };
 
-/** Every revocation possible in `world`. */
-export function revocationsOf(world: World): Revocation[] {
+/** Every revocation possible in `world`; `cidr` draws the range a first allow-list starts with. */
+export function revocationsOf(world: World, cidr: () => string): Revocation[] {
   return [
     ...world.members.map((m): Revocation => ({ kind: 'remove-member', roomId: m.roomId, userId: m.userId })),
     ...world.members.filter((m) => m.cleanTeam).map((m): Revocation => ({ kind: 'drop-clean-team', roomId: m.roomId, userId: m.userId })),
@@ -181,7 +226,7 @@ export function revocationsOf(world: World): Revocation[] {
     ...world.rooms.filter((r) => r.status === 'open').map((r): Revocation => ({ kind: 'close-room', roomId: r.id })),
     ...world.staff.map((s): Revocation => ({ kind: 'remove-staff', roomId: s.roomId, userId: s.userId })),
     // A first range narrows a party's reach; another range added to an existing list would widen it.
-    ...world.parties.filter((p) => !world.allowlists.some((a) => a.partyId === p.id)).map((p): Revocation => ({ kind: 'restrict-ip', partyId: p.id, cidr: RANGES[p.id.length % RANGES.length] })),
+    ...world.parties.filter((p) => !world.allowlists.some((a) => a.partyId === p.id)).map((p): Revocation => ({ kind: 'restrict-ip', partyId: p.id, cidr: cidr() })),
     ...world.rooms.filter((r) => !r.requireMfa).map((r): Revocation => ({ kind: 'require-mfa', roomId: r.id })),
   ];
 }

@@ -71,3 +71,20 @@ export interface World {
   allowlists: WorldAllowedRange[];
   requests: WorldRequest[];
 }
+
+/**
+ * Where each folder and document stands among its siblings (1, 2, 3…, in the order they were drawn),
+ * as the services number them when they are created one after another: the deal team's index.
+ */
+export function positionsInWorld(w: Pick<World, 'folders' | 'documents'>): Map<string, number> {
+  const out = new Map<string, number>();
+  const counters = new Map<string, number>();
+  const next = (group: string) => {
+    const n = (counters.get(group) ?? 0) + 1;
+    counters.set(group, n);
+    return n;
+  };
+  for (const f of w.folders) out.set(f.id, next(`folder:${f.roomId}:${f.parentId}`));
+  for (const d of w.documents) out.set(d.id, next(`document:${d.folderId}`));
+  return out;
+}

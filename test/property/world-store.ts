@@ -1,6 +1,6 @@
 import type { Db } from '../../server/db.js';
 import type { Actor } from '../../server/auth/actor.js';
-import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type World, type WorldUser } from './world-model.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, positionsInWorld, type World, type WorldUser } from './world-model.js';
 import type { Revocation } from './world-arbitrary.js';
 
 const CREATED = '2020-01-01T00:00:00.000Z';
@@ -36,12 +36,15 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
       confirmedAt: n.status === 'confirmed' || n.status === 'terminated' ? CREATED : null,
     })));
     await insert('ndaEntities', w.ndas.flatMap((n) => n.entityIds.map((entityId) => ({ ndaId: n.id, entityId }))));
-    // Parents before children: the generator only ever hangs a folder under an earlier one.
-    await insert('folders', w.folders.map((f, i) => ({ id: f.id, roomId: f.roomId, parentId: f.parentId, name: f.id, position: i + 1, createdAt: CREATED })));
-    await insert('documents', w.documents.map((d, i) => ({
+    // Parents before children: the generator only ever hangs a folder under an earlier one. Positions
+    // are given as the services give them: 1, 2, 3… among a folder's siblings, and among a folder's
+    // documents, in the order drawn (positionsInWorld).
+    const position = positionsInWorld(w);
+    await insert('folders', w.folders.map((f) => ({ id: f.id, roomId: f.roomId, parentId: f.parentId, name: f.id, position: position.get(f.id), createdAt: CREATED })));
+    await insert('documents', w.documents.map((d) => ({
       id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, title: d.id,
       classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData),
-      position: i + 1, currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
+      position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
     })));
     await insert('documentVersions', w.documents.map((d) => ({
       id: `${d.id}v`, documentId: d.id, version: 1, objectKey: objectKeyOf(d.id), size: 1, sha256: FAKE_SHA,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { TINY_PNG } from '../support/fixtures.js';
-import { buildDeal } from '../support/world.js';
+import { buildDeal, PASSWORD } from '../support/world.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 
 /**
@@ -28,7 +28,7 @@ it('on SIGTERM refuses new connections, finishes the download in flight byte for
     personalData: 'none',
   });
   expect(uploaded.status).toBe(201);
-  const { token } = (await deal.manager.post('/api/auth/tokens', { name: 'shutdown' })).body as { token: string };
+  const { token } = (await deal.manager.post('/api/auth/tokens', { name: 'shutdown', currentPassword: PASSWORD })).body as { token: string };
 
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http.get(`${server.base}/api/documents/${uploaded.body.id}/original`, { headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject);

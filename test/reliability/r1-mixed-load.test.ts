@@ -116,7 +116,7 @@ it(`${CLIENTS} concurrent clients on two processes: no server error, every downl
       const signedIn = await cookieSession(other.base, emails[role], PASSWORD); // a session made by the other process
       api = signedIn.withBase(server.base);
     } else {
-      const token = (await (await cookieSession(other.base, emails[role], PASSWORD)).post('/api/auth/tokens', { name: `r1-${i}` })).body.token as string;
+      const token = (await (await cookieSession(other.base, emails[role], PASSWORD)).post('/api/auth/tokens', { name: `r1-${i}`, currentPassword: PASSWORD })).body.token as string;
       api = bearerSession(server.base, token);
     }
     clients.push({ role, label: `client ${i} (${role}, ${i % 2 === 0 ? 'cookie' : 'bearer'})`, api });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { ADMIN, Client } from '../support/test-app.js';
 import { makePdf } from '../support/fixtures.js';
-import { buildDeal } from '../support/world.js';
+import { buildDeal, PASSWORD } from '../support/world.js';
 import { uploadKeyOf } from '../../server/maintenance/orphan-sweeper.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 
@@ -64,7 +64,7 @@ it('after a kill -9 mid-upload and a restart, every document has its object and 
   const first = await cluster.start();
   const deal = await buildDeal({ app: first.base });
   await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id] });
-  const { token } = (await deal.manager.post('/api/auth/tokens', { name: 'r3' })).body as { token: string };
+  const { token } = (await deal.manager.post('/api/auth/tokens', { name: 'r3', currentPassword: PASSWORD })).body as { token: string };
   const documentsBefore = Number((await cluster.db('documents').count({ n: '*' }))[0].n);
 
   // Past one 16 MiB part, so the S3 driver has begun a multipart upload when the process dies.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN, startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 
 let t: TestApp;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   deal = await buildDeal(t);
   const nda = await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id] });
   const grant = await deal.grant({ partyId: deal.parties.A.id, folderId: deal.folders.finance.id });
-  adminToken = (await deal.admin.post('/api/auth/tokens', { name: 'fuzz' })).body.token;
+  adminToken = (await deal.admin.post('/api/auth/tokens', { name: 'fuzz', currentPassword: ADMIN.password })).body.token;
   knownIds = [
     deal.room.id, nda.id, grant.id, deal.parties.A.id, deal.parties.B.id,
     ...Object.values(deal.docs).map((d) => d.id),

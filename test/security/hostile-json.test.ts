@@ -6,7 +6,7 @@ let token: string;
 beforeAll(async () => {
   t = await startTestApp();
   const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
-  token = (await admin.post('/api/auth/tokens', { name: 'corpus' })).body.token;
+  token = (await admin.post('/api/auth/tokens', { name: 'corpus', currentPassword: ADMIN.password })).body.token;
 });
 afterAll(() => t.close());
 

@@ -7,7 +7,7 @@ import { startTestApp, ADMIN, Client, type TestApp } from '../support/test-app.j
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
-import { buildDeal, visibleDocumentIds } from '../support/world.js';
+import { buildDeal, PASSWORD, visibleDocumentIds } from '../support/world.js';
 import { totpCode } from '../../server/auth/totp.js';
 
 let t: TestApp;
@@ -19,11 +19,11 @@ afterEach(() => t.close());
 const STEP = 30_000;
 const login = (body: Record<string, string>) => request(t.app).post('/api/auth/login').send(body);
 
-/** Enrols the client's user: setup, then enable with the current code. */
-async function enrol(client: Client) {
+/** Enrols the client's user: setup, then enable with the current code and their password. */
+async function enrol(client: Client, currentPassword = ADMIN.password) {
   const setup = await client.post('/api/auth/mfa/setup');
   expect(setup.status).toBe(200);
-  const enabled = await client.post('/api/auth/mfa/enable', { otp: totpCode(setup.body.secret) });
+  const enabled = await client.post('/api/auth/mfa/enable', { otp: totpCode(setup.body.secret), currentPassword });
   expect(enabled.status).toBe(200);
   return { secret: setup.body.secret as string, recoveryCodes: enabled.body.recoveryCodes as string[] };
 }
@@ -44,10 +44,10 @@ describe('TOTP second factor (QUALITY.md security 7)', () => {
     const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
     const { secret } = (await admin.post('/api/auth/mfa/setup')).body;
     const wrong = String((Number(totpCode(secret)) + 1) % 1_000_000).padStart(6, '0');
-    const res = await admin.post('/api/auth/mfa/enable', { otp: wrong });
+    const res = await admin.post('/api/auth/mfa/enable', { otp: wrong, currentPassword: ADMIN.password });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toHaveProperty('otp');
-    const ok = await admin.post('/api/auth/mfa/enable', { otp: totpCode(secret) });
+    const ok = await admin.post('/api/auth/mfa/enable', { otp: totpCode(secret), currentPassword: ADMIN.password });
     expect(ok.status).toBe(200);
     expect(ok.body.enabled).toBe(true);
   });
@@ -163,7 +163,7 @@ describe('a room requiring MFA of its external users', () => {
     expect(await visibleDocumentIds(deal, deal.manager)).toHaveLength(3);
 
     // Enrolling is not enough for the session that was signed in without a code...
-    const { secret } = await enrol(buyer);
+    const { secret } = await enrol(buyer, PASSWORD);
     expect((await buyer.get(`${deal.roomPath}/documents`)).status).toBe(403);
     // ...a sign-in with a code is.
     const withCode = await request.agent(t.app);
@@ -184,19 +184,21 @@ describe('a room requiring MFA of its external users', () => {
     await deal.manager.agent.patch(`${deal.roomPath}/settings`).set('X-CSRF-Token', managerCsrf).send({ requireMfa: true }).expect(200);
     const list = (token: string) => request(t.app).get(`${deal.roomPath}/documents`).set('Authorization', `Bearer ${token}`);
 
-    // Minted by a password-only session, then the user enrols: the token still has no second factor.
+    // Minted by a password-only session: the token has no second factor.
     const buyer = await deal.login('buyerA');
-    const passwordOnly = await buyer.post('/api/auth/tokens', { name: 'before enrolling' });
+    const passwordOnly = await buyer.post('/api/auth/tokens', { name: 'before enrolling', currentPassword: PASSWORD });
     expect(passwordOnly.body.mfa).toBe(false);
-    const { secret } = await enrol(buyer);
     expect((await list(passwordOnly.body.token)).body.error.code).toBe('mfa_required');
+    // Enrolling ends every token made without the factor the account now has.
+    const { secret } = await enrol(buyer, PASSWORD);
+    expect((await list(passwordOnly.body.token)).status).toBe(401);
 
     // Minted by a session signed in with a code: it carries the factor, and so does a token it mints.
     const withCode = await Client.login(t.app, deal.users.buyerA.email, 'a long enough passphrase', totpCode(secret, Date.now() + STEP));
-    const strong = await withCode.post('/api/auth/tokens', { name: 'after a code' });
+    const strong = await withCode.post('/api/auth/tokens', { name: 'after a code', currentPassword: PASSWORD });
     expect(strong.body.mfa).toBe(true);
     expect((await list(strong.body.token)).status).toBe(200);
-    const minted = await request(t.app).post('/api/auth/tokens').set('Authorization', `Bearer ${strong.body.token}`).send({ name: 'from the token' });
+    const minted = await request(t.app).post('/api/auth/tokens').set('Authorization', `Bearer ${strong.body.token}`).send({ name: 'from the token', currentPassword: PASSWORD });
     expect(minted.body.mfa).toBe(true);
 
     // The user's enrolment ends (here as erasure would end it): no token of theirs passes any more.

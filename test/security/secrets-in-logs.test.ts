@@ -26,11 +26,11 @@ describe('Secrets never reach the logs (QUALITY.md security 12)', () => {
     const login = await agent.post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password });
     const sid = decodeURIComponent(String(login.headers['set-cookie']).split(';')[0].split('=')[1]);
     const csrf = (await agent.get('/api/auth/csrf')).body.token as string;
-    const token = (await agent.post('/api/auth/tokens').set('X-CSRF-Token', csrf).send({ name: 'ci' })).body.token as string;
+    const token = (await agent.post('/api/auth/tokens').set('X-CSRF-Token', csrf).send({ name: 'ci', currentPassword: ADMIN.password })).body.token as string;
     await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200);
     const { secret } = (await agent.post('/api/auth/mfa/setup').set('X-CSRF-Token', csrf)).body;
     const otp = totpCode(secret);
-    const { recoveryCodes } = (await agent.post('/api/auth/mfa/enable').set('X-CSRF-Token', csrf).send({ otp })).body;
+    const { recoveryCodes } = (await agent.post('/api/auth/mfa/enable').set('X-CSRF-Token', csrf).send({ otp, currentPassword: ADMIN.password })).body;
     await request(app).post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password, recoveryCode: recoveryCodes[0] }).expect(200);
     await request(app).get('/api/me').set('Authorization', 'Bearer gh_wrong-token-value-123').expect(401);
 
@@ -57,9 +57,9 @@ describe('Secrets never reach the logs (QUALITY.md security 12)', () => {
     const login = await agent.post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password });
     const sid = decodeURIComponent(String(login.headers['set-cookie']).split(';')[0].split('=')[1]).slice(2).split('.')[0];
     const csrf = (await agent.get('/api/auth/csrf')).body.token as string;
-    const token = (await agent.post('/api/auth/tokens').set('X-CSRF-Token', csrf).send({ name: 'ci' })).body.token as string;
+    const token = (await agent.post('/api/auth/tokens').set('X-CSRF-Token', csrf).send({ name: 'ci', currentPassword: ADMIN.password })).body.token as string;
     const { secret } = (await agent.post('/api/auth/mfa/setup').set('X-CSRF-Token', csrf)).body;
-    const { recoveryCodes } = (await agent.post('/api/auth/mfa/enable').set('X-CSRF-Token', csrf).send({ otp: totpCode(secret) })).body;
+    const { recoveryCodes } = (await agent.post('/api/auth/mfa/enable').set('X-CSRF-Token', csrf).send({ otp: totpCode(secret), currentPassword: ADMIN.password })).body;
     const dump = JSON.stringify(await Promise.all(['users', 'sessions', 'apiTokens', 'mfaRecoveryCodes', 'auditEvents'].map((table) => t.db(table).select())));
     for (const value of [ADMIN.password, sid, token, secret, ...recoveryCodes]) expect(dump).not.toContain(value);
   });

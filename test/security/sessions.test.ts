@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startTestApp, ADMIN, Client, type TestApp } from '../support/test-app.js';
-import { buildDeal } from '../support/world.js';
+import { buildDeal, PASSWORD } from '../support/world.js';
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -105,7 +105,7 @@ describe('Sessions (QUALITY.md security 5)', () => {
   it('starts no session for a bearer request, and ignores a session cookie sent beside the token', async () => {
     t = await startTestApp();
     const deal = await buildDeal(t);
-    const token = (await deal.manager.post('/api/auth/tokens', { name: 'script' })).body.token as string;
+    const token = (await deal.manager.post('/api/auth/tokens', { name: 'script', currentPassword: PASSWORD })).body.token as string;
     const sessionsBefore = Number((await t.db('sessions').count({ n: '*' }).first())?.n);
     const res = await request(t.app).get('/api/me').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
@@ -124,7 +124,7 @@ describe('Sessions (QUALITY.md security 5)', () => {
     const deal = await buildDeal(t);
     const manager = await deal.login('manager');
     const second = await deal.login('manager');
-    const token = (await manager.post('/api/auth/tokens', { name: 'script' })).body.token as string;
+    const token = (await manager.post('/api/auth/tokens', { name: 'script', currentPassword: PASSWORD })).body.token as string;
     expect((await second.get('/api/rooms')).status).toBe(200);
 
     await deal.admin.post(`/api/users/${deal.users.manager.id}/disable`).expect(200);

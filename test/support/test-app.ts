@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, migrateToLatest, type Db } from '../../server/db.js';
 import { createLogger } from '../../server/logger.js';
 import { createApp } from '../../server/app.js';
+import { afterResponseTasksSettled } from '../../server/service-context.js';
 import type { ImageStampSlots } from '../../server/downloads/image-stamp-slots.js';
 import { ensureFirstAdmin } from '../../server/users/service.js';
 import { createObjectStore } from '../../storage/create-object-store.js';
@@ -53,6 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}, deps: { ima
     config,
     dataDir,
     close: async () => {
+      await afterResponseTasksSettled(db);
       await db.destroy();
       await postgres?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,8 @@ import type { TestApp } from './test-app.js';
 import { ADMIN, Client } from './test-app.js';
 import { makePdf } from './fixtures.js';
 
-const PASSWORD = 'a long enough passphrase';
+/** Every user of the deal signs in with this password. */
+export const PASSWORD = 'a long enough passphrase';
 const DAY = 86_400_000;
 export const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 export const PAST = iso(-30 * DAY);

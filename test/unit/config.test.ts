@@ -30,4 +30,29 @@ describe('configuration from the environment', () => {
       }
     }
   });
+
+  it('refuses TRUST_PROXY=true, naming it: it would believe an X-Forwarded-For any client can forge', () => {
+    for (const value of ['true', 'TRUE', ' true ']) {
+      expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('takes TRUST_PROXY as a hop count or as the proxies\' addresses, ranges and names, and refuses anything else', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8' }).session.secureCookie).toBe(true);
+    for (const bad of ['yes', 'all', '10.0.0.0/33', 'loopback,', '1.5', '*']) {
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('lets API tokens live 90 days unless API_TOKEN_TTL_DAYS says otherwise, and refuses a lifetime of none, naming it', () => {
+    expect(loadConfig(base).apiTokenTtlMs).toBe(90 * 86_400_000);
+    expect(loadConfig({ ...base, API_TOKEN_TTL_DAYS: '7' }).apiTokenTtlMs).toBe(7 * 86_400_000);
+    for (const bad of ['0', '-1', 'forever']) expect(() => loadConfig({ ...base, API_TOKEN_TTL_DAYS: bad })).toThrow(/API_TOKEN_TTL_DAYS/);
+  });
 });

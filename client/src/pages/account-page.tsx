@@ -9,6 +9,7 @@ export function AccountPage({ user }: { user: User }) {
   const [available] = useLoad(() => serverHasRoute('POST /api/auth/mfa/setup'), []);
   const [setup, setSetup] = useState<{ secret: string; otpauthUrl: string } | null>(null);
   const [otp, setOtp] = useState('');
+  const [currentPassword, setCurrentPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [enabled, setEnabled] = useState(false);
 
@@ -27,9 +28,10 @@ export function AccountPage({ user }: { user: User }) {
   async function enable(e: FormEvent) {
     e.preventDefault();
     if (!/^\d{6}$/.test(otp)) return setError('Enter the 6-digit code your app shows.');
+    if (!currentPassword) return setError('Enter your current password to confirm it is you.');
     setError(null);
     try {
-      await api.mfaEnable(otp);
+      await api.mfaEnable(otp, currentPassword);
       setEnabled(true);
     } catch (err) {
       setError(messageOf(err));
@@ -66,6 +68,10 @@ export function AccountPage({ user }: { user: User }) {
                   <div className="field">
                     <label htmlFor={`${id}-otp`}>One-time code</label>
                     <input id={`${id}-otp`} inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={otp} onChange={(e) => setOtp(e.target.value.replace(/\D/g, ''))} />
+                  </div>
+                  <div className="field">
+                    <label htmlFor={`${id}-password`}>Current password</label>
+                    <input id={`${id}-password`} type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrentPassword(e.target.value)} />
                   </div>
                   <button type="submit" className="button button-primary">Turn on</button>
                 </form>

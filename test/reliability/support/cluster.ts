@@ -12,7 +12,8 @@ export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgre
 /**
  * What a multi-process deployment shares, and nothing more: one PostgreSQL database (a schema of its
  * own per test), one S3-protocol object store (s3rver in this process), and the configuration every
- * process must agree on (the session-signing key, the ledger's checkpoint key). Each process gets a
+ * process must agree on (the session-signing key, the ledger's checkpoint key, the MFA sealing key:
+ * a process with another value refuses to start). Each process gets a
  * data directory of its own, so nothing can pass between them through local disk.
  */
 export interface Cluster {
@@ -48,6 +49,7 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
     S3_REGION: s3.region,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    MFA_SEALING_KEY: randomBytes(32).toString('base64'),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     ...extraEnv,
