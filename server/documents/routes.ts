@@ -4,7 +4,7 @@ import { parseInput, pathId } from '../http/validate.js';
 import { PagingSchema } from '../http/paging.js';
 import { dispositionHeader } from '../http/content-disposition.js';
 import { deliverOriginal, deliverStamped } from '../downloads/service.js';
-import { sendDelivery } from '../downloads/send-delivery.js';
+import { honouredRange, sendDelivery } from '../downloads/send-delivery.js';
 import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
 import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument, roomOfDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
@@ -65,14 +65,15 @@ export function documentsRouter(deps: Deps) {
     const { disposition, download } = parseInput(ContentQuerySchema, req.query);
     const kind = disposition === 'inline' ? 'view' : 'download';
     const doc = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
-    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range: req.headers.range });
+    const range = honouredRange(req, download);
+    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range });
     const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');
     setFileHeaders(res, {
       mimeType: delivery.mimeType,
       disposition: dispositionHeader(disposition, `${doc.title}${ext}`, `document${ext}`),
       downloadId: delivery.downloadId,
     });
-    await sendDelivery(req, res, delivery);
+    await sendDelivery(req, res, delivery, range);
   });
 
   router.get('/api/documents/:documentId/original', async (req, res) => {
