@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
 import { dispositionHeader } from '../http/content-disposition.js';
-import { DecisionSchema } from './schema.js';
+import { ConfirmSchema, DecisionSchema } from './schema.js';
 import { confirmNda, listNdas, openNdaFile, registerNda, rejectNda, terminateNda } from './service.js';
 import { presentNda } from './presenter.js';
 
@@ -30,6 +30,7 @@ export function ndasRouter(deps: Deps) {
   });
   router.post('/api/rooms/:roomId/ndas/:ndaId/confirm', async (req, res) => {
     const ctx = await contextOf(req, deps);
+    parseInput(ConfirmSchema, req.body ?? {});
     res.json(presentNda(await confirmNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId)), ctx.actor));
   });
   router.post('/api/rooms/:roomId/ndas/:ndaId/reject', async (req, res) => {

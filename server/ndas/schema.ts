@@ -15,4 +15,11 @@ export const RegisterNdaSchema = z
   .refine((n) => n.expiresAt > n.effectiveAt, { path: ['expiresAt'], message: 'must be after effectiveAt' });
 export type RegisterNdaInput = z.infer<typeof RegisterNdaSchema>;
 
+/**
+ * Confirming takes no input: who confirmed and when are the caller and the server's clock. A body
+ * that names them (`confirmedBy`, `confirmedAt`, `status`) is refused, not quietly ignored, so a
+ * client that believes it set them learns it did not.
+ */
+export const ConfirmSchema = z.strictObject({});
+
 export const DecisionSchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
