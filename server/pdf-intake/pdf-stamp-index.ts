@@ -1,6 +1,6 @@
 import { UnstampableError } from '../watermark/errors.js';
 import { normalizeRotation, numbersOf, toBox, viewToUser, visibleBox } from './page-geometry.js';
-import { writePageLessBase } from './page-less-base.js';
+import { planBasePacking, writePageLessBase } from './page-less-base.js';
 import { describePdf, type PdfObjects } from './pdf-objects.js';
 import type { IntakeLimits } from './intake-budget.js';
 import { decodeTextValue, isDict, parseRef, pdfName, refString, serialize, serializeDict, type QpdfValue, type SerializeOptions } from './pdf-syntax.js';
@@ -16,7 +16,11 @@ import { decodeTextValue, isDict, parseRef, pdfName, refString, serialize, seria
  * catalog that makes them pages. Cut anywhere, a prefix has no /Root or has every page stamped.
  */
 
-export const INDEX_FORMAT = 2;
+/**
+ * The rendition's format; a stored rendition of another is remade on its next delivery. 2: the
+ * page-less base; 3: its plain objects packed into object streams.
+ */
+export const INDEX_FORMAT = 3;
 
 /** Limits on what a (possibly hostile) file may cost to index. */
 export const INDEX_LIMITS = {
@@ -218,8 +222,8 @@ export async function buildStampReadyPdf(input: string, basePath: string, dataDi
     referencesIn(dict, queue, removed);
   }
 
-  // The tail's numbers continue after the base's.
-  let next = order.length + 1;
+  // The tail's numbers continue after the base's, its object streams and cross-reference stream included.
+  let next = order.length + planBasePacking(pdf, order).extraNumbers + 1;
   const take = () => next++;
   const catalogNum = take();
   const pageNums = new Map(pages.map((p) => [p.ref, take()]));

@@ -1,5 +1,5 @@
 /*
- * PDF syntax for what the incremental stamper writes: values read from qpdf's JSON (version 2) go
+ * PDF syntax for what the stamper writes (the page-less base and each tail): values read from qpdf's JSON (version 2) go
  * back into the file as PDF objects. Everything written is plain ASCII (strings as hex, names with
  * #xx escapes), so the tail can be kept as a JS string and measured by its length.
  */

@@ -11,6 +11,7 @@ import { pdfPageCount, pdfText } from '../support/pdf-tools.js';
 import { PDFDocument } from 'pdf-lib';
 import { Readable } from 'node:stream';
 import { prepareRendition } from '../../server/pdf-intake/intake.js';
+import { INDEX_FORMAT } from '../../server/pdf-intake/pdf-stamp-index.js';
 import { appendIncrementalUpdate, onePagePdf, streamBody, textContent } from '../support/handmade-pdf.js';
 
 let t: TestApp;
@@ -160,7 +161,7 @@ describe('renditions made before page-less bases', () => {
     expect(body.indexOf(original.subarray(0, 64))).toBe(-1);
     expect(pdfText(body)).toContain(`Download ${res.headers['x-download-id']}`);
     const row = await t.db('stampRenditions').where({ versionId: up.body.versionId }).first();
-    expect(Number(row.format)).toBe(2);
+    expect(Number(row.format)).toBe(INDEX_FORMAT);
     expect(row.objectKey).not.toBe(version.objectKey);
     expect(await t.store.stat(oldIndexKey)).toBeNull();
     // The upload itself stays: it is the version.
