@@ -1,0 +1,259 @@
+/**
+ * The access rule of PRODUCT.md, judged one object at a time on hand-built facts. Every expected
+ * answer is written out from the rule (and the action list of ability.ts's header), never computed
+ * by the code under test.
+ */
+import { asSubject, buildAbility, membershipGivesContent, readableFields, ROOM_FIELDS, type Action, type AppAbility, type SubjectType } from '../../../server/policy/ability.js';
+import { actorOf, documentOf, factsOf, grantOf, LEVEL_NAMES, membershipOf, type DocumentRow } from './facts.js';
+
+const can = (ability: AppAbility, action: Action, type: SubjectType, row: object) => ability.can(action, asSubject(type, row));
+const levelsOn = (ability: AppAbility, doc: DocumentRow) => LEVEL_NAMES.filter((l) => can(ability, l, 'Document', doc));
+
+const ROOM_ACTIONS: Action[] = ['read', 'edit', 'registerNda', 'decideNda', 'oversee'];
+const roomActions = (ability: AppAbility, roomId: string) => ROOM_ACTIONS.filter((a) => can(ability, a, 'Room', { id: roomId }));
+const DOCUMENT_ACTIONS: Action[] = ['view', 'download', 'original', 'edit'];
+const documentActions = (ability: AppAbility, roomId: string) => DOCUMENT_ACTIONS.filter((a) => can(ability, a, 'Document', documentOf({ roomId })));
+/** What the caller may do with the folders, grants, parties and NDAs of a room. */
+const roomContent = (ability: AppAbility, roomId: string) => ({
+  Folder: (['read', 'edit'] as Action[]).filter((a) => can(ability, a, 'Folder', { id: 'F1', roomId })),
+  Grant: (['read', 'edit'] as Action[]).filter((a) => can(ability, a, 'Grant', { id: 'G1', roomId, partyId: 'P1' })),
+  Party: (['read', 'edit'] as Action[]).filter((a) => can(ability, a, 'Party', { id: 'P1', roomId })),
+  Nda: (['read', 'readFile'] as Action[]).filter((a) => can(ability, a, 'Nda', { id: 'N1', roomId, orgId: 'ACQ' })),
+});
+const NOTHING = { Folder: [], Grant: [], Party: [], Nda: [] };
+
+describe('an admin', () => {
+  const ability = buildAbility(factsOf(actorOf('admin')));
+
+  it('acts as manager in every room, never as counsel (confirming NDAs stays with counsel)', () => {
+    for (const room of ['R1', 'R2']) {
+      expect(roomActions(ability, room)).toEqual(['read', 'edit', 'registerNda', 'oversee']);
+      expect(documentActions(ability, room)).toEqual(['view', 'download', 'original', 'edit']);
+      expect(roomContent(ability, room)).toEqual({ Folder: ['read', 'edit'], Grant: ['read', 'edit'], Party: ['read', 'edit'], Nda: ['read', 'readFile'] });
+    }
+  });
+
+  it('creates rooms, keeps the directory and reads every organisation and person', () => {
+    expect(ability.can('create', 'Room')).toBe(true);
+    expect(ability.can('read', 'Directory')).toBe(true);
+    expect(ability.can('edit', 'Directory')).toBe(true);
+    expect(can(ability, 'read', 'Org', { id: 'ACQ', kind: 'acquirer' })).toBe(true);
+    expect(can(ability, 'read', 'User', { id: 'u', role: 'external', orgId: 'ACQ' })).toBe(true);
+  });
+  it('reads every field of a room', () => {
+    expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+  });
+});
+
+describe('seller staff', () => {
+  it('see a room they manage and everything in it, edit it, register NDAs in it, but do not decide NDAs', () => {
+    const ability = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'manager' }] }));
+    expect(roomActions(ability, 'R1')).toEqual(['read', 'edit', 'registerNda', 'oversee']);
+    expect(documentActions(ability, 'R1')).toEqual(['view', 'download', 'original', 'edit']);
+    expect(roomContent(ability, 'R1')).toEqual({ Folder: ['read', 'edit'], Grant: ['read', 'edit'], Party: ['read', 'edit'], Nda: ['read', 'readFile'] });
+    expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+  });
+
+  it('see a room they are counsel of and everything in it, decide its NDAs, but change nothing of its content', () => {
+    const ability = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'counsel' }] }));
+    expect(roomActions(ability, 'R1')).toEqual(['read', 'registerNda', 'decideNda', 'oversee']);
+    expect(documentActions(ability, 'R1')).toEqual(['view', 'download', 'original']);
+    expect(roomContent(ability, 'R1')).toEqual({ Folder: ['read'], Grant: ['read'], Party: ['read'], Nda: ['read', 'readFile'] });
+  });
+
+  it('see nothing of a room they do not staff, whatever they are elsewhere', () => {
+    const ability = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'manager' }, { roomId: 'R2', role: 'counsel' }] }));
+    expect(roomActions(ability, 'R3')).toEqual([]);
+    expect(documentActions(ability, 'R3')).toEqual([]);
+    expect(roomContent(ability, 'R3')).toEqual(NOTHING);
+    // Each role in its own room only: manager of R1 is not counsel there, counsel of R2 is not manager there.
+    expect(roomActions(ability, 'R1')).toEqual(['read', 'edit', 'registerNda', 'oversee']);
+    expect(roomActions(ability, 'R2')).toEqual(['read', 'registerNda', 'decideNda', 'oversee']);
+    expect(documentActions(ability, 'R2')).toEqual(['view', 'download', 'original']);
+    expect(roomContent(ability, 'R2')).toEqual({ Folder: ['read'], Grant: ['read'], Party: ['read'], Nda: ['read', 'readFile'] });
+  });
+
+  it('who staff no room create rooms and read the directory, but see no room and cannot change the directory', () => {
+    const ability = buildAbility(factsOf(actorOf('staff'), { directory: { staffedPartyOrgIds: [], partyOrgIds: [] } }));
+    expect(ability.can('create', 'Room')).toBe(true);
+    expect(ability.can('read', 'Directory')).toBe(true);
+    expect(ability.can('edit', 'Directory')).toBe(false);
+    expect(roomActions(ability, 'R1')).toEqual([]);
+    expect(documentActions(ability, 'R1')).toEqual([]);
+    expect(roomContent(ability, 'R1')).toEqual(NOTHING);
+  });
+
+  describe('read the directory of their own deals only (issue 15)', () => {
+    // Staff of R1, whose parties are ACQ (+ advisor ADV); ACQ2 is a bidder in another room only; LONE is in no party.
+    const ability = buildAbility(factsOf(actorOf('staff'), {
+      staffRooms: [{ roomId: 'R1', role: 'manager' }],
+      directory: { staffedPartyOrgIds: ['ACQ', 'ADV'], partyOrgIds: ['ACQ', 'ACQ2', 'ADV'] },
+    }));
+    const org = (id: string, kind: string) => can(ability, 'read', 'Org', { id, kind });
+    const user = (role: string, orgId: string) => can(ability, 'read', 'User', { id: `u-${orgId}`, role, orgId });
+
+    it('the seller group, its people, and the organisations and people of the parties of the rooms they staff', () => {
+      expect(org('SELLER', 'seller')).toBe(true);
+      expect(org('ACQ', 'acquirer')).toBe(true);
+      expect(org('ADV', 'advisor')).toBe(true);
+      expect(user('admin', 'SELLER')).toBe(true);
+      expect(user('staff', 'SELLER')).toBe(true);
+      expect(user('external', 'ACQ')).toBe(true);
+      expect(user('external', 'ADV')).toBe(true);
+    });
+    it('organisations in no party at all (a bidder to pick), but not their people', () => {
+      expect(org('LONE', 'acquirer')).toBe(true);
+      expect(user('external', 'LONE')).toBe(false);
+    });
+    it('not the bidders of rooms they do not staff, nor their people', () => {
+      expect(org('ACQ2', 'acquirer')).toBe(false);
+      expect(user('external', 'ACQ2')).toBe(false);
+    });
+  });
+});
+
+describe('an external user', () => {
+  const external = actorOf('external');
+
+  it('never creates rooms, reads the directory, organisations or people, nor staff-only parts of a room', () => {
+    const ability = buildAbility(factsOf(external, { memberships: [membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] })] }));
+    expect(ability.can('create', 'Room')).toBe(false);
+    expect(ability.can('read', 'Directory')).toBe(false);
+    expect(ability.can('edit', 'Directory')).toBe(false);
+    expect(can(ability, 'read', 'Org', { id: 'ACQ', kind: 'acquirer' })).toBe(false);
+    expect(can(ability, 'read', 'Org', { id: 'SELLER', kind: 'seller' })).toBe(false);
+    expect(can(ability, 'read', 'User', { id: 'x', role: 'external', orgId: 'ACQ' })).toBe(false);
+    expect(roomActions(ability, 'R1')).toEqual(['read']);
+    expect(roomContent(ability, 'R1')).toEqual({ Folder: ['read'], Grant: [], Party: [], Nda: ['read'] });
+    expect(can(ability, 'edit', 'Document', documentOf())).toBe(false);
+  });
+
+  it('sees nothing of a room they are no member of', () => {
+    const ability = buildAbility(factsOf(external, { memberships: [membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] })] }));
+    expect(roomActions(ability, 'R2')).toEqual([]);
+    expect(levelsOn(ability, documentOf({ roomId: 'R2' }))).toEqual([]);
+    expect(can(ability, 'read', 'Folder', { id: 'F1', roomId: 'R2' })).toBe(false);
+    expect(can(ability, 'read', 'Nda', { id: 'N9', roomId: 'R2', orgId: 'ACQ' })).toBe(false);
+  });
+
+  it("reads their own organisation's NDAs of the room, not another's, and never the signed file", () => {
+    const ability = buildAbility(factsOf(external, { memberships: [membershipOf()] }));
+    expect(can(ability, 'read', 'Nda', { id: 'N1', roomId: 'R1', orgId: 'ACQ' })).toBe(true);
+    expect(can(ability, 'read', 'Nda', { id: 'N2', roomId: 'R1', orgId: 'OTHER' })).toBe(false);
+    expect(can(ability, 'readFile', 'Nda', { id: 'N1', roomId: 'R1', orgId: 'ACQ' })).toBe(false);
+  });
+
+  describe('with no content of the room (PRODUCT.md: the room\'s name and their NDA status, and nothing else)', () => {
+    const summary = ['codeName', 'id', 'name', 'nda', 'status'];
+    const whole = membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] });
+    const cases: Array<[string, Parameters<typeof membershipOf>[0], boolean]> = [
+      ['no NDA covers them', { coverage: new Map() }, true],
+      ['the room is closed', { roomOpen: false }, true],
+      ["the request comes from outside the party's IP allow-list", { ipAllowed: false }, false],
+      ['the room requires a second factor and the request has none', { requireMfa: true }, false],
+    ];
+    it.each(cases)('when %s: the room summary only, no folder, no document', (_why, over, ndaStatus) => {
+      const m = { ...whole, ...over };
+      const ability = buildAbility(factsOf(external, { memberships: [m] }));
+      expect(membershipGivesContent(m, external)).toBe(false);
+      expect(roomActions(ability, 'R1')).toEqual(['read']);
+      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual(summary);
+      expect(can(ability, 'read', 'Folder', { id: 'F1', roomId: 'R1' })).toBe(false);
+      expect(levelsOn(ability, documentOf())).toEqual([]);
+      // Their NDA status stays visible inside the room; outside the allow-list or without the second factor, not even that.
+      expect(can(ability, 'read', 'Nda', { id: 'N1', roomId: 'R1', orgId: 'ACQ' })).toBe(ndaStatus);
+    });
+
+    it('with the second factor the room requires, the content opens', () => {
+      const m = { ...whole, requireMfa: true };
+      const mfaActor = actorOf('external', { mfa: true });
+      expect(membershipGivesContent(m, mfaActor)).toBe(true);
+      const ability = buildAbility(factsOf(mfaActor, { memberships: [m] }));
+      expect(levelsOn(ability, documentOf())).toEqual(['view', 'download', 'original']);
+      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+    });
+    it('with content, every field of the room', () => {
+      expect(membershipGivesContent(whole, external)).toBe(true);
+      const ability = buildAbility(factsOf(external, { memberships: [whole] }));
+      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+    });
+  });
+
+  it('sees exactly the folders the facts make visible, in their room', () => {
+    const ability = buildAbility(factsOf(external, { memberships: [membershipOf({ grants: [grantOf({ folderId: 'F1', folderIds: ['F1'] })], visibleFolderIds: ['F1', 'F2'] })] }));
+    expect(can(ability, 'read', 'Folder', { id: 'F1', roomId: 'R1' })).toBe(true);
+    expect(can(ability, 'read', 'Folder', { id: 'F2', roomId: 'R1' })).toBe(true);
+    expect(can(ability, 'read', 'Folder', { id: 'F3', roomId: 'R1' })).toBe(false);
+    expect(can(ability, 'edit', 'Folder', { id: 'F1', roomId: 'R1' })).toBe(false);
+  });
+
+  describe('acts on a document at the levels rules 3–5 give', () => {
+    const withGrant = (grant: Parameters<typeof grantOf>[0], over: Parameters<typeof membershipOf>[0] = {}) =>
+      buildAbility(factsOf(external, { memberships: [membershipOf({ grants: [grantOf(grant)], ...over })] }));
+
+    it('up to the level of the grant: view < download < original', () => {
+      expect(levelsOn(withGrant({ levelRank: 0 }), documentOf())).toEqual(['view']);
+      expect(levelsOn(withGrant({ levelRank: 1 }), documentOf())).toEqual(['view', 'download']);
+      expect(levelsOn(withGrant({ levelRank: 2 }), documentOf())).toEqual(['view', 'download', 'original']);
+    });
+    it('with no grant, nothing, even when covered', () => {
+      expect(levelsOn(buildAbility(factsOf(external, { memberships: [membershipOf()] })), documentOf())).toEqual([]);
+    });
+    it("only for the entities an NDA covers (rule 3)", () => {
+      const ability = withGrant({}, { coverage: new Map([['E1', ['N1']], ['E2', ['N2', 'N3']]]) });
+      expect(levelsOn(ability, documentOf({ entityId: 'E1' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ entityId: 'E2' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ entityId: 'E3' }))).toEqual([]);
+    });
+    it("only in the grant's folder subtree; a grant without folder covers the whole room", () => {
+      const inFolder = withGrant({ folderId: 'F1', folderIds: ['F1', 'F11'] });
+      expect(levelsOn(inFolder, documentOf({ folderId: 'F1' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(inFolder, documentOf({ folderId: 'F11' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(inFolder, documentOf({ folderId: 'F2' }))).toEqual([]);
+      expect(levelsOn(withGrant({ folderId: null, folderIds: null }), documentOf({ folderId: 'F2' }))).toEqual(['view', 'download', 'original']);
+    });
+    it('classification up to the grant\'s maximum, at and below it', () => {
+      const ability = withGrant({ maxClassificationRank: 1 });
+      expect(levelsOn(ability, documentOf({ classificationRank: 0 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ classificationRank: 1 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ classificationRank: 2 }))).toEqual([]);
+    });
+    it('personal data up to the grant\'s maximum, at and below it', () => {
+      const ability = withGrant({ maxPersonalDataRank: 1 });
+      expect(levelsOn(ability, documentOf({ personalDataRank: 0 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ personalDataRank: 1 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ personalDataRank: 2 }))).toEqual([]);
+    });
+    it('a clean-team document only for a clean-team member, whatever the grant allows (rule 5)', () => {
+      expect(levelsOn(withGrant({ maxClassificationRank: 3 }), documentOf({ classificationRank: 3 }))).toEqual([]);
+      expect(levelsOn(withGrant({ maxClassificationRank: 3 }), documentOf({ classificationRank: 2 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(withGrant({ maxClassificationRank: 3 }, { cleanTeam: true }), documentOf({ classificationRank: 3 }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(withGrant({ maxClassificationRank: 2 }, { cleanTeam: true }), documentOf({ classificationRank: 3 }))).toEqual([]);
+    });
+    it('the best of several grants, each with its own limits', () => {
+      const ability = buildAbility(factsOf(external, { memberships: [membershipOf({ grants: [
+        grantOf({ grantId: 'G1', levelRank: 0, maxClassificationRank: 2, maxPersonalDataRank: 2 }),
+        grantOf({ grantId: 'G2', folderId: 'F2', folderIds: ['F2'], levelRank: 2, maxClassificationRank: 0, maxPersonalDataRank: 0 }),
+      ] })] }));
+      expect(levelsOn(ability, documentOf({ folderId: 'F2' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ folderId: 'F2', classificationRank: 1 }))).toEqual(['view']);
+      expect(levelsOn(ability, documentOf({ folderId: 'F1' }))).toEqual(['view']);
+    });
+    it('each membership in its own room only: a grant in one room opens nothing in another', () => {
+      const ability = buildAbility(factsOf(external, { memberships: [
+        membershipOf({ roomId: 'R1', grants: [grantOf({ levelRank: 2 })] }),
+        membershipOf({ roomId: 'R2', partyId: 'P2', coverage: new Map([['E2', ['N7']]]), grants: [grantOf({ grantId: 'G7', levelRank: 0 })] }),
+      ] }));
+      expect(levelsOn(ability, documentOf({ roomId: 'R1', entityId: 'E1' }))).toEqual(['view', 'download', 'original']);
+      expect(levelsOn(ability, documentOf({ roomId: 'R1', entityId: 'E2' }))).toEqual([]);
+      expect(levelsOn(ability, documentOf({ roomId: 'R2', entityId: 'E2' }))).toEqual(['view']);
+      expect(levelsOn(ability, documentOf({ roomId: 'R2', entityId: 'E1' }))).toEqual([]);
+      expect(levelsOn(ability, documentOf({ roomId: 'R3' }))).toEqual([]);
+    });
+    it('a closed room, an uncovered member, an address outside the allow-list or a missing second factor: no document at all', () => {
+      for (const over of [{ roomOpen: false }, { coverage: new Map() }, { ipAllowed: false }, { requireMfa: true }]) {
+        expect(levelsOn(withGrant({}, over), documentOf())).toEqual([]);
+      }
+    });
+  });
+});
