@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { buildDeal, type Deal } from '../support/world.js';
+import { Client, startTestApp, type TestApp } from '../support/test-app.js';
+import { buildDeal, PASSWORD, type Deal } from '../support/world.js';
 
 let t: TestApp;
 let deal: Deal;
@@ -36,23 +36,36 @@ describe('what a caller may not see is the same 404 as an id that does not exist
     expect(observable(hidden)).toEqual(observable(missing));
   });
 
-  it("another room, another party's NDA and grant, by id, for an external user", async () => {
+  it("another room, another party's NDA and another room's grant, by id, answer exactly like ids that do not exist", async () => {
+    // A second deal room, run by a manager who is nobody in the first: a caller who reaches the
+    // grant lookup there must not learn that the first room's grant exists.
+    const eagleManager = await deal.admin.post('/api/users', { email: 'erik@seller.example', name: 'Erik Eagle', password: PASSWORD, orgId: deal.orgs.sellerOrgId, role: 'staff' });
+    expect(eagleManager.status).toBe(201);
+    const erik = await Client.login(t.app, 'erik@seller.example', PASSWORD);
+    const eagle = await erik.post('/api/rooms', { name: 'Sale of Eagle', entityIds: [deal.entities.outside.id] });
+    expect(eagle.status).toBe(201);
+    const eaglePath = `/api/rooms/${eagle.body.id}`;
+
     const buyerB = await deal.login('buyerB');
     const ndas = await deal.counsel.get(`${deal.roomPath}/ndas`);
     const alphaNda = ndas.body.items.find((n: { orgId: string }) => n.orgId === deal.orgs.alpha.id);
     const grants = await deal.counsel.get(`${deal.roomPath}/grants`);
-    const pairs: Array<[string, string, 'get' | 'post' | 'delete']> = [
-      [`/api/rooms/${randomUUID()}`, deal.roomPath.replace(deal.room.id, randomUUID()), 'get'],
-      [`${deal.roomPath}/ndas/${alphaNda.id}/file`, `${deal.roomPath}/ndas/${randomUUID()}/file`, 'get'],
-      [`${deal.roomPath}/ndas/${alphaNda.id}/confirm`, `${deal.roomPath}/ndas/${randomUUID()}/confirm`, 'post'],
-      [`${deal.roomPath}/grants/${grants.body.items[0].id}`, `${deal.roomPath}/grants/${randomUUID()}`, 'delete'],
+    const falconGrantId = grants.body.items[0].id as string;
+    const cases: Array<[string, Client, 'get' | 'post' | 'delete', string, string]> = [
+      ['a room the caller is not in', buyerB, 'get', eaglePath, `/api/rooms/${randomUUID()}`],
+      ["another party's NDA file", buyerB, 'get', `${deal.roomPath}/ndas/${alphaNda.id}/file`, `${deal.roomPath}/ndas/${randomUUID()}/file`],
+      ["another party's NDA, confirmed by a member", buyerB, 'post', `${deal.roomPath}/ndas/${alphaNda.id}/confirm`, `${deal.roomPath}/ndas/${randomUUID()}/confirm`],
+      ["another room's grant, deleted by a manager of this one", erik, 'delete', `${eaglePath}/grants/${falconGrantId}`, `${eaglePath}/grants/${randomUUID()}`],
+      ["a grant of a room the manager is not in", erik, 'delete', `${deal.roomPath}/grants/${falconGrantId}`, `/api/rooms/${randomUUID()}/grants/${falconGrantId}`],
     ];
-    for (const [hiddenUrl, missingUrl, method] of pairs) {
-      const hidden = await buyerB[method](hiddenUrl);
-      const missing = await buyerB[method](missingUrl);
-      expect(hidden.status).toBe(missing.status);
-      expect(hidden.body).toEqual(missing.body);
+    for (const [what, caller, method, hiddenUrl, missingUrl] of cases) {
+      const hidden = await caller[method](hiddenUrl);
+      const missing = await caller[method](missingUrl);
+      expect([what, hidden.status]).toEqual([what, 404]);
+      expect([what, observable(hidden)]).toEqual([what, observable(missing)]);
     }
+    // Refused, not done: the grant still gives party A the room.
+    expect((await deal.counsel.get(`${deal.roomPath}/grants`)).body.items.map((g: { id: string }) => g.id)).toContain(falconGrantId);
   });
 
   it('a room the caller has no part in answers exactly like a random room id', async () => {
