@@ -75,11 +75,22 @@ describe('the room audit trail', () => {
     expect(lines[1]).toContain(',nda.confirm,allow,');
   });
 
-  it('exports a room name that starts a formula without letting any cell start one', async () => {
+  it('exports ids a user typed into a URL, and names they gave, without letting any cell start a formula', async () => {
+    // Every formula opener a spreadsheet honours, each as the first character of a cell the caller
+    // chooses: a made-up NDA or grant id in the URL is recorded as the refusal's subjectId.
+    const hostile = ['=HYPERLINK("http://evil.example","x")', '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
+    const buyerA = await deal.login('buyerA');
+    for (const id of hostile) {
+      expect((await buyerA.post(`${deal.roomPath}/ndas/${encodeURIComponent(id)}/confirm`)).status).toBe(404);
+      expect((await deal.manager.delete(`${deal.roomPath}/grants/${encodeURIComponent(id)}`)).status).toBe(404);
+    }
     await deal.manager.post(`${deal.roomPath}/folders`, { name: '=HYPERLINK("http://evil.example","click")' });
-    await deal.manager.post(`${deal.roomPath}/folders`, { name: '@SUM(1+1)*cmd|" /C calc"!A0' });
     const csv = await deal.counsel.get(`${deal.roomPath}/audit?format=csv&limit=1000`);
-    for (const cell of parseCsv(csv.text).flat()) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    const [header, ...rows] = parseCsv(csv.text);
+    const subjectIds = rows.map((row) => row[header.indexOf('subjectId')]);
+    // Each id is in the export, kept readable behind the apostrophe that disarms it.
+    for (const id of hostile) expect(subjectIds.filter((cell) => cell === `'${id}`)).toHaveLength(2);
+    for (const cell of rows.flat()) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 
   it('refuses the room trail to external members, who can see the room, with 403', async () => {
