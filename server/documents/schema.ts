@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { id } from '../http/validate.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
+import { DOWNLOAD_ID_PATTERN } from '../watermark/download-id.js';
 
 export const CreateDocumentFieldsSchema = z.strictObject({
   folderId: id,
@@ -24,5 +25,5 @@ export const ListDocumentsQuerySchema = z.strictObject({
 export const ContentQuerySchema = z.strictObject({
   disposition: z.enum(['inline', 'attachment']).default('attachment'),
   /** Continues a download already started (the X-Download-Id of its first response): byte ranges of one stamped copy. */
-  download: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{12}$/, 'a download id from X-Download-Id').optional(),
+  download: z.string().regex(DOWNLOAD_ID_PATTERN, 'a download id from X-Download-Id').optional(),
 });

@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../../storage/object-store.js';
-import { INDEX_FORMAT, type PdfStampIndex } from '../pdf-intake/pdf-stamp-index.js';
+import { INDEX_FORMAT, type PdfStampIndex } from '../watermark/stamp-index.js';
 
 /**
  * Indexes are immutable (a version's bytes never change), so a parsed copy may be kept: reading and

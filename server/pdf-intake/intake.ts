@@ -11,7 +11,7 @@ import { UnstampableError } from '../watermark/errors.js';
 import { CONVERTIBLE_TYPES, convertToPdf } from './office-conversion.js';
 import { assertWithinBudget, DEFAULT_INTAKE_BUDGET, limitsFrom, type IntakeBudget, type IntakeLimits } from './intake-budget.js';
 import { scanEarlierRevisions } from './earlier-revisions.js';
-import { INDEX_FORMAT } from './pdf-stamp-index.js';
+import { INDEX_FORMAT } from '../watermark/stamp-index.js';
 import { preparePdf } from './prepare-pdf.js';
 import type { RenditionRow } from './rendition-repository.js';
 

@@ -1,4 +1,4 @@
-import type { QpdfValue } from './pdf-syntax.js';
+import type { QpdfValue } from '../watermark/pdf-syntax.js';
 
 /*
  * Where a page is shown: the stamp is drawn in "view space", the page as a viewer displays it, so it

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import type { PdfObjects } from './pdf-objects.js';
-import { isDict, serialize, serializeDict, type QpdfValue, type SerializeOptions } from './pdf-syntax.js';
+import { isDict, serialize, serializeDict, type QpdfValue, type SerializeOptions } from '../watermark/pdf-syntax.js';
 
 /*
  * The stored half of every stamped delivery: the document's content streams, fonts, images and

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UnstampableError } from '../watermark/errors.js';
-import { isDict, parseRef, type QpdfValue, type Ref } from './pdf-syntax.js';
+import { isDict, parseRef, type QpdfValue, type Ref } from '../watermark/pdf-syntax.js';
 import { runQpdf } from './qpdf.js';
 import { assertWithinBudget, timeLeft, type IntakeLimits } from './intake-budget.js';
 

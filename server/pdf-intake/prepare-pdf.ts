@@ -4,7 +4,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UnstampableError } from '../watermark/errors.js';
-import { buildStampReadyPdf, type PdfStampIndex, type RemovedContent } from './pdf-stamp-index.js';
+import { buildStampReadyPdf, type RemovedContent } from './stamp-ready-pdf.js';
+import type { PdfStampIndex } from '../watermark/stamp-index.js';
+import { buildStampTail, type StampPdfOptions } from '../watermark/stamp-pdf.js';
+import type { StampFields } from '../watermark/stamp-fields.js';
 import { qpdfComplaint, runQpdf, type QpdfLimits } from './qpdf.js';
 import { assertWithinBudget, timeLeft, type IntakeLimits } from './intake-budget.js';
 
@@ -112,4 +115,15 @@ export async function preparePdfBytes(pdf: Uint8Array): Promise<{ bytes: Buffer;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Stamps a whole PDF held in memory: the upload-time preparation (decrypt, the page-less base and
+ * its index) and the tail in one call. The server does these at different times; tests, the bench and
+ * one-off tools use this. Throws UnstampableError rather than ever returning the input unstamped.
+ */
+export async function stampPdf(pdf: Uint8Array, fields: StampFields, options: StampPdfOptions = {}): Promise<Uint8Array> {
+  const prepared = await preparePdfBytes(pdf);
+  const tail = await buildStampTail(prepared.index, fields, options);
+  return Buffer.concat([prepared.bytes, tail.bytes]);
 }

@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js';
 import { receiveFileInMemory } from '../uploads/buffered-upload.js';
 import { sniffType, IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { readStampEvidenceFromImage, readStampEvidenceFromPdf } from '../watermark/read-stamp.js';
-import { isDownloadId } from '../downloads/download-id.js';
+import { isDownloadId } from '../watermark/download-id.js';
 
 // A leaked copy is analysed whole; bound it well below the upload cap.
 const MAX_TRACE_BYTES = 200 * 1024 * 1024;

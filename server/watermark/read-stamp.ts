@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { INFO_DOWNLOAD_ID_KEY, TRAILER_ID_PREFIX, isDownloadId, normalizeDownloadId } from './stamp-fields.js';
+import { DOWNLOAD_ID_CHAR, DOWNLOAD_ID_LENGTH } from './download-id.js';
 
 /*
  * Tracing a leaked copy: every place a stamp may have left the download id is searched, and every
@@ -13,8 +14,9 @@ const MAX_TEXT_PAGES = 24;
 const MAX_LOOSE_CANDIDATES = 20;
 
 // Upper case only: with lower case, "Download the report now" would read as an id.
-const ANCHORED_RE = /Download(?:\s*[Ii][Dd])?[\s:#·="']*((?:[0-9A-Z]\s?){12})(?![0-9A-Za-z])/g;
-const LOOSE_RE = /(?<![0-9A-Za-z])[0-9A-HJKMNP-TV-Z]{12}(?![0-9A-Za-z])/g;
+// Any capital after the anchor: a misread I, L, O or U is normalized to the alphabet afterwards.
+const ANCHORED_RE = new RegExp(`Download(?:\\s*[Ii][Dd])?[\\s:#·="']*((?:[0-9A-Z]\\s?){${DOWNLOAD_ID_LENGTH}})(?![0-9A-Za-z])`, 'g');
+const LOOSE_RE = new RegExp(`(?<![0-9A-Za-z])${DOWNLOAD_ID_CHAR}{${DOWNLOAD_ID_LENGTH}}(?![0-9A-Za-z])`, 'g');
 
 /** Weights of the evidence; an id's score is the sum over where it was seen. */
 const WEIGHT = {
@@ -78,7 +80,7 @@ const latin1 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset
 
 /** The id as the stampers write it into /ID (16 bytes, "GHDL" + id) or into a plain string. */
 function idInBytes(bytes: string): string | undefined {
-  const m = new RegExp(`(?:^|${TRAILER_ID_PREFIX})([0-9A-HJKMNP-TV-Z]{12})$`).exec(bytes);
+  const m = new RegExp(`(?:^|${TRAILER_ID_PREFIX})(${DOWNLOAD_ID_CHAR}{${DOWNLOAD_ID_LENGTH}})$`).exec(bytes);
   return m && isDownloadId(m[1]) ? m[1] : undefined;
 }
 

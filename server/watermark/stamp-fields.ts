@@ -1,4 +1,4 @@
-import { isDownloadId } from '../downloads/download-id.js';
+import { isDownloadId } from './download-id.js';
 
 /** What a stamp says about one delivery. */
 export interface StampFields {

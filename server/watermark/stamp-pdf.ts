@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { stampFonts, type StampFont } from './fonts.js';
 import { FontPicker, type Run } from './stamp-font-picker.js';
 import { INFO_DOWNLOAD_ID_KEY, TRAILER_ID_PREFIX, stampLines, type StampFields } from './stamp-fields.js';
-import type { PdfStampIndex, StampView } from '../pdf-intake/pdf-stamp-index.js';
-import { pdfTextString } from '../pdf-intake/pdf-syntax.js';
+import type { PdfStampIndex, StampView } from './stamp-index.js';
+import { pdfTextString } from './pdf-syntax.js';
 
 /*
  * The tail of a stamped delivery, appended to the version's page-less base (see
@@ -196,16 +196,4 @@ function fixedBytes(index: PdfStampIndex): Buffer {
   let part = fixedParts.get(index);
   if (!part) fixedParts.set(index, (part = Buffer.from(index.fixed, 'latin1')));
   return part;
-}
-
-/**
- * Stamps a whole PDF held in memory: the upload-time preparation (decrypt, the page-less base and
- * its index) and the tail in one call. The server does these at different times; tests, the bench and
- * one-off tools use this. Throws UnstampableError rather than ever returning the input unstamped.
- */
-export async function stampPdf(pdf: Uint8Array, fields: StampFields, options: StampPdfOptions = {}): Promise<Uint8Array> {
-  const { preparePdfBytes } = await import('../pdf-intake/prepare-pdf.js');
-  const prepared = await preparePdfBytes(pdf);
-  const tail = await buildStampTail(prepared.index, fields, options);
-  return Buffer.concat([prepared.bytes, tail.bytes]);
 }

@@ -11,7 +11,7 @@ import { pdfPageCount, pdfText } from '../support/pdf-tools.js';
 import { PDFDocument } from 'pdf-lib';
 import { Readable } from 'node:stream';
 import { prepareRendition } from '../../server/pdf-intake/intake.js';
-import { INDEX_FORMAT } from '../../server/pdf-intake/pdf-stamp-index.js';
+import { INDEX_FORMAT } from '../../server/watermark/stamp-index.js';
 import { appendIncrementalUpdate, onePagePdf, streamBody, textContent } from '../support/handmade-pdf.js';
 
 let t: TestApp;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { PDFDict, PDFDocument, PDFName, PDFNumber, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { UnstampableError } from '../../../server/watermark/errors.js';
-import { stampPdf } from '../../../server/watermark/stamp-pdf.js';
+import { stampPdf } from '../../../server/pdf-intake/prepare-pdf.js';
 import { fields, pdftotextPages, qpdf, qpdfCheck, qpdfPageCount, tempDir } from './helpers.js';
 
 /*

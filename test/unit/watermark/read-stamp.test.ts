@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { PDFDict, PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { readDownloadIdsFromPdf, samplePages } from '../../../server/watermark/read-stamp.js';
-import { stampPdf } from '../../../server/watermark/stamp-pdf.js';
+import { stampPdf } from '../../../server/pdf-intake/prepare-pdf.js';
 import { fields, qpdf, readCorpus, tempDir } from './helpers.js';
 
 const ID = fields().downloadId;
