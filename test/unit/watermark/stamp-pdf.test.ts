@@ -3,7 +3,7 @@ import { UnstampableError } from '../../../server/watermark/errors.js';
 import { stampFonts } from '../../../server/watermark/fonts.js';
 import { loadPdfJs, PDFJS_OPTIONS, readDownloadIdsFromPdf } from '../../../server/watermark/read-stamp.js';
 import { stampLines } from '../../../server/watermark/stamp-fields.js';
-import { stampPdf } from '../../../server/watermark/stamp-pdf.js';
+import { stampPdf } from '../../../server/pdf-intake/prepare-pdf.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -231,16 +231,51 @@ describe('text outside WinAnsi', () => {
   const intl = fields({ userName: 'Łukasz Ørsted 张伟', orgName: 'Дельта Капитал' });
   const ALL_TEXT = async (pdf: Uint8Array) => (await displayedText(pdf)).flat().map((it) => it.str).join('\n');
 
-  it('writes names outside WinAnsi with an installed font where one covers them', async () => {
-    const fonts = await stampFonts();
-    const covered = (s: string) => fonts.some((f) => Array.from(s).every((c) => f.covers(c.codePointAt(0)!)));
-    const out = await stampPdf(readCorpus('normal.pdf'), intl);
+  /** The fonts of the stamp as their files are named, picked by path (CI installs fonts-dejavu-core and fonts-droid-fallback). */
+  const installed = async (...files: string[]) => {
+    const fonts = (await stampFonts()).filter((f) => files.includes(path.basename(f.path)));
+    expect(fonts.map((f) => path.basename(f.path)).sort()).toEqual([...files].sort());
+    return fonts;
+  };
+  /** The PostScript names of the fonts a PDF's font dictionaries name, without subset tags or pdf-lib's suffix (ABCDEF+DejaVuSans-7098 → DejaVuSans). */
+  const fontNames = async (pdf: Uint8Array) => {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    const names = new Set<string>();
+    for (const [, obj] of doc.context.enumerateIndirectObjects()) {
+      if (obj instanceof PDFDict && obj.get(PDFName.of('Type')) === PDFName.of('Font')) {
+        const base = obj.get(PDFName.of('BaseFont'));
+        if (base instanceof PDFName) names.add(base.decodeText().replace(/^[A-Z]{6}\+/, '').replace(/-\d{1,4}$/, ''));
+      }
+    }
+    return names;
+  };
+  /** The fonts the stamp brought: those of the stamped file that the upload did not have. */
+  const stampFontNames = async (input: Uint8Array, out: Uint8Array) => {
+    const before = await fontNames(input);
+    return [...(await fontNames(out))].filter((n) => !before.has(n)).sort();
+  };
+
+  it.each([
+    // DejaVu Sans has Latin and Cyrillic but no Han: the Chinese name shows as one '?' a character.
+    ['DejaVu Sans', ['DejaVuSans.ttf'], ['Łukasz Ørsted', 'Дельта Капитал', '??'], ['DejaVuSans', 'Helvetica']],
+    // Droid Sans Fallback adds Han: every name as written, each script in the first font that has it.
+    ['DejaVu Sans and Droid Sans Fallback', ['DejaVuSans.ttf', 'DroidSansFallbackFull.ttf'], ['Łukasz Ørsted', 'Дельта Капитал', '张伟'], ['DejaVuSans', 'DroidSansFallback', 'Helvetica']],
+  ])('with %s, writes names outside WinAnsi as the fonts allow', async (_fonts, files, shown, embedded) => {
+    const input = readCorpus('normal.pdf');
+    const out = await stampPdf(input, intl, { fonts: await installed(...files) });
     const text = await ALL_TEXT(out);
+    for (const s of shown) expect(text).toContain(s);
+    expect(text).not.toContain('Lukasz');
+    expect(await stampFontNames(input, out)).toEqual(embedded);
     expect(text).toContain(`Download ${ID}`);
-    expect(text).toContain(covered('Łukasz') ? 'Łukasz Ørsted' : 'Lukasz Ørsted');
-    expect(text).toContain(covered('Дельта') ? 'Дельта Капитал' : '?????? ???????');
-    expect(text).toContain(covered('张伟') ? '张伟' : '??');
-    // The id stays plain ASCII for pdftotext whatever font the names needed.
+  });
+
+  it('uses the installed fonts by default, and keeps the id plain ASCII for pdftotext whatever font the names needed', async () => {
+    const input = readCorpus('normal.pdf');
+    const out = await stampPdf(input, intl);
+    const text = await ALL_TEXT(out);
+    for (const s of ['Łukasz Ørsted', 'Дельта Капитал', '张伟']) expect(text).toContain(s);
+    expect(await stampFontNames(input, out)).toEqual(['DejaVuSans', 'DroidSansFallback', 'Helvetica']);
     const tmp = tempDir();
     try {
       pdftotextPages(tmp.file('intl.pdf', out)).forEach((page) => expect(page).toContain(`Download ${ID}`));
