@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { jest } from '@jest/globals';
 
 import { createObjectStore } from '../../storage/create-object-store.js';
 import { LocalDiskStore } from '../../storage/local-disk-store.js';
@@ -19,6 +20,8 @@ import { startS3TestServer, type S3TestServer } from './s3-test-server.js';
 
 interface Harness {
   store: ObjectStore;
+  /** Bytes in files of the backend's own storage (objects, temp files, uploaded parts): what has left the process. */
+  bytesAtRest(): Promise<number>;
   cleanup(): Promise<void>;
 }
 type HarnessFactory = () => Promise<Harness>;
@@ -96,6 +99,15 @@ afterAll(async () => {
 
 let bucketCounter = 0;
 
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    // A file can be renamed or removed between the listing and its stat: it then counts as nothing.
+    if (entry.isFile()) total += await stat(path.join(entry.parentPath ?? entry.path, entry.name)).then((s) => s.size, () => 0);
+  }
+  return total;
+}
+
 async function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'gatehouse-store-'));
 }
@@ -104,7 +116,7 @@ const localHarness: HarnessFactory = async () => {
   const dir = await tempDir();
   const store = new LocalDiskStore(dir);
   await store.init();
-  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { store, bytesAtRest: () => bytesUnder(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
 };
 
 /** A bucket per test keeps tests independent on the one shared server. */
@@ -118,7 +130,7 @@ const s3Harness: HarnessFactory = async () => {
     bucket: `contract-${process.pid}-${++bucketCounter}`,
   });
   await store.init();
-  return { store, cleanup: () => store.close() };
+  return { store, bytesAtRest: () => bytesUnder(server.directory), cleanup: () => store.close() };
 };
 
 function objectStoreContract(makeHarness: HarnessFactory): void {
@@ -329,14 +341,66 @@ function objectStoreContract(makeHarness: HarnessFactory): void {
     expect((await readAll(await store.get(key))).toString()).toBe('the good version');
   });
 
-  it('stores a 20 MB object without buffering it', async () => {
+  it('writes a stream as it arrives: bytes reach the backend before the stream has ended', async () => {
+    const key = newKey();
+    const total = 24 * MB;
+    // Past one multipart part (16 MiB), which the S3 driver holds before it sends it.
+    const holdAt = 20 * MB;
+    const block = randomBytes(256 * 1024);
+    const hash = createHash('sha256');
+    const atRestBefore = await harness.bytesAtRest();
+    let produced = 0;
+    let landedWhileOpen = 0;
+    async function* chunks() {
+      while (produced < total) {
+        if (produced === holdAt) {
+          // Held open until the backend shows bytes of it: a store that buffered the whole stream
+          // before writing would never get there, and the poll gives up with nothing landed.
+          for (let poll = 0; poll < 1000 && landedWhileOpen <= 0; poll++) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            landedWhileOpen = (await harness.bytesAtRest()) - atRestBefore;
+          }
+        }
+        const chunk = Buffer.from(block);
+        chunk.writeUInt32BE(produced / block.length, 0);
+        hash.update(chunk);
+        produced += chunk.length;
+        yield chunk;
+      }
+    }
+    // Bytes, not objects, and a small buffer: the store reads at most a chunk ahead of what it took.
+    const result = await store.put(key, Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 }));
+    expect(landedWhileOpen).toBeGreaterThan(0);
+    const sha256 = hash.digest('hex');
+    expect(result).toEqual({ size: total, sha256 });
+    expect(await hashStream(await store.get(key))).toEqual({ size: total, sha256 });
+  });
+
+  it('reads an object back as a stream of small chunks, never holding the whole object', async () => {
     const key = newKey();
     const total = 20 * MB;
     const { stream, digest } = generatedStream(total);
-    const result = await store.put(key, stream);
-    expect(result).toEqual({ size: total, sha256: digest() });
-    expect(await store.stat(key)).toEqual({ size: total });
-    expect(await hashStream(await store.get(key))).toEqual({ size: total, sha256: digest() });
+    await store.put(key, stream);
+    const body = await store.get(key);
+    // What a get that read the object whole before answering would already hold.
+    expect(body.readableLength).toBeLessThanOrEqual(MB);
+    const hash = createHash('sha256');
+    let size = 0;
+    let chunks = 0;
+    let largestChunk = 0;
+    let mostBuffered = 0;
+    for await (const chunk of body) {
+      const bytes = chunk as Buffer;
+      chunks += 1;
+      largestChunk = Math.max(largestChunk, bytes.length);
+      mostBuffered = Math.max(mostBuffered, body.readableLength);
+      hash.update(bytes);
+      size += bytes.length;
+    }
+    expect({ size, sha256: hash.digest('hex') }).toEqual({ size: total, sha256: digest() });
+    expect(largestChunk).toBeLessThanOrEqual(MB);
+    expect(mostBuffered).toBeLessThanOrEqual(MB);
+    expect(chunks).toBeGreaterThanOrEqual(total / MB);
   });
 
   it('rejects keys that escape the store', async () => {
@@ -517,19 +581,44 @@ describe('S3Store', () => {
       expect(reads).toBe(4);
     });
 
-    it('gives up on a read after three dropped connections, having waited a quarter of a second in all', async () => {
+    it('gives up on a read after three dropped connections, pausing 50 ms and then 200 ms between them', async () => {
+      // Time is the fake clock's: the pauses are shown by what the store does as it advances, not
+      // by how long the machine took.
       let reads = 0;
+      const arrivals: Array<() => void> = [];
+      const arrival = (n: number) => new Promise<void>((resolve) => (arrivals[n] = resolve));
+      const arrived = [arrival(1), arrival(2), arrival(3)];
       behaviour = (req) => {
         reads += 1;
+        arrivals[reads]?.();
         req.socket.destroy();
       };
       const store = s3Store({ endPoint: endpoint });
-      const started = Date.now();
-      await expect(store.get(newKey())).rejects.toBeInstanceOf(StorageUnavailableError);
-      expect(reads).toBe(3);
-      const took = Date.now() - started;
-      expect(took).toBeGreaterThanOrEqual(250);
-      expect(took).toBeLessThan(2_000);
+      /** Lets I/O run (setImmediate is not faked) until the store has set its pause. */
+      const untilPausing = async () => {
+        for (let turn = 0; turn < 100_000 && jest.getTimerCount() === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+        expect(jest.getTimerCount()).toBe(1);
+      };
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        const reading = store.get(newKey());
+        reading.catch(() => undefined);
+        await arrived[0];
+        await untilPausing();
+        jest.advanceTimersByTime(49);
+        expect([reads, jest.getTimerCount()]).toEqual([1, 1]);
+        jest.advanceTimersByTime(1);
+        await arrived[1];
+        await untilPausing();
+        jest.advanceTimersByTime(199);
+        expect([reads, jest.getTimerCount()]).toEqual([2, 1]);
+        jest.advanceTimersByTime(1);
+        await arrived[2];
+        await expect(reading).rejects.toBeInstanceOf(StorageUnavailableError);
+        expect([reads, jest.getTimerCount()]).toEqual([3, 0]);
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 
