@@ -12,23 +12,23 @@ import { qpdfComplaint, runQpdf } from '../../server/pdf-intake/qpdf.js';
  */
 describe('a bounded child process always settles within its limits', () => {
   it('survives 300,000 warning lines on stderr (execFile would have failed at maxBuffer): the run succeeds and keeps only the head and tail', async () => {
-    const started = Date.now();
     const r = await runBounded('sh', ['-c', 'yes "WARNING: file.pdf (offset 12): damaged object" | head -n 300000 >&2; echo done'], { timeoutMs: 30_000 });
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('done\n');
     expect(r.stderrBytes).toBeGreaterThan(10_000_000);
     expect(r.stderr.length).toBeLessThan(64 * 1024);
     expect(r.stderr).toMatch(/bytes of stderr skipped/);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Finished by itself, not stopped at the limit: the flood did not stall the run.
+    expect(r.timedOut).toBe(false);
   }, 40_000);
 
   it('kills the whole process group at the time limit, grandchildren included, and settles at once', async () => {
     const marker = `gatehouse-bounded-${process.pid}-${Date.now()}`;
-    const started = Date.now();
     // The marker is in a grandchild's command line: killing only the direct child would leave it running.
+    // The grandchild holds the pipes for 301 s, so a run that waited for them to close could not
+    // settle within this test's own timeout: settling at all shows it did not wait.
     const r = await runBounded('sh', ['-c', `sh -c 'sleep 301; : ${marker}' & wait`], { timeoutMs: 500 });
     expect(r).toMatchObject({ timedOut: true, status: null, signal: 'SIGKILL' });
-    expect(Date.now() - started).toBeLessThan(5_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(marker);
   });
