@@ -22,8 +22,13 @@ const roomContent = (ability: AppAbility, roomId: string) => ({
 });
 const NOTHING = { Folder: [], Grant: [], Party: [], Nda: [] };
 
+// Abilities are built inside each test, never while the suite is collected: the mutation run
+// (perTest coverage) then knows which test reaches which line.
 describe('an admin', () => {
-  const ability = buildAbility(factsOf(actorOf('admin')));
+  let ability: AppAbility;
+  beforeEach(() => {
+    ability = buildAbility(factsOf(actorOf('admin')));
+  });
 
   it('acts as manager in every room, never as counsel (confirming NDAs stays with counsel)', () => {
     for (const room of ['R1', 'R2']) {
@@ -85,10 +90,13 @@ describe('seller staff', () => {
 
   describe('read the directory of their own deals only (issue 15)', () => {
     // Staff of R1, whose parties are ACQ (+ advisor ADV); ACQ2 is a bidder in another room only; LONE is in no party.
-    const ability = buildAbility(factsOf(actorOf('staff'), {
-      staffRooms: [{ roomId: 'R1', role: 'manager' }],
-      directory: { staffedPartyOrgIds: ['ACQ', 'ADV'], partyOrgIds: ['ACQ', 'ACQ2', 'ADV'] },
-    }));
+    let ability: AppAbility;
+    beforeEach(() => {
+      ability = buildAbility(factsOf(actorOf('staff'), {
+        staffRooms: [{ roomId: 'R1', role: 'manager' }],
+        directory: { staffedPartyOrgIds: ['ACQ', 'ADV'], partyOrgIds: ['ACQ', 'ACQ2', 'ADV'] },
+      }));
+    });
     const org = (id: string, kind: string) => can(ability, 'read', 'Org', { id, kind });
     const user = (role: string, orgId: string) => can(ability, 'read', 'User', { id: `u-${orgId}`, role, orgId });
 
