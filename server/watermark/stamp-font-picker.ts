@@ -1,108 +1,76 @@
-import { StandardFonts, type PDFDocument, type PDFFont } from 'pdf-lib';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { substitute, type StampFont } from './fonts.js';
 
-let helveticaSet: Set<number> | undefined;
+/** Helvetica (a standard font: WinAnsi, nothing embedded) or one of the installed fonts. */
+export type StampFace = 'helvetica' | StampFont;
 
-export interface Run {
+/** Part of a line shown in one face. */
+export interface PickedRun {
   text: string;
-  font: PDFFont;
+  face: StampFace;
+}
+
+let helveticaSet: Promise<ReadonlySet<number>> | undefined;
+
+/** The code points Helvetica can show: the same for every document, read once per process. */
+export function helveticaCodePoints(): Promise<ReadonlySet<number>> {
+  helveticaSet ??= PDFDocument.create().then(async (doc) => new Set((await doc.embedFont(StandardFonts.Helvetica)).getCharacterSet()));
+  return helveticaSet;
 }
 
 /**
- * Helvetica (nothing embedded) for what WinAnsi can encode, which keeps the common case small and
- * leaves the id line in plain ASCII; otherwise the first installed font covering the whole line,
- * else the best-covering one with substitutions for the rest.
+ * Chooses the faces of the stamp's lines. Helvetica keeps the common case small; an installed font
+ * is embedded (as a subset) only for what WinAnsi cannot encode.
  */
 export class FontPicker {
-  private helvetica?: PDFFont;
-  private helveticaCovers?: (cp: number) => boolean;
-  private readonly embedded = new Map<StampFont, Promise<PDFFont>>();
-
   constructor(
-    private readonly doc: PDFDocument,
     private readonly fonts: StampFont[],
+    private readonly helvetica: ReadonlySet<number>,
   ) {}
 
-  async pick(text: string): Promise<Run> {
-    const helvetica = await this.standard();
-    const covers = this.helveticaCovers!;
-    const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
-    if (codePoints.every(covers)) return { text, font: helvetica };
-
-    const full = this.fonts.find((f) => codePoints.every((cp) => f.covers(cp)));
-    if (full) return { text, font: await this.embed(full) };
-
-    let best: StampFont | undefined;
-    let bestCount = codePoints.filter(covers).length;
-    for (const f of this.fonts) {
-      const n = codePoints.filter((cp) => f.covers(cp)).length;
-      if (n > bestCount) [best, bestCount] = [f, n];
-    }
-    const coversBest = best ? (cp: number) => best.covers(cp) : covers;
-    const shown = Array.from(text, (c) => substitute(c, coversBest)).join('');
-    return { text: shown, font: best ? await this.embed(best) : helvetica };
+  private covers(face: StampFace, cp: number): boolean {
+    return face === 'helvetica' ? this.helvetica.has(cp) : face.covers(cp);
   }
 
   /**
-   * A line as runs of one font each: one run when a single font covers it all; otherwise each
-   * character in the first font that has it (Helvetica first), so a line mixing scripts (Łukasz
-   * 张伟) comes out right where no one installed font covers every script.
+   * A line in one face when one covers it all — Helvetica first, else the first installed font
+   * that does — so a name reads in one typeface; otherwise character by character.
    */
-  async pickRuns(text: string): Promise<Run[]> {
-    const whole = await this.pick(text);
-    if (whole.text === text) return [whole];
-    const helvetica = await this.standard();
-    const runs: Run[] = [];
+  wholeLine(text: string): PickedRun[] {
+    const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
+    if (codePoints.every((cp) => this.helvetica.has(cp))) return [{ text, face: 'helvetica' }];
+    const full = this.fonts.find((f) => codePoints.every((cp) => f.covers(cp)));
+    return full ? [{ text, face: full }] : this.byCharacter(text, 'keep');
+  }
+
+  /**
+   * Each character in the face of the run before it where that has it (`keep`: a word stays in one
+   * typeface) or in Helvetica where it can be (`helvetica`: for a line holding what changes at each
+   * delivery — the time and the download id, ASCII — so they never land in an embedded subset);
+   * else the first installed font that has it, else substituted (Ł → L, then '?'). A line mixing
+   * scripts (Łukasz 张伟) comes out right where no one installed font covers every script.
+   */
+  byCharacter(text: string, prefer: 'keep' | 'helvetica'): PickedRun[] {
+    const runs: PickedRun[] = [];
     for (const ch of Array.from(text)) {
       const cp = ch.codePointAt(0)!;
       const last = runs[runs.length - 1];
-      let font: PDFFont;
+      let face: StampFace;
       let shown = ch;
-      if (last && this.fontCovers(last.font, cp)) font = last.font;
-      else if (this.helveticaCovers!(cp)) font = helvetica;
+      if (prefer === 'keep' && last && this.covers(last.face, cp)) face = last.face;
+      else if (this.helvetica.has(cp)) face = 'helvetica';
+      else if (last && this.covers(last.face, cp)) face = last.face;
       else {
         const f = this.fonts.find((x) => x.covers(cp));
-        if (f) font = await this.embed(f);
+        if (f) face = f;
         else {
-          font = last?.font ?? helvetica;
-          shown = substitute(ch, (c) => this.fontCovers(font, c));
+          face = last?.face ?? 'helvetica';
+          shown = substitute(ch, (c) => this.covers(face, c));
         }
       }
-      if (last && last.font === font) last.text += shown;
-      else runs.push({ text: shown, font });
+      if (last && last.face === face) last.text += shown;
+      else runs.push({ text: shown, face });
     }
     return runs;
-  }
-
-  private readonly coverage = new Map<PDFFont, (cp: number) => boolean>();
-
-  private fontCovers(font: PDFFont, cp: number): boolean {
-    const covers = this.coverage.get(font);
-    if (covers) return covers(cp);
-    return font === this.helvetica ? this.helveticaCovers!(cp) : false;
-  }
-
-  private async standard(): Promise<PDFFont> {
-    if (!this.helvetica) {
-      this.helvetica = await this.doc.embedFont(StandardFonts.Helvetica);
-      // The same for every document: computed once per process, not once per stamp.
-      helveticaSet ??= new Set(this.helvetica.getCharacterSet());
-      const set = helveticaSet;
-      this.helveticaCovers = (cp) => set.has(cp);
-    }
-    return this.helvetica;
-  }
-
-  private embed(font: StampFont): Promise<PDFFont> {
-    let p = this.embedded.get(font);
-    if (!p) {
-      // Subset: a full CJK font would add megabytes to every download.
-      p = this.doc.embedFont(font.bytes, { subset: true }).then((f) => {
-        this.coverage.set(f, (cp) => font.covers(cp));
-        return f;
-      });
-      this.embedded.set(font, p);
-    }
-    return p;
   }
 }

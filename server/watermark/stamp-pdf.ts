@@ -1,8 +1,8 @@
-import { PDFDocument, type PDFFont } from 'pdf-lib';
-import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, StandardFonts, type PDFFont } from 'pdf-lib';
 import { createHash } from 'node:crypto';
 import { stampFonts, type StampFont } from './fonts.js';
-import { FontPicker, type Run } from './stamp-font-picker.js';
+import { FontPicker, helveticaCodePoints, type PickedRun } from './stamp-font-picker.js';
+import { embedStampFonts } from './embedded-stamp-fonts.js';
 import { INFO_DOWNLOAD_ID_KEY, TRAILER_ID_PREFIX, stampLines, type StampFields } from './stamp-fields.js';
 import type { PdfStampIndex, StampView } from './stamp-index.js';
 import { pdfTextString } from './pdf-syntax.js';
@@ -31,6 +31,12 @@ export interface StampPdfOptions {
 export interface StampTail {
   bytes: Buffer;
   sha256: string;
+}
+
+/** Part of a line in one font, ready to show. */
+interface Run {
+  text: string;
+  font: PDFFont;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/\.?0+$/, ''));
@@ -126,17 +132,27 @@ function xrefSection(
  */
 export async function buildStampTail(index: PdfStampIndex, fields: StampFields, options: StampPdfOptions = {}): Promise<StampTail> {
   const lines = stampLines(fields);
-  const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.registerFontkit(fontkit);
-  const ctx = doc.context;
-  // Objects pdf-lib allocates (the fonts) continue after every number the stored file or the
-  // upload-time part of the tail uses.
-  ctx.largestObjectNumber = index.nextNum - 1;
-  const infoNum = ctx.nextRef().objectNumber;
+  const picker = new FontPicker(options.fonts ?? (await stampFonts()), await helveticaCodePoints());
+  // The room, the person and the organisation each in one face where one covers the line; the
+  // last diagonal line and the footer carry the time and the id, which stay in Helvetica, so the
+  // installed fonts' text (and their embedded subsets) depend on the person alone.
+  const last = lines.diagonal.length - 1;
+  const picked = {
+    diagonal: lines.diagonal.map((l, i) => (i < last ? picker.wholeLine(l) : picker.byCharacter(l, 'helvetica'))),
+    footer: picker.byCharacter(lines.footer, 'helvetica'),
+  };
+  // Numbered first after every number the stored file or the upload-time part of the tail uses.
+  const embedded = await embedStampFonts(index.nextNum, [...picked.diagonal.flat(), ...picked.footer]);
 
-  const picker = new FontPicker(doc, options.fonts ?? (await stampFonts()));
-  const diagonal = await Promise.all(lines.diagonal.map((l) => picker.pickRuns(l)));
-  const footer = await picker.pickRuns(lines.footer);
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const ctx = doc.context;
+  // Objects pdf-lib allocates here (Helvetica's dictionary, /Info) continue after the fonts'.
+  ctx.largestObjectNumber = embedded.lastNum;
+  const infoNum = ctx.nextRef().objectNumber;
+  const helvetica = await doc.embedFont(StandardFonts.Helvetica);
+  const toRuns = (runs: PickedRun[]): Run[] => runs.map((r) => ({ text: r.text, font: r.face === 'helvetica' ? helvetica : embedded.fonts.get(r.face)! }));
+  const diagonal = picked.diagonal.map(toRuns);
+  const footer = toRuns(picked.footer);
   const fontNames = new Map<PDFFont, string>();
   const fontName = (f: PDFFont) => {
     let n = fontNames.get(f);
@@ -144,8 +160,7 @@ export async function buildStampTail(index: PdfStampIndex, fields: StampFields, 
     return n;
   };
   const forms = index.views.map((view) => ({ view, content: stampContent(view, diagonal, footer, fontName) }));
-  // Subset fonts know their glyphs only once all the text is encoded.
-  for (const f of fontNames.keys()) await f.embed();
+  await helvetica.embed();
 
   const fontDict = [...fontNames].map(([f, n]) => `${n} ${f.ref.toString()}`).join('');
   const resources = `<</Font <<${fontDict}>>/ExtGState <</GhA <</Type /ExtGState/ca ${DIAGONAL_OPACITY}>>/GhB <</Type /ExtGState/ca ${FOOTER_OPACITY}>>>>>>`;
@@ -166,8 +181,9 @@ export async function buildStampTail(index: PdfStampIndex, fields: StampFields, 
     // The id in plain bytes at the head of the tail: a cut that keeps any of the stamp still names its download.
     add(view.num, 0, `<</Type /XObject/Subtype /Form/${INFO_DOWNLOAD_ID_KEY} (${id})/BBox [0 0 ${fmt(view.w)} ${fmt(view.h)}]/Resources ${resources}/Length ${content.length}>>\nstream\n${content}\nendstream`);
   }
+  for (const [num, body] of embedded.objects) add(num, 0, body);
   for (const [ref, obj] of ctx.enumerateIndirectObjects()) {
-    if (ref.objectNumber < index.nextNum || ref.objectNumber === infoNum) continue;
+    if (ref.objectNumber <= embedded.lastNum || ref.objectNumber === infoNum) continue;
     const bytes = new Uint8Array(obj.sizeInBytes());
     obj.copyBytesInto(bytes, 0);
     add(ref.objectNumber, ref.generationNumber, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
