@@ -28,6 +28,8 @@ export const conflict = (code: string, message: string) => new HttpError(409, co
 export const tooLarge = (message = 'The request is too large.') => new HttpError(413, 'too_large', message);
 export const unsupportedType = (message: string) => new HttpError(415, 'unsupported_type', message);
 export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+/** A Range past the end of the file; the handler answers with its size in Content-Range and no body (RFC 9110 §15.5.17). */
+export const rangeNotSatisfiable = (size: number) => new HttpError(416, 'range_not_satisfiable', 'The range asked for is not in the file.', { size });
 /** details.retryAfterSeconds, when the wait is known, is what the error handler puts in Retry-After. */
 export const rateLimited = (message: string, details?: { retryAfterSeconds: number }) =>
   new HttpError(429, 'rate_limited', message, details);
@@ -56,6 +58,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // A file route may have set its file's headers before failing (e.g. the store went away): the
     // error is JSON, whatever the file was going to be.
     res.removeHeader('Content-Disposition');
+    if (httpError.status === 416) {
+      res.status(416).set('Content-Range', `bytes */${(httpError.details as { size: number }).size}`).end();
+      return;
+    }
     const retryAfter = (httpError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     if (httpError.status === 429 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
     res.status(httpError.status).type('application/json').json(body);

@@ -66,7 +66,7 @@ export function documentsRouter(deps: Deps) {
     const kind = disposition === 'inline' ? 'view' : 'download';
     const doc = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
     const range = honouredRange(req, download);
-    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range });
+    const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range, rangeFits: (size) => req.range(size) !== -1 });
     const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');
     setFileHeaders(res, {
       mimeType: delivery.mimeType,

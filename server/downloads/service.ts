@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ServiceContext } from '../service-context.js';
 import type { ByteRange } from '../../storage/object-store.js';
 import { recordAllowed, recordDenied } from '../audit/record.js';
-import { HttpError, conflict, invalidRequest, unprocessable } from '../errors.js';
+import { HttpError, conflict, invalidRequest, rangeNotSatisfiable, unprocessable } from '../errors.js';
 import type { RoomRow } from '../policy/room-gate.js';
 import { IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { buildStampTail } from '../watermark/stamp-pdf.js';
@@ -152,7 +152,7 @@ export async function deliverStamped(
   room: RoomRow,
   doc: DocumentView,
   kind: 'view' | 'download',
-  opts: { resume?: string; range?: string } = {},
+  opts: { resume?: string; range?: string; rangeFits?: (size: number) => boolean } = {},
 ): Promise<StampedDelivery> {
   const refuse = async (reason: string, message?: string) =>
     recordDenied(
@@ -161,7 +161,16 @@ export async function deliverStamped(
       unprocessable('unstampable', `This file cannot be watermarked (${message ?? reason}), so it cannot be delivered below level original.`),
     );
 
-  if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, opts.range, refuse);
+  // A range past the end sends nothing: it is refused before anything is recorded as delivered.
+  const assertRangeFits = async (action: string, size: number) => {
+    if (!opts.range || !opts.rangeFits || opts.rangeFits(size)) return;
+    throw await recordDenied(
+      ctx,
+      { action, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'range not satisfiable', details: { range: opts.range.slice(0, 100), size } },
+      rangeNotSatisfiable(size),
+    );
+  };
+  if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, opts.range, refuse, assertRangeFits);
 
   const downloadId = newDownloadId();
   const snapshot: StampSnapshot = {
@@ -178,6 +187,7 @@ export async function deliverStamped(
     const index = await loadStampIndex(ctx.store, rendition.indexKey!);
     const tail = await buildStampTail(index, fields);
     const size = index.size + tail.bytes.length;
+    await assertRangeFits(`document.${kind}`, size);
     await recordDelivery(ctx, doc, {
       kind,
       id: downloadId,
@@ -214,6 +224,7 @@ async function resumeDelivery(
   downloadId: string,
   range: string | undefined,
   refuse: (reason: string, message?: string) => Promise<HttpError>,
+  assertRangeFits: (action: string, size: number) => Promise<void>,
 ): Promise<StampedDelivery> {
   const row: (DownloadRow & { tailSha256: string | null; stampFields: string | null }) | undefined = await ctx.db('downloads')
     .where({ id: downloadId, userId: ctx.actor.id, documentId: doc.id, kind })
@@ -237,6 +248,8 @@ async function resumeDelivery(
     // Only a change of the server's stamp fonts or code between the ranges can do this.
     throw conflict('download_changed', 'This download can no longer be resumed identically; start a new one.');
   }
+  const size = index.size + tail.bytes.length;
+  await assertRangeFits(`document.${kind}.resume`, size);
   await recordAllowed(ctx.db, ctx, {
     action: `document.${kind}.resume`,
     subjectType: 'Document',
@@ -245,7 +258,6 @@ async function resumeDelivery(
     // Every part of a delivery that leaves is on the record, with which bytes it was.
     details: { downloadId, versionId: row.versionId, range: range?.slice(0, 100) ?? null },
   });
-  const size = index.size + tail.bytes.length;
   return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };
 }
 

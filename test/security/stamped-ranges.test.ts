@@ -139,14 +139,28 @@ describe('ranges of a stamped PDF', () => {
     expectNoOriginal(res.body as Buffer);
   });
 
-  it('answers an unsatisfiable range with 416, the size, no bytes, and a ledger entry', async () => {
+  it('answers an unsatisfiable range with 416, the size, no bytes and no delivery: the register does not count it, the ledger has the refusal', async () => {
+    const deliveries = async () => Number((await t.db('downloads').where({ documentId }).count({ n: '*' }))[0].n);
+    const before = await deliveries();
     const res = await content(buyer, { Range: 'bytes=99999999-' });
     expect(res.status).toBe(416);
     expect(res.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+    expect(res.headers['x-download-id']).toBeUndefined();
     expect((res.body as Buffer).length).toBe(0);
+    expect(await deliveries()).toBe(before);
     const event = await lastEventOfDocument();
-    expect(event.action).toBe('document.download');
-    expect(event.details.range).toBe('bytes=99999999-');
+    expect([event.action, event.decision, event.details.range, event.details.reason]).toEqual(['document.download', 'deny', 'bytes=99999999-', 'range not satisfiable']);
+  });
+
+  it('answers a resumed download asked past its end with 416 and records no part of it as sent', async () => {
+    const first = await content(buyer, { Range: 'bytes=0-99' });
+    const downloadId = first.headers['x-download-id'] as string;
+    const size = Number(/\/(\d+)$/.exec(first.headers['content-range'] as string)![1]);
+    const res = await content(buyer, { Range: `bytes=${size}-` }, { resume: downloadId });
+    expect([res.status, res.headers['content-range'], (res.body as Buffer).length]).toEqual([416, `bytes */${size}`, 0]);
+    const events = await ledgerEventsOf(downloadId);
+    expect(events.filter((e) => e.action === 'document.download.resume').map((e) => e.decision)).toEqual([]);
+    expect((await lastEventOfDocument()).decision).toBe('deny');
   });
 
   it('never resumes another delivery through If-Range: a validator it did not issue gets the whole of a new delivery (200)', async () => {
