@@ -10,8 +10,8 @@ import type { Lifecycle } from './health/routes.js';
 import { startMaintenance } from './maintenance/orphan-sweeper.js';
 import { withStartupLock } from './maintenance/startup-lock.js';
 import { sweepExpiredSessions } from './auth/session-store.js';
-import { startCheckpointer } from './audit/checkpoints.js';
-import { loadLedgerKey } from './audit/signing-key.js';
+import { startCheckpointer } from './ledger/checkpoints.js';
+import { loadLedgerKey } from './ledger/signing-key.js';
 import { assertSharedSecretsMatch, SharedSecretMismatchError, sharedSecretFingerprints } from './security/shared-secrets.js';
 import { probeOfficeSandbox } from './pdf-intake/office-sandbox.js';
 

@@ -8,7 +8,7 @@ import type { AppAbility } from './policy/ability.js';
 import type { AccessFacts } from './policy/access-facts.js';
 import { loadAccess } from './policy/load-access.js';
 import { HttpError, unauthenticated } from './errors.js';
-import { appendAuditEvent } from './audit/ledger.js';
+import { appendAuditEvent } from './ledger/ledger.js';
 import { isoNow } from './clock.js';
 
 export interface Deps {

@@ -4,7 +4,7 @@ import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { loadAccess } from '../policy/load-access.js';
 import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/explain-access.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { documentIndexesFor } from '../documents/caller-indexes.js';
 import { invalidRequest } from '../errors.js';
 import { toActor } from '../auth/passport.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db.js';
-import type { AuditEventRow } from './ledger.js';
+import type { AuditEventRow } from '../ledger/ledger.js';
 
 /** An event as the trail shows it: with the address its commitment opens to, when still kept. */
 export type AuditEventView = AuditEventRow & { ip?: string | null };

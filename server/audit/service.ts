@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
-import type { AuditEventRow } from './ledger.js';
+import { recordAllowed } from '../ledger/record.js';
+import type { AuditEventRow } from '../ledger/ledger.js';
 import { withAddresses, type AuditEventView } from './addresses.js';
-import type { ChainVerification } from './verify-chain.js';
-import { verifyLedgerIntegrity } from './verify-ledger.js';
+import type { ChainVerification } from '../ledger/verify-chain.js';
+import { verifyLedgerIntegrity } from '../ledger/verify-ledger.js';
 import type { AuditFilters } from './schema.js';
 
 /** Managers and counsel of the room; anyone else who cannot see the room gets the room's 404. */

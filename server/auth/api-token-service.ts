@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Paging } from '../http/paging.js';
 import { notFound } from '../errors.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { isoNow } from '../clock.js';
 import { newSecret, sha256Hex } from './secret-hash.js';
 import { assertCurrentPassword } from './step-up.js';

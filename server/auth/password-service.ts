@@ -1,6 +1,6 @@
 import type { AccountContext } from './account-context.js';
 import { invalidRequest } from '../errors.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { hashPassword } from './passwords.js';
 import { assertCurrentPassword } from './step-up.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
 import { HttpError, unauthenticated } from '../errors.js';
-import { appendAuditEvent } from '../audit/ledger.js';
+import { appendAuditEvent } from '../ledger/ledger.js';
 import { findUserByEmail, findUserById } from '../users/repository.js';
 import { isoNow } from '../clock.js';
 import type { Actor } from './actor.js';

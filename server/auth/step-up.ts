@@ -1,5 +1,5 @@
 import { HttpError } from '../errors.js';
-import { recordDenied } from '../audit/record.js';
+import { recordDenied } from '../ledger/record.js';
 import { findActiveUserById } from '../users/repository.js';
 import { verifyPassword } from './passwords.js';
 import { chargeAttempt, clearAccountFailuresFromIp, refundAttempt, throttleKeys } from './login-throttle.js';

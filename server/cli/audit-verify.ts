@@ -2,7 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db.js';
 import { createObjectStore } from '../../storage/create-object-store.js';
-import { verifyLedgerIntegrity } from '../audit/verify-ledger.js';
+import { verifyLedgerIntegrity } from '../ledger/verify-ledger.js';
 
 /**
  * `npm run audit:verify`: recomputes the whole hash chain and holds it to the signed checkpoints,

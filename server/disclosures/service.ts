@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { personalDataOf, personalDataRank, type PersonalData } from '../ranks.js';
 import { deliveryGroups, type DeliveryGroup } from './repository.js';
 import type { DisclosureFilters } from './schema.js';

@@ -6,7 +6,7 @@ import { accessibleBy } from '../policy/accessible-by.js';
 import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
 import { explainRefusal } from '../policy/explain-access.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, forbidden, invalidRequest, notFound, type HttpError } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
 import { parseInput } from '../http/validate.js';

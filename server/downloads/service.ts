@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ServiceContext } from '../service-context.js';
 import type { ByteRange } from '../../storage/object-store.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { HttpError, conflict, invalidRequest, rangeNotSatisfiable, unprocessable } from '../errors.js';
 import type { RoomRow } from '../policy/room-gate.js';
 import { IMAGE_TYPES } from '../uploads/sniff-type.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { isoNow } from '../clock.js';
 import type { CreateEntityInput } from './schema.js';

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { assertRoomContentOpen, findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { isoNow } from '../clock.js';
 import { compareIndexes } from './folder-index.js';

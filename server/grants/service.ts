@@ -3,7 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { classificationRank, levelRank, personalDataRank } from '../ranks.js';
 import { isoNow } from '../clock.js';

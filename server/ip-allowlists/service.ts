@@ -2,7 +2,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { isoNow } from '../clock.js';
 import type { SetIpAllowlistInput } from './schema.js';
 

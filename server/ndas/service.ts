@@ -4,7 +4,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../audit/record.js';
+import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { receiveUpload } from '../uploads/multipart-upload.js';

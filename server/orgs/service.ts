@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { isoNow } from '../clock.js';
 import type { CreateOrgInput } from './schema.js';
 

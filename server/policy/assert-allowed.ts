@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../service-context.js';
 import { forbidden, type HttpError } from '../errors.js';
-import { recordDenied } from '../audit/record.js';
+import { recordDenied } from '../ledger/record.js';
 import { asSubject, type Action, type SubjectType } from './ability.js';
 
 interface Refusal {

@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../service-context.js';
 import { forbidden, notFound, type HttpError } from '../errors.js';
-import { recordDenied } from '../audit/record.js';
+import { recordDenied } from '../ledger/record.js';
 import { accessibleBy } from './accessible-by.js';
 import { roomGateReasons } from './explain-access.js';
 import type { AccessFacts } from './access-facts.js';

@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import type { UpdateRoomSettingsInput } from './schema.js';
 
 export interface RoomSettings {

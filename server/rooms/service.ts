@@ -4,7 +4,7 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { readableFields, ROOM_FIELDS } from '../policy/ability.js';
 import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
 import { isoNow } from '../clock.js';
 import type { AddStaffInput, CreateRoomInput } from './schema.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import type { Db } from '../db.js';
-import type { LedgerKey } from '../audit/signing-key.js';
+import type { LedgerKey } from '../ledger/signing-key.js';
 import { isoNow } from '../clock.js';
 import { dataDirKey } from './data-dir-key.js';
 import { sessionSecretOf } from './session-secret.js';

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { HttpError } from '../errors.js';
 import { receiveFileInMemory } from '../uploads/buffered-upload.js';
 import { sniffType, IMAGE_TYPES } from '../uploads/sniff-type.js';

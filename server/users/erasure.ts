@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { recordAllowed } from '../audit/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { conflict, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import { endSessionsOfUser } from '../auth/session-store.js';

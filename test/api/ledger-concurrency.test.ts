@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { ADMIN, Client, startTestApp, type TestApp } from '../support/test-app.js';
-import { verifyLedgerIntegrity } from '../../server/audit/verify-ledger.js';
+import { verifyLedgerIntegrity } from '../../server/ledger/verify-ledger.js';
 
 /**
  * R4: two real server processes (tsx on server/index.ts, as `npm start` runs it) on one database —

@@ -5,9 +5,9 @@ import request from 'supertest';
 import { binary } from '../support/binary.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
-import { verifyLedgerIntegrity } from '../../server/audit/verify-ledger.js';
-import { writeCheckpoint } from '../../server/audit/checkpoints.js';
-import { loadLedgerKey } from '../../server/audit/signing-key.js';
+import { verifyLedgerIntegrity } from '../../server/ledger/verify-ledger.js';
+import { writeCheckpoint } from '../../server/ledger/checkpoints.js';
+import { loadLedgerKey } from '../../server/ledger/signing-key.js';
 
 let t: TestApp;
 let deal: Deal;

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createDb, type Db } from '../../server/db.js';
-import { appendAuditEvent, type AuditEventInput } from '../../server/audit/ledger.js';
-import { verifyChain } from '../../server/audit/verify-chain.js';
+import { appendAuditEvent, type AuditEventInput } from '../../server/ledger/ledger.js';
+import { verifyChain } from '../../server/ledger/verify-chain.js';
 
 /**
  * Events that are not part of a change (reads, lists, refusals) are appended by group commit: they

@@ -6,12 +6,12 @@ import { createDb } from '../../server/db.js';
 import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { ADMIN, Client } from '../support/test-app.js';
-import { verifyChain } from '../../server/audit/verify-chain.js';
-import { verifyLedgerIntegrity } from '../../server/audit/verify-ledger.js';
-import { loadCheckpoints, signCheckpoint, writeCheckpoint } from '../../server/audit/checkpoints.js';
-import { loadLedgerKey } from '../../server/audit/signing-key.js';
-import { eventBody, eventHash, type AuditEventRow } from '../../server/audit/ledger.js';
-import { canonicalJson } from '../../server/audit/canonical-json.js';
+import { verifyChain } from '../../server/ledger/verify-chain.js';
+import { verifyLedgerIntegrity } from '../../server/ledger/verify-ledger.js';
+import { loadCheckpoints, signCheckpoint, writeCheckpoint } from '../../server/ledger/checkpoints.js';
+import { loadLedgerKey } from '../../server/ledger/signing-key.js';
+import { eventBody, eventHash, type AuditEventRow } from '../../server/ledger/ledger.js';
+import { canonicalJson } from '../../server/ledger/canonical-json.js';
 import { dropAppendOnlyTriggers } from '../../migrations/20261124100004-append-only-ledger.js';
 
 let t: TestApp;

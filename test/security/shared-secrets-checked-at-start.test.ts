@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, migrateToLatest, type Db } from '../../server/db.js';
-import { loadLedgerKey } from '../../server/audit/signing-key.js';
+import { loadLedgerKey } from '../../server/ledger/signing-key.js';
 import { assertSharedSecretsMatch, sharedSecretFingerprints } from '../../server/security/shared-secrets.js';
 import { createPostgresSchema } from '../support/test-app.js';
 import { startServerProcess } from '../reliability/support/server-process.js';
