@@ -26,7 +26,7 @@ import { median, type BenchFigure } from './bench-figure.js';
 import { loadAccess } from '../server/policy/load-access.js';
 import { loadAccessFacts } from '../server/policy/access-facts.js';
 import { buildAbility } from '../server/policy/ability.js';
-import { toActor } from '../server/auth/passport.js';
+import { toActor } from '../server/auth/actor.js';
 import { findUserById } from '../server/users/repository.js';
 
 export const name = 'policy';

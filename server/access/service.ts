@@ -7,7 +7,7 @@ import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/e
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { documentIndexesFor } from '../documents/caller-indexes.js';
 import { invalidRequest } from '../errors.js';
-import { toActor } from '../auth/passport.js';
+import { toActor } from '../auth/actor.js';
 import { findUserById } from '../users/repository.js';
 import type { Level } from '../ranks.js';
 import type { ExplainAccessQuery } from './schema.js';

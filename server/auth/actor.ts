@@ -1,3 +1,5 @@
+import type { UserRow } from '../users/repository.js';
+
 /** The authenticated caller, as every service sees it. */
 export interface Actor {
   id: string;
@@ -13,3 +15,18 @@ export interface Actor {
    */
   mfa?: boolean;
 }
+
+/**
+ * The caller as the policy sees it. `mfa` is the second factor behind this credential: a session's
+ * is what its sign-in showed (app.ts reads it from the session), a token's what the sign-in that
+ * minted it showed — and only while its user is still enrolled.
+ */
+export const toActor = (u: UserRow, via: Actor['via'], tokenMfa = false): Actor => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  orgId: u.orgId,
+  role: u.role,
+  via,
+  mfa: via === 'token' ? tokenMfa && Boolean(u.mfaEnabled) : false,
+});

@@ -2,26 +2,11 @@ import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { Db } from '../db.js';
-import type { Actor } from './actor.js';
+import { toActor, type Actor } from './actor.js';
 import { findActiveUserById, findUserByEmail, type UserRow } from '../users/repository.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { sha256Hex } from './secret-hash.js';
 import { isoNow } from '../clock.js';
-
-/**
- * The caller as the policy sees it. `mfa` is the second factor behind this credential: a session's
- * is what its sign-in showed (app.ts reads it from the session), a token's what the sign-in that
- * minted it showed — and only while its user is still enrolled.
- */
-export const toActor = (u: UserRow, via: Actor['via'], tokenMfa = false): Actor => ({
-  id: u.id,
-  email: u.email,
-  name: u.name,
-  orgId: u.orgId,
-  role: u.role,
-  via,
-  mfa: via === 'token' ? tokenMfa && Boolean(u.mfaEnabled) : false,
-});
 
 /**
  * One Passport instance per app (not the global singleton), so several apps in one test process

@@ -9,6 +9,7 @@ export const LoginSchema = z.strictObject({
   /** One of the recovery codes shown when MFA was enabled, in place of `otp`. */
   recoveryCode: z.string().trim().min(1).max(64).optional(),
 });
+export type LoginInput = z.infer<typeof LoginSchema>;
 
 /**
  * The caller's current password, asked again before a change to how the account signs in

@@ -8,6 +8,7 @@ import { honouredRange, sendDelivery } from '../downloads/send-delivery.js';
 import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
 import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument, roomOfDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
+import { incomingUpload } from '../uploads/incoming-upload.js';
 
 const EXTENSIONS: Record<string, string> = {
   'application/pdf': '.pdf',
@@ -34,7 +35,7 @@ export function documentsRouter(deps: Deps) {
 
   router.post('/api/rooms/:roomId/documents', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    const doc = await createDocument(ctx, pathId(req.params.roomId), req);
+    const doc = await createDocument(ctx, pathId(req.params.roomId), incomingUpload(req));
     res.status(201).json(
       presentStoredVersion(doc.id, { id: doc.currentVersionId, documentId: doc.id, version: 1, objectKey: doc.objectKey, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, fileName: doc.fileName, createdBy: doc.createdBy, createdAt: doc.createdAt }),
     );
@@ -43,7 +44,7 @@ export function documentsRouter(deps: Deps) {
   router.post('/api/documents/:documentId/versions', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const documentId = pathId(req.params.documentId);
-    const { id: _documentId, ...version } = presentStoredVersion(documentId, await addVersion(ctx, documentId, req));
+    const { id: _documentId, ...version } = presentStoredVersion(documentId, await addVersion(ctx, documentId, incomingUpload(req)));
     res.status(201).json(version);
   });
 

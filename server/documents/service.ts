@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
@@ -10,7 +9,8 @@ import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, forbidden, invalidRequest, notFound, type HttpError } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
 import { parseInput } from '../http/validate.js';
-import { receiveUpload, type StoredFile } from '../uploads/multipart-upload.js';
+import type { StoredFile } from '../uploads/multipart-upload.js';
+import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
 import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
 import { isoNow } from '../clock.js';
@@ -39,8 +39,8 @@ export const accessLevelOf = (ctx: ServiceContext, doc: DocumentView): Level | n
 
 const titleFromFileName = (fileName: string) => fileName.replace(/\.[^.]{1,10}$/, '').trim().slice(0, 500) || 'Untitled';
 
-async function receiveDocumentFile(ctx: ServiceContext, req: Request) {
-  const { fields, file } = await receiveUpload(req, { store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'versions', acceptedTypes: DOCUMENT_TYPES });
+async function receiveDocumentFile(ctx: ServiceContext, upload: IncomingUpload) {
+  const { fields, file } = await upload.toStore({ store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'versions', acceptedTypes: DOCUMENT_TYPES });
   if (!file) throw invalidRequest('The file is missing.', { file: 'required' });
   return { fields, file };
 }
@@ -62,10 +62,10 @@ const versionRow = (documentId: string, version: number, file: StoredFile, creat
  * Uploads a document. The file streams to the store first (multipart may put the fields after it);
  * if the fields then fail validation, the stored object is removed again.
  */
-export async function createDocument(ctx: ServiceContext, roomId: string, req: Request): Promise<DocumentView> {
+export async function createDocument(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<DocumentView> {
   const room = await findVisibleRoom(ctx, roomId, 'document.create');
   await assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
-  const { fields, file } = await receiveDocumentFile(ctx, req);
+  const { fields, file } = await receiveDocumentFile(ctx, upload);
   let rendition: PreparedRendition | null = null;
   try {
     const input = parseInput(CreateDocumentFieldsSchema, fields);
@@ -117,12 +117,12 @@ export async function createDocument(ctx: ServiceContext, roomId: string, req: R
 
 const withoutDerivedKeys = ({ derivedKeys: _keys, ...row }: PreparedRendition) => row;
 
-export async function addVersion(ctx: ServiceContext, documentId: string, req: Request): Promise<VersionRow> {
+export async function addVersion(ctx: ServiceContext, documentId: string, upload: IncomingUpload): Promise<VersionRow> {
   // Hidden → the 404 of a missing id; visible but not the caller's to manage (counsel, a member) → 403.
   const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
   if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
   await assertAllowed(ctx, 'edit', 'Document', doc, { event: 'document.version.create', subjectId: documentId, roomId: doc.roomId, reason: 'managers only' });
-  const { fields, file } = await receiveDocumentFile(ctx, req);
+  const { fields, file } = await receiveDocumentFile(ctx, upload);
   let rendition: PreparedRendition | null = null;
   try {
     parseInput(NewVersionFieldsSchema, fields);

@@ -5,12 +5,13 @@ import { dispositionHeader } from '../http/content-disposition.js';
 import { ConfirmSchema, DecisionSchema } from './schema.js';
 import { confirmNda, listNdas, openNdaFile, registerNda, rejectNda, terminateNda } from './service.js';
 import { presentNda } from './presenter.js';
+import { incomingUpload } from '../uploads/incoming-upload.js';
 
 export function ndasRouter(deps: Deps) {
   const router = Router();
   router.post('/api/rooms/:roomId/ndas', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    res.status(201).json(presentNda(await registerNda(ctx, pathId(req.params.roomId), req), ctx.actor));
+    res.status(201).json(presentNda(await registerNda(ctx, pathId(req.params.roomId), incomingUpload(req)), ctx.actor));
   });
   router.get('/api/rooms/:roomId/ndas', async (req, res) => {
     const ctx = await contextOf(req, deps);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
@@ -7,7 +6,7 @@ import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
-import { receiveUpload } from '../uploads/multipart-upload.js';
+import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { PDF_ONLY } from '../uploads/sniff-type.js';
 import { isoNow } from '../clock.js';
 import { RegisterNdaSchema } from './schema.js';
@@ -46,10 +45,10 @@ async function withEntities(ctx: ServiceContext, ndas: NdaRow[]): Promise<NdaVie
 }
 
 /** Registers an NDA: the signed PDF is streamed to the store first, then the row and its event commit together. */
-export async function registerNda(ctx: ServiceContext, roomId: string, req: Request): Promise<NdaView> {
+export async function registerNda(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<NdaView> {
   const room = await findVisibleRoom(ctx, roomId, 'nda.register');
   await assertAllowed(ctx, 'registerNda', 'Room', room, { event: 'nda.register', roomId, subjectId: roomId, reason: 'managers and counsel only' });
-  const { fields, file } = await receiveUpload(req, { store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'ndas', acceptedTypes: PDF_ONLY });
+  const { fields, file } = await upload.toStore({ store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'ndas', acceptedTypes: PDF_ONLY });
   try {
     if (!file) throw invalidRequest('The signed NDA (a PDF) is missing.', { file: 'required' });
     const input = parseInput(RegisterNdaSchema, fields);

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { HttpError } from '../errors.js';
-import { receiveFileInMemory } from '../uploads/buffered-upload.js';
+import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { sniffType, IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { readStampEvidenceFromImage, readStampEvidenceFromPdf } from '../watermark/read-stamp.js';
 import { isDownloadId } from '../watermark/download-id.js';
@@ -115,10 +114,10 @@ function holdersOf(ctx: ServiceContext, roomId: string, copy: { what: UnstampedC
  * download id read back from the stamp. Only this room's deliveries are searched, so a trace never
  * reveals another room's.
  */
-export async function traceLeak(ctx: ServiceContext, roomId: string, req: Request): Promise<TraceResult> {
+export async function traceLeak(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<TraceResult> {
   const room = await findVisibleRoom(ctx, roomId, 'trace');
   await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'trace', roomId, subjectId: roomId, reason: 'managers and counsel only' });
-  const { data } = await receiveFileInMemory(req, Math.min(MAX_TRACE_BYTES, ctx.config.maxUploadBytes));
+  const { data } = await upload.inMemory(Math.min(MAX_TRACE_BYTES, ctx.config.maxUploadBytes));
   const digest = sha256(data);
   const result = await traceBytes(ctx, roomId, data, digest);
   await recordAllowed(ctx.db, ctx, {
