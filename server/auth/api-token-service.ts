@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Paging } from '../http/paging.js';
 import { notFound } from '../errors.js';
 import { recordAllowed } from '../ledger/record.js';
-import { isoNow } from '../clock.js';
 import { newSecret, sha256Hex } from './secret-hash.js';
 import { assertCurrentPassword } from './step-up.js';
 import type { AccountContext } from './account-context.js';
@@ -17,7 +16,7 @@ import type { CreateTokenInput } from './schema.js';
 export async function createApiToken(ctx: AccountContext, input: CreateTokenInput): Promise<{ row: ApiTokenRow; token: string }> {
   await assertCurrentPassword(ctx, input.currentPassword, 'auth.token.create', { recentSignInSuffices: true });
   const token = `gh_${newSecret(32)}`;
-  const now = Date.now();
+  const now = Date.parse(ctx.at);
   const row: ApiTokenRow = {
     id: randomUUID(),
     userId: ctx.actor.id,
@@ -36,12 +35,12 @@ export async function createApiToken(ctx: AccountContext, input: CreateTokenInpu
   return { row, token };
 }
 
-export const listApiTokens = (ctx: AccountContext, paging: Paging) => listLiveApiTokens(ctx.db, ctx.actor.id, isoNow(), paging);
+export const listApiTokens = (ctx: AccountContext, paging: Paging) => listLiveApiTokens(ctx.db, ctx.actor.id, ctx.at, paging);
 
 /** Revokes one of the caller's own tokens; anyone else's id is as unknown as a random one (404). */
 export async function revokeApiToken(ctx: AccountContext, tokenId: string): Promise<void> {
   await ctx.db.transaction(async (trx) => {
-    if ((await revokeLiveApiToken(trx, ctx.actor.id, tokenId, isoNow())) === 0) throw notFound();
+    if ((await revokeLiveApiToken(trx, ctx.actor.id, tokenId, ctx.at)) === 0) throw notFound();
     await recordAllowed(trx, ctx, { action: 'auth.token.revoke', subjectType: 'ApiToken', subjectId: tokenId });
   });
 }

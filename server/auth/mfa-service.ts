@@ -95,7 +95,7 @@ export async function enableMfa(
     await trx('users').where({ id: actor.id }).update({ mfaEnabled: true, mfaLastStep: step });
     await trx('mfaRecoveryCodes').where({ userId: actor.id }).delete();
     await trx('mfaRecoveryCodes').insert(
-      recoveryCodes.map((code) => ({ id: randomUUID(), userId: actor.id, codeHash: hashRecoveryCode(code), createdAt: isoNow(), usedAt: null })),
+      recoveryCodes.map((code) => ({ id: randomUUID(), userId: actor.id, codeHash: hashRecoveryCode(code), createdAt: ctx.at, usedAt: null })),
     );
     const ended = await signOutEverywhere(trx, actor.id, keep);
     await recordAllowed(trx, ctx, { action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, details: ended });

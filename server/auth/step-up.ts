@@ -8,7 +8,7 @@ import type { AccountContext } from './account-context.js';
 export const RECENT_SIGN_IN_MINUTES = 10;
 
 const signedInRecently = (ctx: AccountContext) =>
-  ctx.signedInAt !== null && Date.now() - Date.parse(ctx.signedInAt) < RECENT_SIGN_IN_MINUTES * 60_000;
+  ctx.signedInAt !== null && Date.parse(ctx.at) - Date.parse(ctx.signedInAt) < RECENT_SIGN_IN_MINUTES * 60_000;
 
 const reauthenticationRequired = (field: string) =>
   new HttpError(403, 'reauthentication_required', 'Confirm your current password (currentPassword) to change how you sign in.', { currentPassword: field });
@@ -20,7 +20,7 @@ const reauthenticationRequired = (field: string) =>
  * password and shut the owner out.
  *
  * A session that signed in within the last RECENT_SIGN_IN_MINUTES may skip the password for what
- * a new user does right after signing in (a first API token, enrolling TOTP), as API.md's calls do:
+ * a new user does right after signing in (a first API token, enrolling TOTP), as docs/http-api.md (Step-up) allows:
  * a cookie stolen later, or any bearer token, still needs it. Disabling TOTP and changing the
  * password always need it.
  *

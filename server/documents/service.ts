@@ -13,7 +13,6 @@ import type { StoredFile } from '../uploads/multipart-upload.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
 import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
-import { isoNow } from '../clock.js';
 import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
@@ -45,7 +44,7 @@ async function receiveDocumentFile(ctx: ServiceContext, upload: IncomingUpload) 
   return { fields, file };
 }
 
-const versionRow = (documentId: string, version: number, file: StoredFile, createdBy: string): VersionRow => ({
+const versionRow = (documentId: string, version: number, file: StoredFile, ctx: Pick<ServiceContext, 'actor' | 'at'>): VersionRow => ({
   id: randomUUID(),
   documentId,
   version,
@@ -54,8 +53,8 @@ const versionRow = (documentId: string, version: number, file: StoredFile, creat
   sha256: file.sha256,
   mimeType: file.mimeType,
   fileName: file.fileName,
-  createdBy,
-  createdAt: isoNow(),
+  createdBy: ctx.actor.id,
+  createdAt: ctx.at,
 });
 
 /**
@@ -78,7 +77,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
     // Parsed (or converted) once here, so every stamped download only appends a small tail.
     rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     const documentId = randomUUID();
-    const version = versionRow(documentId, 1, file, ctx.actor.id);
+    const version = versionRow(documentId, 1, file, ctx);
     const doc = await ctx.db.transaction(async (trx) => {
       const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
       const row: DocumentRow = {
@@ -129,7 +128,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
     rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     return await ctx.db.transaction(async (trx) => {
       const current = await trx('documents').where({ id: documentId }).first('version');
-      const version = versionRow(documentId, Number(current.version) + 1, file, ctx.actor.id);
+      const version = versionRow(documentId, Number(current.version) + 1, file, ctx);
       await trx('documentVersions').insert(version);
       if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
       // Conditional on the version read: two uploads at once cannot both become version n+1.

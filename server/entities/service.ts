@@ -3,7 +3,6 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
-import { isoNow } from '../clock.js';
 import type { CreateEntityInput } from './schema.js';
 
 export interface EntityRow {
@@ -18,7 +17,7 @@ export async function createEntity(ctx: ServiceContext, input: CreateEntityInput
   if (input.parentId && !(await ctx.db('entities').where({ id: input.parentId }).first('id'))) {
     throw invalidRequest('Unknown parent entity.', { parentId: 'no such entity' });
   }
-  const entity: EntityRow = { id: randomUUID(), name: input.name, parentId: input.parentId ?? null, createdAt: isoNow() };
+  const entity: EntityRow = { id: randomUUID(), name: input.name, parentId: input.parentId ?? null, createdAt: ctx.at };
   await ctx.db.transaction(async (trx) => {
     await trx('entities').insert(entity);
     await recordAllowed(trx, ctx, { action: 'entity.create', subjectType: 'Entity', subjectId: entity.id, details: { name: entity.name } });

@@ -5,7 +5,6 @@ import { accessibleBy } from '../policy/accessible-by.js';
 import { assertRoomContentOpen, findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
-import { isoNow } from '../clock.js';
 import { compareIndexes } from './folder-index.js';
 import { folderIndexesOfRoom, type FolderRow } from './repository.js';
 import { folderIndexesFor } from './caller-indexes.js';
@@ -25,7 +24,7 @@ export async function createFolder(ctx: ServiceContext, roomId: string, input: C
     if (parentId) siblings.where({ parentId });
     else siblings.whereNull('parentId');
     const max = await siblings.max({ m: 'position' }).first();
-    const row: FolderRow = { id: randomUUID(), roomId, parentId, name: input.name, position: Number(max?.m ?? 0) + 1, createdAt: isoNow() };
+    const row: FolderRow = { id: randomUUID(), roomId, parentId, name: input.name, position: Number(max?.m ?? 0) + 1, createdAt: ctx.at };
     await trx('folders').insert(row);
     await recordAllowed(trx, ctx, { action: 'folder.create', subjectType: 'Folder', subjectId: row.id, roomId, details: { name: row.name, parentId } });
     return row;

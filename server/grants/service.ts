@@ -6,7 +6,6 @@ import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { classificationRank, levelRank, personalDataRank } from '../ranks.js';
-import { isoNow } from '../clock.js';
 import type { CreateGrantInput } from './schema.js';
 
 export interface GrantRow {
@@ -41,7 +40,7 @@ export async function createGrant(ctx: ServiceContext, roomId: string, input: Cr
     maxPersonalDataRank: personalDataRank(input.maxPersonalData),
     expiresAt: input.expiresAt ?? null,
     createdBy: ctx.actor.id,
-    createdAt: isoNow(),
+    createdAt: ctx.at,
   };
   await ctx.db.transaction(async (trx) => {
     await trx('grants').insert(grant);

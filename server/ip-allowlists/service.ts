@@ -3,7 +3,6 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
-import { isoNow } from '../clock.js';
 import type { SetIpAllowlistInput } from './schema.js';
 
 export interface IpAllowlistView {
@@ -44,7 +43,7 @@ export async function setIpAllowlist(ctx: ServiceContext, roomId: string, partyI
   const cidrs = [...new Set(input.cidrs)].sort();
   await ctx.db.transaction(async (trx) => {
     await trx('partyIpAllowlist').where({ partyId }).delete();
-    if (cidrs.length) await trx('partyIpAllowlist').insert(cidrs.map((cidr) => ({ partyId, cidr, createdBy: ctx.actor.id, createdAt: isoNow() })));
+    if (cidrs.length) await trx('partyIpAllowlist').insert(cidrs.map((cidr) => ({ partyId, cidr, createdBy: ctx.actor.id, createdAt: ctx.at })));
     await recordAllowed(trx, ctx, { action: 'party.ip_allowlist.set', subjectType: 'Party', subjectId: partyId, roomId, details: { cidrs } });
   });
   return { partyId, cidrs };

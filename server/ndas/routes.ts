@@ -11,12 +11,12 @@ export function ndasRouter(deps: Deps) {
   const router = Router();
   router.post('/api/rooms/:roomId/ndas', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    res.status(201).json(presentNda(await registerNda(ctx, pathId(req.params.roomId), incomingUpload(req)), ctx.actor));
+    res.status(201).json(presentNda(await registerNda(ctx, pathId(req.params.roomId), incomingUpload(req)), ctx));
   });
   router.get('/api/rooms/:roomId/ndas', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const ndas = await listNdas(ctx, pathId(req.params.roomId));
-    res.json({ items: ndas.map((n) => presentNda(n, ctx.actor)), nextCursor: null });
+    res.json({ items: ndas.map((n) => presentNda(n, ctx)), nextCursor: null });
   });
   router.get('/api/rooms/:roomId/ndas/:ndaId/file', async (req, res) => {
     const ctx = await contextOf(req, deps);
@@ -32,17 +32,17 @@ export function ndasRouter(deps: Deps) {
   router.post('/api/rooms/:roomId/ndas/:ndaId/confirm', async (req, res) => {
     const ctx = await contextOf(req, deps);
     parseInput(ConfirmSchema, req.body ?? {});
-    res.json(presentNda(await confirmNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId)), ctx.actor));
+    res.json(presentNda(await confirmNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId)), ctx));
   });
   router.post('/api/rooms/:roomId/ndas/:ndaId/reject', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const { reason } = parseInput(DecisionSchema, req.body);
-    res.json(presentNda(await rejectNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId), reason), ctx.actor));
+    res.json(presentNda(await rejectNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId), reason), ctx));
   });
   router.post('/api/rooms/:roomId/ndas/:ndaId/terminate', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const { reason } = parseInput(DecisionSchema, req.body);
-    res.json(presentNda(await terminateNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId), reason), ctx.actor));
+    res.json(presentNda(await terminateNda(ctx, pathId(req.params.roomId), pathId(req.params.ndaId), reason), ctx));
   });
   return router;
 }

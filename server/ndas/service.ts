@@ -8,7 +8,6 @@ import { conflict, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { PDF_ONLY } from '../uploads/sniff-type.js';
-import { isoNow } from '../clock.js';
 import { RegisterNdaSchema } from './schema.js';
 
 export interface NdaRow {
@@ -73,7 +72,7 @@ export async function registerNda(ctx: ServiceContext, roomId: string, upload: I
       size: file.size,
       fileName: file.fileName,
       registeredBy: ctx.actor.id,
-      registeredAt: isoNow(),
+      registeredAt: ctx.at,
       confirmedBy: null,
       confirmedAt: null,
       decidedBy: null,
@@ -135,7 +134,7 @@ async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Tra
       forbidden('four_eyes', 'An NDA must be confirmed by counsel other than the person who registered it.'),
     );
   }
-  const at = isoNow();
+  const at = ctx.at;
   const update = t === CONFIRM ? { status: t.to, confirmedBy: ctx.actor.id, confirmedAt: at } : { status: t.to, decidedBy: ctx.actor.id, decidedAt: at, reason: reason ?? null };
   const changed = await ctx.db.transaction(async (trx) => {
     const n = await trx('ndas').where({ id: ndaId, status: t.from }).update(update);

@@ -3,7 +3,6 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { recordAllowed } from '../ledger/record.js';
-import { isoNow } from '../clock.js';
 import type { CreateOrgInput } from './schema.js';
 
 export interface OrgRow {
@@ -15,7 +14,7 @@ export interface OrgRow {
 
 export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Promise<OrgRow> {
   await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'org.create', reason: 'admins only' });
-  const org: OrgRow = { id: randomUUID(), name: input.name, kind: input.kind, createdAt: isoNow() };
+  const org: OrgRow = { id: randomUUID(), name: input.name, kind: input.kind, createdAt: ctx.at };
   await ctx.db.transaction(async (trx) => {
     await trx('orgs').insert(org);
     await recordAllowed(trx, ctx, { action: 'org.create', subjectType: 'Org', subjectId: org.id, details: { name: org.name, kind: org.kind } });

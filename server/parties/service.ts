@@ -5,7 +5,6 @@ import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
-import { isoNow } from '../clock.js';
 import type { AddMemberInput, CreatePartyInput } from './schema.js';
 
 export interface PartyRow {
@@ -32,7 +31,7 @@ export async function createParty(ctx: ServiceContext, roomId: string, input: Cr
   const advisorOrgIds = [...new Set(input.advisorOrgIds)];
   await assertOrgKind(ctx, [input.acquirerOrgId], 'acquirer', 'acquirerOrgId');
   await assertOrgKind(ctx, advisorOrgIds, 'advisor', 'advisorOrgIds');
-  const party: PartyRow = { id: randomUUID(), roomId, name: input.name, acquirerOrgId: input.acquirerOrgId, createdAt: isoNow() };
+  const party: PartyRow = { id: randomUUID(), roomId, name: input.name, acquirerOrgId: input.acquirerOrgId, createdAt: ctx.at };
   await ctx.db.transaction(async (trx) => {
     await trx('parties').insert(party);
     if (advisorOrgIds.length) await trx('partyAdvisors').insert(advisorOrgIds.map((orgId) => ({ partyId: party.id, orgId })));
@@ -78,7 +77,7 @@ export async function addMember(ctx: ServiceContext, roomId: string, partyId: st
   }
   try {
     await ctx.db.transaction(async (trx) => {
-      await trx('partyMembers').insert({ partyId, roomId, userId: input.userId, cleanTeam: input.cleanTeam, createdAt: isoNow() });
+      await trx('partyMembers').insert({ partyId, roomId, userId: input.userId, cleanTeam: input.cleanTeam, createdAt: ctx.at });
       await recordAllowed(trx, ctx, { action: 'party.member.add', subjectType: 'User', subjectId: input.userId, roomId, details: { partyId, cleanTeam: input.cleanTeam } });
     });
   } catch (err) {

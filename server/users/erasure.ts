@@ -5,7 +5,6 @@ import { recordAllowed } from '../ledger/record.js';
 import { conflict, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import { endSessionsOfUser } from '../auth/session-store.js';
-import { isoNow } from '../clock.js';
 import { isPostgres } from '../db.js';
 import { findUserById, type UserRow } from './repository.js';
 
@@ -31,7 +30,7 @@ export async function eraseUser(ctx: ServiceContext, userId: string): Promise<Us
   if (user.id === ctx.actor.id) throw conflict('cannot_erase_self', 'An admin cannot erase their own account; ask another admin.');
   // A hash of random bytes nobody knows: the password column stays a valid hash that matches nothing.
   const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
-  const at = isoNow();
+  const at = ctx.at;
   await ctx.db.transaction(async (trx) => {
     await trx('users')
       .where({ id: userId })

@@ -75,7 +75,7 @@ export async function disableUser(ctx: ServiceContext, userId: string): Promise<
   const user = await findUserById(ctx.db, userId);
   if (!user) throw notFound();
   await ctx.db.transaction(async (trx) => {
-    const at = isoNow();
+    const at = ctx.at;
     await trx('users').where({ id: userId }).update({ disabledAt: user.disabledAt ?? at });
     await trx('apiTokens').where({ userId }).whereNull('revokedAt').update({ revokedAt: at });
     await endSessionsOfUser(trx, userId);
