@@ -1,5 +1,5 @@
 /*
- * A1 of QUALITY.md: the audit ledger.
+ * A1 of docs/quality.md: the audit ledger.
  * - append: appendAuditEvent alone (its own commit: on SQLite one INSERT chained on the known head,
  *   on PostgreSQL a locked transaction) against the baseline of a plain INSERT of the same row
  *   committed on its own (autocommit: a transaction of its own, fsynced alike); and inside a

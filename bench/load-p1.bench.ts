@@ -1,5 +1,5 @@
 /*
- * P1 of QUALITY.md: a room of 10,000 documents in 500 folders, an external party with 20 grants.
+ * P1 of docs/quality.md: a room of 10,000 documents in 500 folders, an external party with 20 grants.
  * Measures, with autocannon against a real server process (tsx server/index.ts, bearer token of an
  * advisor of the party), the p95 latency of listing one folder and of searching the room (a page of
  * 100), on SQLite and on PostgreSQL (BENCH_DATABASE_URL, default the local server; skipped when it

@@ -1,5 +1,5 @@
 /*
- * P2 of QUALITY.md: authenticated metadata requests with a bearer token, against a real server
+ * P2 of docs/quality.md: authenticated metadata requests with a bearer token, against a real server
  * process (tsx server/index.ts, SQLite), with autocannon on this machine's loopback. Each request
  * authenticates the token and takes the caller's ability — from the per-actor cache keyed by the
  * database's policy_version, i.e. one query instead of the facts' half-dozen — then answers.

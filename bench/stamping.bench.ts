@@ -1,5 +1,5 @@
 /*
- * W1–W4 of QUALITY.md: stamped delivery against the plain copy, through the real server.
+ * W1–W4 of docs/quality.md: stamped delivery against the plain copy, through the real server.
  *
  * The server runs as a child process (its RSS is what W3 is about), on a fresh SQLite database
  * and local store under a temporary DATA_DIR. The inputs are generated here, at bench time.

@@ -1,5 +1,5 @@
 /*
- * U1 of QUALITY.md: a 1 GB upload through the API (POST /api/rooms/:id/documents, multipart, to a
+ * U1 of docs/quality.md: a 1 GB upload through the API (POST /api/rooms/:id/documents, multipart, to a
  * real server process on SQLite and the local object store) against the baseline of writing the same
  * number of bytes straight to the same kind of store (LocalDiskStore.put, same filesystem) in this
  * process. Reports the server's RSS growth during the upload (sampled from /proc every 50 ms) and the

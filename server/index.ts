@@ -24,7 +24,7 @@ const ledgerKey = loadLedgerKey(config.audit);
 try {
   await withStartupLock(db, async () => {
     await migrateToLatest(db);
-    // Settings every process must share: a process with another value refuses to start (QUALITY.md security 16).
+    // Settings every process must share: a process with another value refuses to start (docs/quality.md security 16).
     await assertSharedSecretsMatch(db, sharedSecretFingerprints(config, ledgerKey));
     await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
   });

@@ -1,6 +1,6 @@
 import type { Classification, Level, PersonalData } from './api.js';
 
-/** How the domain's values read to people (labels match the words of PRODUCT.md). */
+/** How the domain's values read to people (labels match the words of docs/access-rule.md). */
 export const CLASSIFICATION_LABEL: Record<Classification, string> = {
   standard: 'Standard',
   confidential: 'Confidential',

@@ -8,7 +8,7 @@ import { accountContextOf } from './account-context.js';
 import { currentSessionOf, saveSession } from './current-session.js';
 
 /**
- * TOTP enrolment (API.md): setup hands out the secret, enable switches it on with a first code and
+ * TOTP enrolment (docs/http-api.md, Second factor): setup hands out the secret, enable switches it on with a first code and
  * the current password; disable switches it off with the current password.
  */
 export function mfaRouter(deps: Deps) {

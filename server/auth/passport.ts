@@ -40,7 +40,7 @@ export function createPassport(db: Db) {
           .first('u.*', 't.id as tokenId', 't.lastUsedAt as tokenLastUsedAt', 't.mfa as tokenMfa');
         if (!row) return done(null, false);
         // "Last used" to the minute: a write on every request would cap an API client's throughput
-        // at the database's commit rate (QUALITY.md P2).
+        // at the database's commit rate (docs/quality.md P2).
         const now = isoNow();
         const lastUsedAt = (row as { tokenLastUsedAt?: string | null }).tokenLastUsedAt;
         if (!lastUsedAt || Date.parse(now) - Date.parse(lastUsedAt) >= 60_000) await db('apiTokens').where({ id: row.tokenId }).update({ lastUsedAt: now });

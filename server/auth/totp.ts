@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 
-/** RFC 6238 as API.md fixes it: HMAC-SHA-1, 6 digits, 30-second steps (what every authenticator app does). */
+/** RFC 6238 as docs/http-api.md fixes it: HMAC-SHA-1, 6 digits, 30-second steps (what every authenticator app does). */
 const PARAMS = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
 export const TOTP_PERIOD_MS = PARAMS.period * 1000;
 

@@ -12,7 +12,7 @@ const personalDataLevels = z
 export const DisclosureQuerySchema = z.strictObject({
   format: z.enum(['json', 'csv']).default('json'),
   /**
-   * `documents` (the default): one line per recipient organisation and document, as API.md lists.
+   * `documents` (the default): one line per recipient organisation and document, as the OpenAPI document lists.
    * `recipients`: one line per entity, personal-data level and recipient organisation — the answer
    * to a data subject asking under GDPR Art. 15 who received documents with their data.
    */

@@ -8,7 +8,7 @@ import type { AccessFacts, MembershipFact } from './access-facts.js';
  * Actions per subject:
  * - Room: create (seller staff), read (see it), edit (deal team), registerNda (manager, counsel), decideNda (counsel),
  *   oversee (audit trail, disclosures, trace: manager, counsel)
- * - Document: view | download | original (the levels of PRODUCT.md), edit (new versions)
+ * - Document: view | download | original (the levels of docs/access-rule.md), edit (new versions)
  * - Folder: read, edit
  * - Nda: read, readFile
  * - Grant, Party: read, edit
@@ -26,8 +26,8 @@ export const asSubject = (type: SubjectType, row: object) => subject(type, { ...
 /** Every field of a room response. */
 export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda'] as const;
 /**
- * What an external member whom the room gives no content sees of it (PRODUCT.md: "the room's name
- * and their NDA status, and nothing else"): not the entities it targets, which tell what is for sale.
+ * What an external member whom the room gives no content sees of it (docs/access-rule.md: the room's name
+ * and their NDA status, and nothing else): not the entities it targets, which tell what is for sale.
  */
 const ROOM_SUMMARY_FIELDS = ['id', 'name', 'codeName', 'status', 'nda'];
 
@@ -45,7 +45,7 @@ export const membershipGivesContent = (m: MembershipFact, actor: Actor) =>
   m.ipAllowed && (!m.requireMfa || Boolean(actor.mfa)) && m.roomOpen && m.coverage.size > 0;
 
 /**
- * The access rule of PRODUCT.md as one CASL ability. Conditions are plain columns of the subject's
+ * The access rule of docs/access-rule.md as one CASL ability. Conditions are plain columns of the subject's
  * table, so `accessibleBy` can turn the very same rules into SQL for lists.
  */
 export function buildAbility(facts: AccessFacts): AppAbility {

@@ -56,7 +56,7 @@ interface GrantRow {
 
 /**
  * Why `facts.actor` can or cannot reach `doc` at `facts.at`: one reason per condition of the access
- * rule (PRODUCT.md), in its order. For an external user, the level is non-null exactly when every
+ * rule (docs/access-rule.md), in its order. For an external user, the level is non-null exactly when every
  * non-grant reason is ok and at least one `grant` reason is ok; each grant of the party is one
  * reason. The NDA reason names the covering NDAs, or says for each candidate NDA why it does not
  * apply. A few queries: it runs for the access API and for denied requests, never on the hot path.

@@ -31,7 +31,7 @@ export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event
  * The answer to a content request (`/content`, `/original`) for a document the caller cannot view.
  * It is decided from the caller's own facts, never from the id: a real document of a room they
  * belong to and an id that never existed must read alike, body and timing. An external user whom
- * no NDA covers in any open room they belong to learns that (403 nda_required: API.md's answer to
+ * no NDA covers in any open room they belong to learns that (403 nda_required: docs/http-api.md's answer to
  * an uncovered member's content request), whatever the id; everyone else gets the 404 of a missing id.
  */
 export function hiddenContentRefusal(facts: AccessFacts): { reason: string; error: HttpError } {
@@ -60,7 +60,7 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
   const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
   const deny = (reason: string, code: string, message: string) =>
     recordDenied(ctx, { action: event, subjectType: 'Room', subjectId: room.id, roomId: room.id, reason, details: { reasons: roomGateReasons(ctx.facts, room.id) } }, forbidden(code, message));
-  // The codes are API (API.md); the reasons (ledger) and messages are wording, not mutated.
+  // The codes are API (docs/http-api.md); the reasons (ledger) and messages are wording, not mutated.
   if (!membership) {
     throw await deny(
       // Stryker disable next-line StringLiteral: wording

@@ -7,7 +7,7 @@ import { dataDirKey } from './data-dir-key.js';
 import { sessionSecretOf } from './session-secret.js';
 
 /*
- * Settings every process must share (QUALITY.md security 16). Two processes on one database with
+ * Settings every process must share (docs/quality.md security 16). Two processes on one database with
  * different values all start and all seem to work, and the damage is silent: checkpoints signed by
  * two keys (the ledger stops verifying), cookies valid on one process only, TOTP seeds one process
  * cannot open (users locked out). So the database keeps a fingerprint of each, recorded by the first

@@ -3,7 +3,7 @@ import { buildDeal, iso, PAST, visibleDocumentIds, type Deal } from '../support/
 import { makePdf } from '../support/fixtures.js';
 
 /**
- * The access rule of PRODUCT.md, one condition at a time, through the HTTP API. Each test starts from
+ * The access rule of docs/access-rule.md, one condition at a time, through the HTTP API. Each test starts from
  * a fresh database and a deal where nothing is granted, then adds exactly what the condition needs.
  */
 let t: TestApp;

@@ -1,5 +1,5 @@
 /**
- * The authorization matrix (QUALITY.md security 2): every route × every role × a target that is the
+ * The authorization matrix (docs/quality.md security 2): every route × every role × a target that is the
  * caller's own, another party's, in another room, or missing → the status the contract promises.
  * A walk of the express router fails the suite when a served route has no row here, so a new route
  * cannot ship without its authorization being written down and checked.

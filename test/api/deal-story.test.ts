@@ -5,7 +5,7 @@ import { binary } from '../support/binary.js';
 import { FUTURE, PAST } from '../support/world.js';
 
 /**
- * The whole story through HTTP, as the people in PRODUCT.md live it: the admin sets up the directory,
+ * The whole story through HTTP, as the people of docs/access-rule.md live it: the admin sets up the directory,
  * a manager opens the room for one target entity with two bidder parties, counsel confirms one party's
  * NDA, that party's acquirer and advisor list and download stamped PDFs, the other party sees nothing,
  * and counsel's termination ends it.

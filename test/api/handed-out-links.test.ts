@@ -4,11 +4,11 @@ import { startTestApp, type Client, type TestApp } from '../support/test-app.js'
 import { buildDeal, iso, type Deal } from '../support/world.js';
 
 /**
- * "Download links already handed out stop working" (PRODUCT.md, the access rule). A viewer fetches
+ * "Download links already handed out stop working" (docs/access-rule.md, "Rights never outlive their source"). A viewer fetches
  * a stamped PDF in byte ranges: the first answer carries `X-Download-Id`, and every later range names
  * it (`?download=<id>`). Once any source of the right is gone, that link is refused on its very next
  * range exactly as a document the caller cannot see: the answer a made-up document id gets (404, or
- * the code API.md gives that caller for every content request), never another byte.
+ * the code docs/http-api.md gives that caller for every content request), never another byte.
  */
 let t: TestApp;
 let deal: Deal;

@@ -1,5 +1,5 @@
 /**
- * The access rule of PRODUCT.md ("The access rule"), transcribed as plainly as possible from the
+ * The access rule of docs/access-rule.md ("The access rule"), transcribed as plainly as possible from the
  * text alone — deliberately not from server/policy/. The differential suite holds the production
  * CASL ability and its SQL filter equal to this on random worlds, so a drift in either shows up as a
  * counterexample.

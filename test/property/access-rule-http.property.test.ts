@@ -66,7 +66,7 @@ async function tokensFor(world: World): Promise<Map<string, string>> {
   return tokens;
 }
 
-/** What the documents and folders lists of `roomId` must answer `user` (statuses and codes from API.md). */
+/** What the documents and folders lists of `roomId` must answer `user` (statuses and codes from docs/http-api.md). */
 function expectedList(world: World, user: WorldUser, roomId: string): { status: number; code?: string } {
   const hidden = { status: 404, code: 'not_found' };
   if (user.role !== 'external') return user.role === 'admin' || world.staff.some((s) => s.roomId === roomId && s.userId === user.id) ? { status: 200 } : hidden;

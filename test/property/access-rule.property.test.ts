@@ -1,6 +1,6 @@
 /**
- * The differential proof of the access rule (QUALITY.md security 3): on thousands of random worlds
- * the production CASL ability, its SQL filter and the plain reference of PRODUCT.md agree on every
+ * The differential proof of the access rule (docs/quality.md security 3): on thousands of random worlds
+ * the production CASL ability, its SQL filter and the plain reference of docs/access-rule.md agree on every
  * user × document × level, on every folder a user may see (issue 15: only where something below is
  * theirs to view, or a grant names it) and on every organisation and person of the directory; the
  * index numbers each user reads are the reference's (a party's count only what it sees); revoking

@@ -1,5 +1,5 @@
 /**
- * A random world of the access rule as plain data: everything PRODUCT.md's rule depends on, and no
+ * A random world of the access rule as plain data: everything docs/access-rule.md's rule depends on, and no
  * more. The property suite generates these, inserts them straight into the database, and judges the
  * production ability against test/property/access-reference.ts on them.
  */

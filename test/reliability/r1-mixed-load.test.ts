@@ -7,7 +7,7 @@ import type { ServerProcess } from './support/server-process.js';
 
 /**
  * R1: two Gatehouse processes on one PostgreSQL and one S3-protocol store, R1_CLIENTS concurrent
- * clients (default 200) for R1_DURATION_S seconds (default 60, the QUALITY.md scenario; lower it for a
+ * clients (default 200) for R1_DURATION_S seconds (default 60, the docs/quality.md scenario; lower it for a
  * quick local run) of mixed browsing, stamped downloads, originals and uploads, spread over both
  * processes, half on bearer tokens and half on cookie sessions signed in on the *other* process.
  * It must hold: no 5xx and no failed request at all, every download that succeeded has its ledger

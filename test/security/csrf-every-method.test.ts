@@ -4,7 +4,7 @@ import { buildDeal, PASSWORD, type Deal } from '../support/world.js';
 import { makePdf } from '../support/fixtures.js';
 
 /*
- * QUALITY.md security 6, API.md conventions: a state change authenticated by the session cookie
+ * docs/quality.md security 6, docs/http-api.md (Authentication): a state change authenticated by the session cookie
  * must carry X-CSRF-Token, else 403 csrf. A forged cross-site form can send any method a page can
  * (POST with multipart/form-data, text/plain or urlencoded bodies need no preflight) and fetch()
  * can try the rest: every state-changing route of the app, in every content type, is tried here
@@ -29,7 +29,7 @@ function servedRoutes(stack: Layer[]): Array<{ method: string; path: string }> {
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Signing in authenticates nobody yet (API.md): the one state-changing route without a token. */
+/** Signing in authenticates nobody yet (docs/http-api.md): the one state-changing route without a token. */
 const EXEMPT = new Set(['POST /api/auth/login']);
 
 beforeAll(async () => {

@@ -36,7 +36,7 @@ function appWith(db: Db) {
   return { app, logs: () => lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } }) };
 }
 
-describe('Fail closed (QUALITY.md security 10)', () => {
+describe('Fail closed (docs/quality.md security 10)', () => {
   it.each([
     ['reading NDA coverage', /^ndas\b/],
     ['reading the grants', /^grants\b/],

@@ -56,7 +56,7 @@ const HOSTILE_NAMES: Array<[string, string, string]> = [
 
 const UNSAFE_IN_HEADER_NAME = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069/\\]/;
 
-describe('Files: hostile names are metadata only and served safely (QUALITY.md security 8)', () => {
+describe('Files: hostile names are metadata only and served safely (docs/quality.md security 8)', () => {
   it.each(HOSTILE_NAMES)('stores a name with %s as metadata under a generated key, and serves it in an RFC 6266 Content-Disposition', async (_label, name, param) => {
     const pdf = await makePdf('hostile name');
     const res = await upload(param, pdf);

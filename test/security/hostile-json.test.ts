@@ -33,7 +33,7 @@ const CORPUS: Array<[string, string, number]> = [
   ['UTF-8 bytes declared as UTF-16', '{"name":"Acme","kind":"acquirer"}', 400],
 ];
 
-describe('A bad-input corpus: hostile JSON (QUALITY.md security 9)', () => {
+describe('A bad-input corpus: hostile JSON (docs/quality.md security 9)', () => {
   it.each(CORPUS.map(([label, body, status]) => [label, status, body] as const))('answers %s with a clear %d and writes nothing', async (label, status, body) => {
     const before = await t.db('orgs').count({ n: '*' }).first();
     const res = await request(t.app)

@@ -8,7 +8,7 @@ import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
 
 /*
- * PRODUCT.md: images get the same stamp text as PDF pages, tiled. The EXIF and XMP copies of the
+ * docs/access-rule.md (Delivery and stamping): images get the same stamp text as PDF pages, tiled. The EXIF and XMP copies of the
  * download id are gone after one screenshot; what a leak investigator relies on is the text a person
  * (or OCR) can read off the pixels. So these tests read the delivered picture with Debian's
  * tesseract, as an investigator would, after undoing the stamp's 30° tilt.

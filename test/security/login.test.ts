@@ -14,7 +14,7 @@ const attempt = (app: TestApp['app'], email: string, password: string, ip?: stri
 };
 const WRONG = 'not the right password at all';
 
-describe('Login (QUALITY.md security 7)', () => {
+describe('Login (docs/quality.md security 7)', () => {
   beforeEach(async () => {
     // Trust the loopback proxy so each test can speak from an address of its choice.
     t = await startTestApp({ TRUST_PROXY: 'loopback', SESSION_COOKIE_SECURE: 'false', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_IP: '5' });

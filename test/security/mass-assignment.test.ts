@@ -4,7 +4,7 @@ import { buildDeal, FUTURE, PAST, PASSWORD, type Deal } from '../support/world.j
 import { makePdf } from '../support/fixtures.js';
 
 /*
- * QUALITY.md security 4: fields a caller may not set are rejected — never applied. A careless
+ * docs/quality.md security 4: fields a caller may not set are rejected — never applied. A careless
  * client or a curious bidder adds them to an ordinary request; each answer here is a 400 naming the
  * field, and the record afterwards shows the field was not applied.
  */

@@ -28,7 +28,7 @@ async function enrol(client: Client, currentPassword = ADMIN.password) {
   return { secret: setup.body.secret as string, recoveryCodes: enabled.body.recoveryCodes as string[] };
 }
 
-describe('TOTP second factor (QUALITY.md security 7)', () => {
+describe('TOTP second factor (docs/quality.md security 7)', () => {
   it('sets up RFC 6238 TOTP (SHA-1, 6 digits, 30 s) with an otpauth URL', async () => {
     const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
     const res = await admin.post('/api/auth/mfa/setup');

@@ -8,7 +8,7 @@ import { startCluster, type Cluster } from '../reliability/support/cluster.js';
 import { startServerProcess, type ServerProcess } from '../reliability/support/server-process.js';
 
 /*
- * PRODUCT.md: rights never outlive their source — terminating an NDA, removing a member, deleting a
+ * docs/access-rule.md: rights never outlive their source — terminating an NDA, removing a member, deleting a
  * grant or closing the room takes effect on the very next request, and links already handed out
  * stop working. Behind a load balancer the revocation lands on one process and the bidder's next
  * request on another, whose ability cache was warmed a moment before. Two real server processes

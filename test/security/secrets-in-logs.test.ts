@@ -19,7 +19,7 @@ function appWithCapturedLogs() {
   return { app: createApp({ db: t.db, store: t.store, config: t.config, logger }), logger, text: () => text };
 }
 
-describe('Secrets never reach the logs (QUALITY.md security 12)', () => {
+describe('Secrets never reach the logs (docs/quality.md security 12)', () => {
   it('redacts passwords, session cookies, CSRF tokens, bearer tokens, TOTP secrets, codes and recovery codes from request logs', async () => {
     const { app, text } = appWithCapturedLogs();
     const agent = request.agent(app);

@@ -20,7 +20,7 @@ const ageSession = (db: TestApp['db'], fields: { createdAt?: string; expiresAt?:
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const fromNow = (ms: number) => new Date(Date.now() + ms).toISOString();
 
-describe('Sessions (QUALITY.md security 5)', () => {
+describe('Sessions (docs/quality.md security 5)', () => {
   it('sets the session cookie HttpOnly and SameSite=Strict, and not Secure on plain loopback HTTP', async () => {
     t = await startTestApp();
     const cookie = sessionCookie(await login(t.app))!;
@@ -139,7 +139,7 @@ describe('Sessions (QUALITY.md security 5)', () => {
   });
 });
 
-describe('CSRF (QUALITY.md security 6)', () => {
+describe('CSRF (docs/quality.md security 6)', () => {
   it('refuses a cookie-authenticated state change without the token, or with another session’s token', async () => {
     t = await startTestApp();
     const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);

@@ -10,7 +10,7 @@ import { createPostgresSchema } from '../support/test-app.js';
 import { startServerProcess } from '../reliability/support/server-process.js';
 
 /**
- * QUALITY.md security 16: the ledger's signing key, the session secret and the MFA sealing key must
+ * docs/quality.md security 16: the ledger's signing key, the session secret and the MFA sealing key must
  * be the same in every process on one database. The first process to start records a fingerprint
  * of each; a process with another value refuses to start and names the variable; the same values
  * start fine. Checked on a SQLite file and on a PostgreSQL schema, and once through a real start.

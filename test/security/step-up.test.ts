@@ -38,7 +38,7 @@ describe('right after signing in', () => {
     t = await startTestApp();
   });
 
-  it(`mints a token and enrols TOTP without retyping the password within ${RECENT_SIGN_IN_MINUTES} minutes of the sign-in, as API.md's calls do`, async () => {
+  it(`mints a token and enrols TOTP without retyping the password within ${RECENT_SIGN_IN_MINUTES} minutes of the sign-in, as docs/http-api.md (Step-up) allows`, async () => {
     const owner = await Client.login(t.app, ADMIN.email, ADMIN.password);
     expect((await owner.post('/api/auth/tokens', { name: 'first script' })).status).toBe(201);
     const { secret } = (await owner.post('/api/auth/mfa/setup')).body;

@@ -1,5 +1,5 @@
 /**
- * The access rule of PRODUCT.md, judged one object at a time on hand-built facts. Every expected
+ * The access rule of docs/access-rule.md, judged one object at a time on hand-built facts. Every expected
  * answer is written out from the rule (and the action list of ability.ts's header), never computed
  * by the code under test.
  */
@@ -151,7 +151,7 @@ describe('an external user', () => {
     expect(can(ability, 'readFile', 'Nda', { id: 'N1', roomId: 'R1', orgId: 'ACQ' })).toBe(false);
   });
 
-  describe('with no content of the room (PRODUCT.md: the room\'s name and their NDA status, and nothing else)', () => {
+  describe('with no content of the room (docs/access-rule.md: the room\'s name and their NDA status, and nothing else)', () => {
     const summary = ['codeName', 'id', 'name', 'nda', 'status'];
     const whole = membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] });
     const cases: Array<[string, Parameters<typeof membershipOf>[0], boolean]> = [

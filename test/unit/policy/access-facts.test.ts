@@ -1,7 +1,7 @@
 /**
  * The facts of the rule as loaded from the database (access-facts.ts, visible-folders.ts) and the
  * per-request ability with its cache (load-access.ts, ability-cache.ts), on the hand-built deal of
- * deal-world.ts. Expected facts are read off the deal by PRODUCT.md's rule 3 (NDA coverage at t:
+ * deal-world.ts. Expected facts are read off the deal by docs/access-rule.md's rule 3 (NDA coverage at t:
  * confirmed, effectiveAt ≤ t < expiresAt, own organisation or the acquirer answering for its
  * representatives) and rule 4 (live grants, their folder subtrees).
  */

@@ -1,8 +1,8 @@
 /**
  * The explanation of a decision (explain-access.ts), the room gate (room-gate.ts) and the checked
  * act (assert-allowed.ts) on the hand-built deal of deal-world.ts. Expected reasons, levels and
- * answer codes (API.md: nda_required, room_closed, ip_not_allowed, mfa_required) are read off the
- * deal by PRODUCT.md's rule; the wording of details is not pinned, the facts they name are.
+ * answer codes (docs/http-api.md: nda_required, room_closed, ip_not_allowed, mfa_required) are read off the
+ * deal by docs/access-rule.md's rule; the wording of details is not pinned, the facts they name are.
  */
 import { loadAccessFacts } from '../../../server/policy/access-facts.js';
 import { buildAbility } from '../../../server/policy/ability.js';
