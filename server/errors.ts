@@ -2,13 +2,58 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 /**
+ * Every `error.code` the API answers, with what it tells a client. A code is part of the contract:
+ * clients branch on it, so a new one is added here (the compiler refuses any other) and in
+ * docs/http-api.md.
+ */
+export const ERROR_CODES = {
+  invalid_request: 'The body, query or path is wrong; details names each field at fault.',
+  unauthenticated: 'Sign in (or send a bearer token) first.',
+  invalid_credentials: 'The email or password is not correct.',
+  otp_required: 'The account has a second factor: send a current TOTP code or a recovery code.',
+  reauthentication_required: 'Confirm the current password (currentPassword) for this change.',
+  csrf: 'A cookie-authenticated change needs the X-CSRF-Token of its session.',
+  forbidden: 'Visible to the caller, but not theirs to do.',
+  four_eyes: 'An NDA is confirmed by a second person, not by who registered it.',
+  cannot_erase_self: 'An administrator cannot erase their own account.',
+  nda_required: "No confirmed NDA covers the caller's organisation in the room yet.",
+  room_closed: 'The room is closed to parties.',
+  ip_not_allowed: "The request comes from outside the party's IP allow-list.",
+  mfa_required: 'The room requires a second factor; sign in with one.',
+  mfa_unavailable: 'Second factors are not available for this kind of account.',
+  mfa_not_set_up: 'Start TOTP set-up first.',
+  mfa_enabled: 'A second factor is on already.',
+  mfa_not_enabled: 'No second factor is on.',
+  not_found: 'No such id — or one hidden from the caller: the two are indistinguishable.',
+  conflict: 'Another change happened at the same time; try again.',
+  email_taken: 'A user with this email exists.',
+  party_conflict: 'The user is in another party of this room already.',
+  invalid_state: 'The object is not in a state that allows this (an NDA already decided).',
+  download_changed: 'The download cannot be resumed identically; start a new one.',
+  too_large: 'The request or file is over its size limit.',
+  unsupported_type: 'The file or body type is not accepted here.',
+  range_not_satisfiable: 'The byte range asked for is not in the file.',
+  unstampable: 'The file cannot be watermarked, so it is delivered at level original only.',
+  unreadable_pdf: 'The PDF cannot be read, so it cannot be watermarked and is refused.',
+  pdf_too_complex: 'The PDF is over the limits of time, memory or structure for watermarking.',
+  pdf_password_required: 'The PDF needs a password to open: upload a copy without it.',
+  not_traced: 'Nothing in the file leads to a delivery of this room.',
+  access_check_failed: 'Access could not be decided (a store or database failure): denied, try again.',
+  rate_limited: 'Too many requests; Retry-After says when to try again.',
+  storage_unavailable: 'The document store does not answer; try again shortly.',
+  internal: 'A fault of the server, logged with the request id; nothing was changed.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
  * The one error type the server throws on purpose: a code, an HTTP status, a message and optional
  * details. Anything else reaching the handler is a bug and answers a bare 500.
  */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
     // The underlying failure, for the log of a 5xx; never shown to the caller.
@@ -21,13 +66,13 @@ export class HttpError extends Error {
 export const invalidRequest = (message: string, details?: unknown) =>
   new HttpError(400, 'invalid_request', message, details);
 export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Sign in first.');
-export const forbidden = (code = 'forbidden', message = 'You may not do this.') => new HttpError(403, code, message);
+export const forbidden = (code: ErrorCode = 'forbidden', message = 'You may not do this.') => new HttpError(403, code, message);
 /** The one "not found": absent and hidden must be indistinguishable, so there is no other wording. */
 export const notFound = () => new HttpError(404, 'not_found', 'Not found.');
-export const conflict = (code: string, message: string) => new HttpError(409, code, message);
+export const conflict = (code: ErrorCode, message: string) => new HttpError(409, code, message);
 export const tooLarge = (message = 'The request is too large.') => new HttpError(413, 'too_large', message);
 export const unsupportedType = (message: string) => new HttpError(415, 'unsupported_type', message);
-export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+export const unprocessable = (code: ErrorCode, message: string) => new HttpError(422, code, message);
 /** A Range past the end of the file; the handler answers with its size in Content-Range and no body (RFC 9110 §15.5.17). */
 export const rangeNotSatisfiable = (size: number) => new HttpError(416, 'range_not_satisfiable', 'The range asked for is not in the file.', { size });
 /** details.retryAfterSeconds, when the wait is known, is what the error handler puts in Retry-After. */
@@ -41,7 +86,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const httpError = toHttpError(err);
     if (!httpError) {
       logger.error({ err, reqId: req.id }, 'unhandled error');
-      if (!res.headersSent) res.status(500).json({ error: { code: 'internal', message: 'Internal error.' } });
+      if (!res.headersSent) res.status(500).json({ error: { code: 'internal' satisfies ErrorCode, message: 'Internal error.' } });
       else res.destroy();
       return;
     }

@@ -1,5 +1,5 @@
 import type { ServiceContext } from '../service-context.js';
-import { forbidden, notFound, type HttpError } from '../errors.js';
+import { forbidden, notFound, type ErrorCode, type HttpError } from '../errors.js';
 import { recordDenied } from '../ledger/record.js';
 import { accessibleBy } from './accessible-by.js';
 import { roomGateReasons } from './explain-access.js';
@@ -58,7 +58,7 @@ const NDA_REQUIRED_MESSAGE = "Your organisation's confidentiality agreement has 
 export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, event: string): Promise<void> {
   if (ctx.actor.role !== 'external') return;
   const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
-  const deny = (reason: string, code: string, message: string) =>
+  const deny = (reason: string, code: ErrorCode, message: string) =>
     recordDenied(ctx, { action: event, subjectType: 'Room', subjectId: room.id, roomId: room.id, reason, details: { reasons: roomGateReasons(ctx.facts, room.id) } }, forbidden(code, message));
   // The codes are API (docs/http-api.md); the reasons (ledger) and messages are wording, not mutated.
   if (!membership) {
