@@ -11,6 +11,7 @@ import { DecisionSchema } from '../ndas/schema.js';
 import { CreateFolderSchema } from '../folders/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
+import { ROOM_ACTIONS } from '../rooms/room-actions.js';
 
 type Body = { json: z.ZodType } | { multipart: Record<string, unknown> };
 interface Operation {
@@ -19,10 +20,35 @@ interface Operation {
   body?: Body;
   query?: Record<string, string>;
   responses: Record<number, string>;
+  /** The JSON schema of the 200 answer, where one is written down. */
+  schema?: object;
 }
 
 const file = { type: 'string', format: 'binary' };
 const NOT_FOUND = { 404: 'not found, or not visible to the caller (the two are indistinguishable)' };
+
+/** The `can` flags of a room: one boolean per action of rooms/room-actions.ts, described from there. */
+const roomActions = {
+  type: 'object',
+  description: 'What the caller may do in the room, from the server\'s access rule; absent for a caller who may do none of it (every external user)',
+  properties: Object.fromEntries(Object.entries(ROOM_ACTIONS).map(([flag, { means }]) => [flag, { type: 'boolean', description: means }])),
+  required: Object.keys(ROOM_ACTIONS),
+  additionalProperties: false,
+};
+const room = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    codeName: { type: ['string', 'null'] },
+    status: { enum: ['open', 'closed'] },
+    entityIds: { type: 'array', items: { type: 'string' }, description: 'absent for an external member whom the room gives no content' },
+    createdAt: { type: 'string', format: 'date-time', description: 'as entityIds' },
+    nda: { type: 'object', properties: { covered: { type: 'boolean' }, entityIds: { type: 'array', items: { type: 'string' } } }, description: 'external users only: whether an NDA covers them now, and for which entities' },
+    can: { $ref: '#/components/schemas/RoomActions' },
+  },
+  required: ['id', 'name', 'codeName', 'status'],
+};
 
 /**
  * The whole HTTP API, described from the same zod schemas the routes validate with, so the
@@ -49,8 +75,8 @@ const operations: Record<string, Operation> = {
   'POST /api/entities': { summary: 'Create a legal entity of the seller group', who: 'admin', body: { json: CreateEntitySchema }, responses: { 201: '{id,name,parentId}' } },
   'GET /api/entities': { summary: 'List entities', who: 'seller staff', responses: { 200: '{items}' } },
   'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
-  'GET /api/rooms': { summary: 'Rooms the caller may see', who: 'user', responses: { 200: '{items}' } },
-  'GET /api/rooms/{roomId}': { summary: 'A room; external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND } },
+  'GET /api/rooms': { summary: 'Rooms the caller may see, each with what the caller may do in it (can)', who: 'user', responses: { 200: '{items}' }, schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Room' } }, nextCursor: { type: ['string', 'null'] } } } },
+  'GET /api/rooms/{roomId}': { summary: 'A room, with what the caller may do in it (can: absent for external users, who may do none of it); external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND }, schema: { $ref: '#/components/schemas/Room' } },
   'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/staff': { summary: "The room's managers and counsel", who: 'manager, counsel', responses: { 200: '{items:[{userId,role,name,email}]}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
@@ -139,7 +165,10 @@ export function openApiDocument() {
       ...(parameters.length ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses: Object.fromEntries(
-        Object.entries({ ...op.responses, 400: 'invalid_request (details name the fields)', 401: 'unauthenticated' }).map(([status, description]) => [status, { description }]),
+        Object.entries({ ...op.responses, 400: 'invalid_request (details name the fields)', 401: 'unauthenticated' }).map(([status, description]) => [
+          status,
+          { description, ...(op.schema && status === '200' ? { content: { 'application/json': { schema: op.schema } } } : {}) },
+        ]),
       ),
     };
   }
@@ -147,6 +176,7 @@ export function openApiDocument() {
     openapi: '3.1.0',
     info: { title: 'Gatehouse', version: '0.1.0', description: 'NDA-gated M&A data room access controller. Errors: {"error":{"code","message","details"}}.' },
     components: {
+      schemas: { Room: room, RoomActions: roomActions },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'gatehouse.sid' },
         bearer: { type: 'http', scheme: 'bearer' },

@@ -8,9 +8,12 @@ import { recordAllowed } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
 import { isoNow } from '../clock.js';
 import type { AddStaffInput, CreateRoomInput } from './schema.js';
+import { roomActionsOf, type RoomActions } from './room-actions.js';
 
 export interface RoomView extends RoomRow {
   entityIds: string[];
+  /** What the caller may do in the room (room-actions.ts); absent for a caller who may do none of it. */
+  can?: RoomActions;
 }
 
 /** The fields of `room` the caller may read (see ROOM_FIELDS in policy/ability.ts). */
@@ -52,16 +55,17 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
 export async function listRooms(ctx: ServiceContext): Promise<RoomView[]> {
   const rooms: RoomRow[] = await ctx.db('rooms').where(accessibleBy(ctx.ability, 'read', 'Room', 'rooms')).orderBy('createdAt').select();
   const entities = await entityIdsOf(ctx, rooms.map((r) => r.id));
-  return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [] }));
+  return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [], can: roomActionsOf(ctx.ability, r) }));
 }
 
 export async function getRoom(ctx: ServiceContext, roomId: string): Promise<RoomView & { nda?: { covered: boolean; entityIds: string[] } }> {
   const room = await findVisibleRoom(ctx, roomId, 'room.read');
   const entityIds = (await entityIdsOf(ctx, [room.id])).get(room.id) ?? [];
-  if (ctx.actor.role !== 'external') return { ...room, entityIds };
+  const can = roomActionsOf(ctx.ability, room);
+  if (ctx.actor.role !== 'external') return { ...room, entityIds, can };
   const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
   const covered = membership?.roomOpen ? [...membership.coverage.keys()].sort() : [];
-  return { ...room, entityIds, nda: { covered: covered.length > 0, entityIds: covered } };
+  return { ...room, entityIds, can, nda: { covered: covered.length > 0, entityIds: covered } };
 }
 
 export async function addStaff(ctx: ServiceContext, roomId: string, input: AddStaffInput): Promise<void> {
