@@ -39,7 +39,8 @@ export interface ServiceContext extends Deps {
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    // passport puts the authenticated caller on req.user
+    // passport puts the authenticated caller on req.user (declaration merging needs the empty body)
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends Actor {}
     interface Request {
       actor?: Actor;

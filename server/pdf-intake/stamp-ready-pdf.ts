@@ -3,7 +3,7 @@ import { normalizeRotation, numbersOf, toBox, viewToUser, visibleBox } from './p
 import { planBasePacking, writePageLessBase } from './page-less-base.js';
 import { describePdf, type PdfObjects } from './pdf-objects.js';
 import type { IntakeLimits } from './intake-budget.js';
-import { decodeTextValue, isDict, parseRef, pdfName, refString, serialize, serializeDict, type QpdfValue, type SerializeOptions } from '../watermark/pdf-syntax.js';
+import { decodeTextValue, isDict, parseRef, pdfName, refString, serializeDict, type QpdfValue, type SerializeOptions } from '../watermark/pdf-syntax.js';
 import { INDEX_FORMAT, type PdfStampIndex, type StampView } from '../watermark/stamp-index.js';
 
 /*

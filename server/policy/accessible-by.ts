@@ -9,6 +9,7 @@ import type { Action, AppAbility, SubjectType } from './ability.js';
  * `$in: []` is false rather than invalid SQL, `$nin: []` is true, `= null` is `IS NULL`.
  */
 // (@ucast/sql carries its own copy of @ucast/core's types, hence the loose operator signatures.)
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const guardedInterpreters: Record<string, SqlOperator<any>> = {
   ...allInterpreters,
   in: (c, q, ctx) => (c.value.length === 0 ? q.whereRaw('1 = 0') : allInterpreters.in(c, q, ctx)),

@@ -75,7 +75,7 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
   });
   req.pipe(bb);
 
-  let file: StoredFile | null = null;
+  let file: StoredFile | null;
   try {
     await finished;
     file = state.stored ? await state.stored : null;

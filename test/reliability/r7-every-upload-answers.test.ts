@@ -61,7 +61,7 @@ async function uploadTimed(label: string, data: Buffer, url = `${deal.roomPath}/
 
 /** qpdf and LibreOffice processes the server started and that are still there (zombies aside). */
 function intakeChildren(pid: number): string[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-o', 'stat=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
   } catch {
