@@ -26,14 +26,57 @@ export interface User {
   role: Role;
 }
 
+/**
+ * What the caller may do in a room, decided by the server from its access rule (GET /api/rooms/:roomId
+ * answers it as `can`; see server/rooms/room-actions.ts). The client asks these, never the role.
+ */
+export interface RoomActions {
+  manageRoom: boolean;
+  manageDocuments: boolean;
+  manageParties: boolean;
+  manageGrants: boolean;
+  registerNdas: boolean;
+  decideNdas: boolean;
+  readNdaRegister: boolean;
+  readParties: boolean;
+  readGrants: boolean;
+  viewAllDocuments: boolean;
+  readAudit: boolean;
+  readDisclosures: boolean;
+  trace: boolean;
+  explainAccess: boolean;
+  verifyLedger: boolean;
+}
+
+/** The server leaves `can` out for a caller who may do none of it (every external user). */
+export const NO_ROOM_ACTIONS: RoomActions = {
+  manageRoom: false,
+  manageDocuments: false,
+  manageParties: false,
+  manageGrants: false,
+  registerNdas: false,
+  decideNdas: false,
+  readNdaRegister: false,
+  readParties: false,
+  readGrants: false,
+  viewAllDocuments: false,
+  readAudit: false,
+  readDisclosures: false,
+  trace: false,
+  explainAccess: false,
+  verifyLedger: false,
+};
+
 export interface Room {
   id: string;
   name: string;
   codeName: string | null;
   status: 'open' | 'closed';
-  entityIds: string[];
+  /** Absent when the room gives the caller no content (an external member without NDA cover, or a closed room). */
+  entityIds?: string[];
   createdAt?: string;
   nda?: { covered: boolean; entityIds: string[] };
+  can?: RoomActions;
 }
 
 export interface Org {

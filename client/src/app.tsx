@@ -89,7 +89,7 @@ export function App() {
             <Switch>
               <Route path="/">{() => <RoomsPage user={user} />}</Route>
               <Route path="/account">{() => <AccountPage user={user} />}</Route>
-              <Route path="/rooms/:roomId/documents/:documentId">{(p) => <DocumentViewerPage user={user} roomId={p.roomId} documentId={p.documentId} />}</Route>
+              <Route path="/rooms/:roomId/documents/:documentId">{(p) => <DocumentViewerPage roomId={p.roomId} documentId={p.documentId} />}</Route>
               <Route path="/rooms/:roomId/:tab?">{(p) => <RoomPage user={user} roomId={p.roomId} tab={p.tab ?? 'documents'} />}</Route>
               <Route>
                 <section className="page">

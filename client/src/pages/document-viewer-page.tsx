@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { api, ApiError, fetchBytes, type User } from '../api.js';
+import { api, ApiError, fetchBytes, NO_ROOM_ACTIONS } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
 import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
@@ -18,8 +18,15 @@ const PdfView = lazy(() => import('../components/pdf-view.js'));
 const FIRST_CHUNK = 64 * 1024;
 
 /** One view of a document: the stamped copy the server made for this user, shown in the page. */
-export function DocumentViewerPage({ user, roomId, documentId }: { user: User; roomId: string; documentId: string }) {
-  const [doc, reloadDoc] = useLoad((signal) => api.document(documentId, signal), [documentId]);
+export function DocumentViewerPage({ roomId, documentId }: { roomId: string; documentId: string }) {
+  // The room's flags come with the document: whether the reader is of the deal team is the server's to say.
+  const [doc, reloadDoc] = useLoad(
+    async (signal) => {
+      const [d, room] = await Promise.all([api.document(documentId, signal), api.room(roomId, signal)]);
+      return { ...d, can: room.can ?? NO_ROOM_ACTIONS };
+    },
+    [documentId, roomId],
+  );
   return (
     <section className="page viewer-page" aria-labelledby="viewer-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -31,8 +38,8 @@ export function DocumentViewerPage({ user, roomId, documentId }: { user: User; r
       </nav>
       <LoadView load={doc} retry={reloadDoc} label="document">
         {(d) => {
-          const staff = user.role !== 'external';
-          const canDownload = staff || d.access === 'download' || d.access === 'original';
+          const staff = d.can.viewAllDocuments;
+          const canDownload = d.access === 'download' || d.access === 'original';
           return (
             <>
               <div className="viewer-header">
@@ -47,7 +54,7 @@ export function DocumentViewerPage({ user, roomId, documentId }: { user: User; r
                 </div>
                 <div className="toolbar-actions">
                   {canDownload && <a className="button button-primary" href={api.contentUrl(d.id, 'attachment')} download>Download</a>}
-                  {staff && <a className="button button-secondary" href={api.originalUrl(d.id)} download>Download original</a>}
+                  {d.access === 'original' && <a className="button button-secondary" href={api.originalUrl(d.id)} download>Download original</a>}
                 </div>
               </div>
               <p className="viewer-note">

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { api, ApiError, messageOf, type Entity, type Room, type RoomRole, type User } from '../api.js';
+import { api, ApiError, messageOf, NO_ROOM_ACTIONS, type Entity, type Room, type RoomActions, type User } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -17,32 +17,33 @@ import { TraceTab } from '../room/trace-tab.js';
 
 interface RoomData {
   room: Room;
-  role: RoomRole | 'external';
+  can: RoomActions;
   entities: Entity[];
 }
 
-async function loadRoom(user: User, roomId: string, signal: AbortSignal): Promise<RoomData> {
+async function loadRoom(roomId: string, signal: AbortSignal): Promise<RoomData> {
   const room = await api.room(roomId, signal);
-  if (user.role === 'external') return { room, role: 'external', entities: [] };
-  const [staff, entities] = await Promise.all([api.staff(roomId).catch(() => ({ items: [] })), api.entities().catch(() => ({ items: [] }))]);
-  const mine = staff.items.find((s) => s.userId === user.id);
-  // Admins act as manager in every room (never as counsel).
-  const role: RoomRole = mine?.role ?? 'manager';
-  return { room, role, entities: entities.items };
+  const can = room.can ?? NO_ROOM_ACTIONS;
+  // The deal team sees every document with its entity, so it needs the entities' names.
+  const entities = can.viewAllDocuments ? (await api.entities().catch(() => ({ items: [] }))).items : [];
+  return { room, can, entities };
 }
 
-const TABS: Array<{ id: string; label: string; roles: Array<RoomRole | 'external'> }> = [
-  { id: 'documents', label: 'Documents', roles: ['manager', 'counsel', 'external'] },
-  { id: 'parties', label: 'Parties & team', roles: ['manager', 'counsel'] },
-  { id: 'permissions', label: 'Permissions', roles: ['manager', 'counsel'] },
-  { id: 'ndas', label: 'NDAs', roles: ['manager', 'counsel', 'external'] },
-  { id: 'activity', label: 'Audit trail', roles: ['manager', 'counsel'] },
-  { id: 'disclosures', label: 'Disclosures', roles: ['manager', 'counsel'] },
-  { id: 'trace', label: 'Trace a leak', roles: ['manager', 'counsel'] },
+const TABS: Array<{ id: string; label: string; shown: (can: RoomActions) => boolean }> = [
+  { id: 'documents', label: 'Documents', shown: () => true },
+  { id: 'parties', label: 'Parties & team', shown: (can) => can.readParties },
+  { id: 'permissions', label: 'Permissions', shown: (can) => can.readGrants },
+  { id: 'ndas', label: 'NDAs', shown: () => true },
+  { id: 'activity', label: 'Audit trail', shown: (can) => can.readAudit },
+  { id: 'disclosures', label: 'Disclosures', shown: (can) => can.readDisclosures },
+  { id: 'trace', label: 'Trace a leak', shown: (can) => can.trace },
 ];
 
+/** The capacity the header shows: admins act as manager in every room, never as counsel. */
+const capacityOf = (can: RoomActions) => (can.manageRoom ? 'Manager' : can.decideNdas ? 'Counsel' : 'Bidder');
+
 export function RoomPage({ user, roomId, tab }: { user: User; roomId: string; tab: string }) {
-  const [load, reload] = useLoad((signal) => loadRoom(user, roomId, signal), [roomId, user.id]);
+  const [load, reload] = useLoad((signal) => loadRoom(roomId, signal), [roomId, user.id]);
   return (
     <LoadView load={load} retry={reload} label="room">
       {(data) => <RoomView data={data} user={user} tab={tab} reload={reload} />}
@@ -51,13 +52,15 @@ export function RoomPage({ user, roomId, tab }: { user: User; roomId: string; ta
 }
 
 function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab: string; reload: () => void }) {
-  const { room, role } = data;
+  const { room, can } = data;
   const [closing, setClosing] = useState(false);
-  const ctx: RoomContext = { room, user, role, entities: new Map(data.entities.map((e) => [e.id, e])), reloadRoom: reload };
-  const tabs = TABS.filter((t) => t.roles.includes(role));
+  const ctx: RoomContext = { room, user, can, entities: new Map(data.entities.map((e) => [e.id, e])), reloadRoom: reload };
+  const tabs = TABS.filter((t) => t.shown(can));
   const current = tabs.find((t) => t.id === tab) ?? tabs[0];
-  // An external user with no NDA coverage sees the room's name and their NDA status, nothing else.
-  const gated = role === 'external' && room.status === 'open' && !room.nda?.covered;
+  // A member whom the room gives no content (no NDA cover yet, or the room is closed) is sent its
+  // name, status and their NDA status only: no entities.
+  const givesContent = room.entityIds !== undefined;
+  const gated = !givesContent && room.status === 'open' && room.nda?.covered === false;
 
   useEffect(() => {
     document.title = `${current.label} · ${room.codeName ?? room.name} · Gatehouse`;
@@ -76,10 +79,10 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
           <div className="room-header-meta">
             {room.codeName && <span className="room-code">{room.codeName}</span>}
             <StatusBadge status={room.status} />
-            <span className="badge badge-role">{role === 'external' ? 'Bidder' : role === 'manager' ? 'Manager' : 'Counsel'}</span>
+            <span className="badge badge-role">{capacityOf(can)}</span>
           </div>
         </div>
-        {role === 'manager' && room.status === 'open' && (
+        {can.manageRoom && room.status === 'open' && (
           <button type="button" className="button button-danger-outline" onClick={() => setClosing(true)}>
             Close room
           </button>
@@ -88,13 +91,13 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
 
       {room.status === 'closed' && (
         <p className="alert alert-warning room-closed-note" role="status">
-          This room is closed. {role === 'external' ? 'Its documents are no longer available.' : 'Bidders no longer have any access; the record stays for counsel.'}
+          This room is closed. {can.readAudit ? 'Bidders no longer have any access; the record stays for counsel.' : 'Its documents are no longer available.'}
         </p>
       )}
 
       {gated ? (
         <NdaGate ctx={ctx} />
-      ) : role === 'external' && room.status === 'closed' ? null : (
+      ) : !givesContent ? null : (
         <>
           {tabs.length > 1 && (
             <nav className="tabs" aria-label="Room sections">

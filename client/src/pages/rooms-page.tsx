@@ -11,6 +11,8 @@ export function RoomsPage({ user }: { user: User }) {
   const [load, reload] = useLoad((signal) => api.rooms(signal), [user.id]);
   const [creating, setCreating] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  // Opening a room is no act inside one, so no room's `can` answers it: the server lets seller staff
+  // (admins and staff) do it, and this page outside every room still asks the role.
   const canCreate = user.role !== 'external';
 
   useEffect(() => {

@@ -49,7 +49,7 @@ export function ActivityTab({ ctx }: { ctx: RoomContext }) {
 
   return (
     <div className="stack">
-      <VerificationStatus isAdmin={ctx.user.role === 'admin'} />
+      <VerificationStatus isAdmin={ctx.can.verifyLedger} />
       <LoadView load={first} retry={reload} label="audit trail">
         {(users) => {
           const actions = [...new Set(events.map((e) => e.action))].sort();

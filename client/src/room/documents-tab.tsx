@@ -31,8 +31,8 @@ function pendingOf(files: File[]): PendingFile[] {
 const UPLOAD_CONCURRENCY = 3;
 
 export function DocumentsTab({ ctx }: { ctx: RoomContext }) {
-  const { room, role } = ctx;
-  const isManager = role === 'manager' && room.status === 'open';
+  const { room, can } = ctx;
+  const isManager = can.manageDocuments && room.status === 'open';
   const [folderId, setFolderId] = useState<string | null>(null);
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
@@ -264,8 +264,9 @@ export function DocumentsTab({ ctx }: { ctx: RoomContext }) {
 }
 
 function DocumentTable({ docs, ctx, onNewVersion }: { docs: DocumentItem[]; ctx: RoomContext; onNewVersion: (d: DocumentItem) => void }) {
-  const staff = ctx.role !== 'external';
-  const isManager = ctx.role === 'manager' && ctx.room.status === 'open';
+  // The deal team sees every document: its entity matters to them, not a level of their own.
+  const staff = ctx.can.viewAllDocuments;
+  const isManager = ctx.can.manageDocuments && ctx.room.status === 'open';
   return (
     <div className="table-wrap">
       <table className="table documents-table">
@@ -283,7 +284,7 @@ function DocumentTable({ docs, ctx, onNewVersion }: { docs: DocumentItem[]; ctx:
         </thead>
         <tbody>
           {docs.map((d) => {
-            const canDownload = staff || d.access === 'download' || d.access === 'original';
+            const canDownload = d.access === 'download' || d.access === 'original';
             return (
               <tr key={d.id}>
                 <td className="col-index mono">{d.index}</td>
@@ -340,7 +341,7 @@ function UploadDialog({
   const id = useId();
   const allInDirs = files.every((f) => f.dirs.length > 0);
   const [folderId, setFolderId] = useState<string>(defaultFolderId ?? (allInDirs ? '' : sortFolders(folders)[0]?.id ?? ''));
-  const [entityId, setEntityId] = useState([...ctx.room.entityIds].sort((a, b) => entityName(ctx, a).localeCompare(entityName(ctx, b)))[0] ?? '');
+  const [entityId, setEntityId] = useState([...(ctx.room.entityIds ?? [])].sort((a, b) => entityName(ctx, a).localeCompare(entityName(ctx, b)))[0] ?? '');
   const [classification, setClassification] = useState<Classification>('standard');
   const [personalData, setPersonalData] = useState<PersonalData>('none');
   const [error, setError] = useState<string | null>(null);
@@ -380,7 +381,7 @@ function UploadDialog({
         <div className="field">
           <label htmlFor={`${id}-entity`}>Entity</label>
           <select id={`${id}-entity`} value={entityId} onChange={(e) => setEntityId(e.target.value)}>
-            {[...ctx.room.entityIds].sort((a, b) => entityName(ctx, a).localeCompare(entityName(ctx, b))).map((eid) => (
+            {[...(ctx.room.entityIds ?? [])].sort((a, b) => entityName(ctx, a).localeCompare(entityName(ctx, b))).map((eid) => (
               <option key={eid} value={eid}>{entityName(ctx, eid)}</option>
             ))}
           </select>

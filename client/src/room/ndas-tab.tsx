@@ -19,7 +19,7 @@ interface Register {
 }
 
 async function loadRegister(ctx: RoomContext): Promise<Register> {
-  if (ctx.role === 'external') return { ndas: (await api.ndas(ctx.room.id)).items, orgs: new Map(), staff: [] };
+  if (!ctx.can.readNdaRegister) return { ndas: (await api.ndas(ctx.room.id)).items, orgs: new Map(), staff: [] };
   const [ndas, orgs, staff] = await Promise.all([api.ndas(ctx.room.id), api.orgs(), api.staff(ctx.room.id)]);
   return { ndas: ndas.items, orgs: new Map(orgs.items.map((o) => [o.id, o])), staff: staff.items };
 }
@@ -32,8 +32,8 @@ export function NdasTab({ ctx }: { ctx: RoomContext }) {
   const [deciding, setDeciding] = useState<{ nda: Nda; action: 'reject' | 'terminate' } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const staff = ctx.role !== 'external';
-  const isCounsel = ctx.role === 'counsel';
+  const staff = ctx.can.readNdaRegister;
+  const isCounsel = ctx.can.decideNdas;
 
   async function confirm(nda: Nda) {
     setError(null);
@@ -73,7 +73,7 @@ export function NdasTab({ ctx }: { ctx: RoomContext }) {
                     </p>
                   )}
                 </div>
-                {staff && ctx.room.status === 'open' && (
+                {ctx.can.registerNdas && ctx.room.status === 'open' && (
                   <button type="button" className="button button-primary" onClick={() => setRegistering(true)}>Register NDA</button>
                 )}
               </div>
@@ -185,7 +185,7 @@ function RegisterNdaDialog({ ctx, orgs, onClose, onDone }: { ctx: RoomContext; o
   const [signedAt, setSigned] = useState(today);
   const [effectiveAt, setEffective] = useState(today);
   const [expiresAt, setExpires] = useState(nextYear);
-  const [entityIds, setEntityIds] = useState<string[]>(ctx.room.entityIds);
+  const [entityIds, setEntityIds] = useState<string[]>(ctx.room.entityIds ?? []);
   const [coversRepresentatives, setCoversReps] = useState(true);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -263,7 +263,7 @@ function RegisterNdaDialog({ ctx, orgs, onClose, onDone }: { ctx: RoomContext; o
         <fieldset className="fieldset">
           <legend>Entities covered</legend>
           <div className="checkbox-list">
-            {ctx.room.entityIds.map((eid) => (
+            {(ctx.room.entityIds ?? []).map((eid) => (
               <label key={eid} className="checkbox">
                 <input type="checkbox" checked={entityIds.includes(eid)} onChange={(e) => setEntityIds((ids) => (e.target.checked ? [...ids, eid] : ids.filter((x) => x !== eid)))} />
                 {entityName(ctx, eid)}

@@ -21,7 +21,9 @@ export function PartiesTab({ ctx }: { ctx: RoomContext }) {
   const [load, reload] = useLoad(() => loadDirectory(ctx.room.id), [ctx.room.id]);
   const [dialog, setDialog] = useState<{ kind: 'party' } | { kind: 'member'; party: Party } | { kind: 'staff' } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const canEdit = ctx.role === 'manager' && ctx.room.status === 'open';
+  const open = ctx.room.status === 'open';
+  const canEdit = ctx.can.manageParties && open;
+  const canAddStaff = ctx.can.manageRoom && open;
 
   async function remove(party: Party, userId: string) {
     setError(null);
@@ -96,7 +98,7 @@ export function PartiesTab({ ctx }: { ctx: RoomContext }) {
                   <h2 id="staff-title" className="section-title">Deal team and counsel</h2>
                   <p className="section-help">Managers set up the room; counsel confirm NDAs. An NDA is confirmed by a counsel other than the one who registered it.</p>
                 </div>
-                {canEdit && <button type="button" className="button button-secondary" onClick={() => setDialog({ kind: 'staff' })}>Add team member</button>}
+                {canAddStaff && <button type="button" className="button button-secondary" onClick={() => setDialog({ kind: 'staff' })}>Add team member</button>}
               </div>
               <ul className="member-list">
                 {dir.staff.map((s) => (

@@ -28,7 +28,7 @@ export function PermissionsTab({ ctx }: { ctx: RoomContext }) {
   const [adding, setAdding] = useState<{ party: Party; folder: Folder | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [accessApi] = useLoad(() => serverHasRoute('GET /api/rooms/{roomId}/access'), []);
-  const canEdit = ctx.role === 'manager' && ctx.room.status === 'open';
+  const canEdit = ctx.can.manageGrants && ctx.room.status === 'open';
 
   async function revoke(grant: Grant) {
     setError(null);
@@ -111,7 +111,7 @@ export function PermissionsTab({ ctx }: { ctx: RoomContext }) {
               )}
             </section>
             <LoadView load={accessApi} label="access checks">
-              {(present) => <ViewAs ctx={ctx} parties={m.parties} available={present} />}
+              {(present) => ctx.can.explainAccess && <ViewAs ctx={ctx} parties={m.parties} available={present} />}
             </LoadView>
             {adding && <GrantDialog ctx={ctx} party={adding.party} folder={adding.folder} onClose={() => setAdding(null)} onDone={() => { setAdding(null); reload(); }} />}
           </div>

@@ -1,11 +1,11 @@
-import type { Entity, Room, RoomRole, User } from '../api.js';
+import type { Entity, Room, RoomActions, User } from '../api.js';
 
-/** What every view of a room needs: the room, who is looking, and in which capacity. */
+/** What every view of a room needs: the room, who is looking, and what the server lets them do in it. */
 export interface RoomContext {
   room: Room;
   user: User;
-  /** `external` for acquirers and advisors; admins act as managers. */
-  role: RoomRole | 'external';
+  /** The room's `can` flags (all false for external users): every "may I" in a room asks these, never a role. */
+  can: RoomActions;
   entities: Map<string, Entity>;
   reloadRoom: () => void;
 }
