@@ -1,5 +1,5 @@
 import { classificationOf, levelOf, personalDataOf } from '../ranks.js';
-import type { GrantRow } from './service.js';
+import type { GrantRow } from './repository.js';
 
 export const presentGrant = (g: GrantRow) => ({
   id: g.id,

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { classificationRank, levelRank, personalDataRank } from '../ranks.js';
 import type { CreateGrantInput } from './schema.js';
-
-export interface GrantRow {
-  id: string;
-  roomId: string;
-  partyId: string;
-  folderId: string | null;
-  levelRank: number;
-  maxClassificationRank: number;
-  maxPersonalDataRank: number;
-  expiresAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+import { findVisibleGrant, visibleGrants, type GrantRow } from './repository.js';
 
 export async function createGrant(ctx: ServiceContext, roomId: string, input: CreateGrantInput): Promise<GrantRow> {
   const room = await findVisibleRoom(ctx, roomId, 'grant.create');
@@ -52,14 +39,14 @@ export async function createGrant(ctx: ServiceContext, roomId: string, input: Cr
 export async function listGrants(ctx: ServiceContext, roomId: string): Promise<GrantRow[]> {
   const room = await findVisibleRoom(ctx, roomId, 'grant.list');
   await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'grant.list', roomId, subjectId: roomId, reason: 'room staff only' });
-  return ctx.db('grants').where(accessibleBy(ctx.ability, 'read', 'Grant', 'grants')).where('grants.roomId', roomId).orderBy('createdAt');
+  return visibleGrants(ctx, 'read', roomId);
 }
 
 /** Deleting a grant ends the access it gave on the very next request: abilities are built per request. */
 export async function deleteGrant(ctx: ServiceContext, roomId: string, grantId: string): Promise<void> {
   const room = await findVisibleRoom(ctx, roomId, 'grant.delete');
   await assertAllowed(ctx, 'edit', 'Room', room, { event: 'grant.delete', roomId, subjectId: grantId, reason: 'managers only' });
-  const grant: GrantRow | undefined = await ctx.db('grants').where(accessibleBy(ctx.ability, 'edit', 'Grant', 'grants')).where({ 'grants.id': grantId, 'grants.roomId': roomId }).first();
+  const grant = await findVisibleGrant(ctx, 'edit', roomId, grantId);
   if (!grant) throw await recordDenied(ctx, { action: 'grant.delete', subjectType: 'Grant', subjectId: grantId, roomId, reason: 'no such grant in the room' });
   await ctx.db.transaction(async (trx) => {
     await trx('grants').where({ id: grantId }).delete();

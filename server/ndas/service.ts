@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, forbidden, invalidRequest } from '../errors.js';
@@ -9,29 +8,8 @@ import { parseInput } from '../http/validate.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { PDF_ONLY } from '../uploads/sniff-type.js';
 import { RegisterNdaSchema } from './schema.js';
+import { findVisibleNda as findVisibleNdaRow, visibleNdas, type NdaRow } from './repository.js';
 
-export interface NdaRow {
-  id: string;
-  roomId: string;
-  orgId: string;
-  kind: 'nda' | 'joinder' | 'clean_team';
-  status: 'pending' | 'confirmed' | 'rejected' | 'terminated';
-  signedAt: string;
-  effectiveAt: string;
-  expiresAt: string;
-  coversRepresentatives: boolean | number;
-  objectKey: string;
-  sha256: string;
-  size: number;
-  fileName: string | null;
-  registeredBy: string;
-  registeredAt: string;
-  confirmedBy: string | null;
-  confirmedAt: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  reason: string | null;
-}
 export interface NdaView extends NdaRow {
   entityIds: string[];
 }
@@ -99,7 +77,7 @@ export async function registerNda(ctx: ServiceContext, roomId: string, upload: I
 
 export async function listNdas(ctx: ServiceContext, roomId: string): Promise<NdaView[]> {
   await findVisibleRoom(ctx, roomId, 'nda.list');
-  const ndas: NdaRow[] = await ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where('ndas.roomId', roomId).orderBy('registeredAt');
+  const ndas = await visibleNdas(ctx, roomId);
   return withEntities(ctx, ndas);
 }
 
@@ -110,7 +88,7 @@ export async function listNdas(ctx: ServiceContext, roomId: string): Promise<Nda
  */
 export async function findVisibleNda(ctx: ServiceContext, roomId: string, ndaId: string, event: string): Promise<NdaRow> {
   await findVisibleRoom(ctx, roomId, event);
-  const nda: NdaRow | undefined = await ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where({ 'ndas.id': ndaId, 'ndas.roomId': roomId }).first();
+  const nda = await findVisibleNdaRow(ctx, roomId, ndaId);
   if (!nda) throw await recordDenied(ctx, { action: event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'NDA not visible to caller' });
   return nda;
 }

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { recordAllowed } from '../ledger/record.js';
 import type { CreateOrgInput } from './schema.js';
-
-export interface OrgRow {
-  id: string;
-  name: string;
-  kind: 'seller' | 'acquirer' | 'advisor';
-  createdAt: string;
-}
+import { visibleOrgs, type OrgRow } from './repository.js';
 
 export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Promise<OrgRow> {
   await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'org.create', reason: 'admins only' });
@@ -28,5 +21,5 @@ export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Pro
  */
 export async function listOrgs(ctx: ServiceContext): Promise<OrgRow[]> {
   await assertAllowed(ctx, 'read', 'Directory', null, { event: 'org.list', reason: 'seller staff only' });
-  return ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org', 'orgs')).orderBy('name').select();
+  return visibleOrgs(ctx);
 }

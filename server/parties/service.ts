@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed, recordDenied } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
 import type { AddMemberInput, CreatePartyInput } from './schema.js';
+import { findVisibleParty, visibleParties, type PartyRow } from './repository.js';
 
-export interface PartyRow {
-  id: string;
-  roomId: string;
-  name: string;
-  acquirerOrgId: string;
-  createdAt: string;
-}
 export interface PartyView extends PartyRow {
   advisorOrgIds: string[];
   members?: Array<{ userId: string; cleanTeam: boolean }>;
@@ -43,7 +36,7 @@ export async function createParty(ctx: ServiceContext, roomId: string, input: Cr
 export async function listParties(ctx: ServiceContext, roomId: string): Promise<PartyView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'party.list');
   await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'party.list', roomId, subjectId: roomId, reason: 'room staff only' });
-  const parties: PartyRow[] = await ctx.db('parties').where(accessibleBy(ctx.ability, 'read', 'Party', 'parties')).where('parties.roomId', roomId).orderBy('createdAt');
+  const parties = await visibleParties(ctx, 'read', roomId);
   const ids = parties.map((p) => p.id);
   const advisors: Array<{ partyId: string; orgId: string }> = ids.length ? await ctx.db('partyAdvisors').whereIn('partyId', ids) : [];
   const members: Array<{ partyId: string; userId: string; cleanTeam: boolean | number }> = ids.length ? await ctx.db('partyMembers').whereIn('partyId', ids) : [];
@@ -57,7 +50,7 @@ export async function listParties(ctx: ServiceContext, roomId: string): Promise<
 async function findManagedParty(ctx: ServiceContext, roomId: string, partyId: string, event: string): Promise<PartyRow> {
   const room = await findVisibleRoom(ctx, roomId, event);
   await assertAllowed(ctx, 'edit', 'Room', room, { event, roomId, subjectId: partyId, reason: 'managers only' });
-  const party: PartyRow | undefined = await ctx.db('parties').where(accessibleBy(ctx.ability, 'edit', 'Party', 'parties')).where({ 'parties.id': partyId, 'parties.roomId': roomId }).first();
+  const party = await findVisibleParty(ctx, 'edit', roomId, partyId);
   if (!party) throw await recordDenied(ctx, { action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
   return party;
 }
