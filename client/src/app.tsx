@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Route, Switch } from 'wouter';
 import { api, ApiError, onUnauthorized, type User } from './api.js';
 import { AppHeader } from './components/app-header.js';
-import { SignInPage } from './pages/sign-in-page.js';
+import { SignInPage } from './pages/sign-in/sign-in-page.js';
 import { RoomsPage } from './pages/rooms-page.js';
 import { RoomPage } from './pages/room-page.js';
 import { DocumentViewerPage } from './pages/document-viewer-page.js';

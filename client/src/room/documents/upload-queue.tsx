@@ -1,4 +1,4 @@
-import { formatSize } from '../display-format.js';
+import { formatSize } from '../../display-format.js';
 
 export interface UploadItem {
   key: string;
