@@ -4,17 +4,18 @@ import { Modal } from '../../components/modal.js';
 import { dateInputToIso } from '../../display-format.js';
 import { entityName, type RoomContext } from '../room-context.js';
 
+/** The date `days` from today, as a date input holds it. */
+const dateInputIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 /** Registering a signed NDA: the PDF, the counterparty, its dates and the entities it covers. */
 export function RegisterNdaDialog({ ctx, orgs, onClose, onDone }: { ctx: RoomContext; orgs: Org[]; onClose: () => void; onDone: () => void }) {
   const id = useId();
-  const today = new Date().toISOString().slice(0, 10);
-  const nextYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   const [file, setFile] = useState<File | null>(null);
   const [orgId, setOrgId] = useState('');
   const [kind, setKind] = useState<Nda['kind']>('nda');
-  const [signedAt, setSigned] = useState(today);
-  const [effectiveAt, setEffective] = useState(today);
-  const [expiresAt, setExpires] = useState(nextYear);
+  const [signedAt, setSigned] = useState(() => dateInputIn(0));
+  const [effectiveAt, setEffective] = useState(() => dateInputIn(0));
+  const [expiresAt, setExpires] = useState(() => dateInputIn(365));
   const [entityIds, setEntityIds] = useState<string[]>(ctx.room.entityIds ?? []);
   const [coversRepresentatives, setCoversReps] = useState(true);
   const [progress, setProgress] = useState<number | null>(null);
