@@ -1,6 +1,5 @@
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { loadAccess } from '../policy/load-access.js';
 import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/explain-access.js';
@@ -9,6 +8,7 @@ import { documentIndexesFor } from '../documents/caller-indexes.js';
 import { invalidRequest } from '../errors.js';
 import { toActor } from '../auth/actor.js';
 import { findUserById } from '../users/repository.js';
+import { visibleDocumentRows, type DocumentRow } from '../documents/repository.js';
 import type { Level } from '../ranks.js';
 import type { ExplainAccessQuery } from './schema.js';
 
@@ -63,8 +63,7 @@ export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: 
     const user = await findUserById(ctx.db, m.userId);
     if (!user) continue;
     const { facts, ability, policyVersion } = await loadAccess(ctx.db, toActor(user, 'token', true), ctx.at);
-    const docs = await ctx.db('documents')
-      .where(accessibleBy(ability, 'view', 'Document', 'documents'))
+    const docs: Array<DocumentRow> = await visibleDocumentRows({ db: ctx.db, ability })
       .where('documents.roomId', roomId)
       .orderBy('documents.createdAt')
       .select([...DOCUMENT_RULE_COLUMNS, 'documents.title']);

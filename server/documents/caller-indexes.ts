@@ -1,7 +1,7 @@
 import type { AppAbility } from '../policy/ability.js';
 import type { MembershipFact } from '../policy/access-facts.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { folderIndexesFor, type IndexReader } from '../folders/caller-indexes.js';
+import { visibleDocumentRows } from './repository.js';
 
 /** What numbering a document needs: its folder and its place in it. */
 export interface IndexedDocument {
@@ -36,8 +36,7 @@ export async function documentIndexesFor(reader: IndexReader & { ability: AppAbi
   const folders = known ?? new Map<string, Key[]>();
   const missing = [...new Set(docs.map((d) => d.folderId))].filter((f) => !folders.has(f));
   if (missing.length) {
-    const rows: Array<{ id: string; folderId: string; position: number }> = await reader.db('documents')
-      .where(accessibleBy(reader.ability, 'view', 'Document', 'documents'))
+    const rows: Array<{ id: string; folderId: string; position: number }> = await visibleDocumentRows(reader)
       .where('documents.roomId', roomId)
       .whereIn('documents.folderId', missing)
       .select('documents.id', 'documents.folderId', 'documents.position');

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db.js';
+import type { AppAbility } from '../policy/ability.js';
+import { accessibleBy } from '../policy/accessible-by.js';
 
 export interface DocumentRow {
   id: string;
@@ -34,9 +36,24 @@ export const DOCUMENT_COLUMNS = [
   'v.fileName',
 ];
 
-/** Documents joined with their current version; callers add the policy filter. */
+/** Documents joined with their current version, unfiltered: for what no caller reads (intake, maintenance). */
 export const documentsWithVersion = (db: Db): Knex.QueryBuilder =>
   db('documents').join('documentVersions as v', 'v.id', 'documents.currentVersionId').select(DOCUMENT_COLUMNS);
+
+/** Who reads: the database and an ability, whose Document rules filter the rows in SQL. */
+type Reader = { db: Db; ability: AppAbility };
+
+/** The documents (with their current version) the reader may view; add the room, folder or search. */
+export const visibleDocuments = (reader: Reader): Knex.QueryBuilder =>
+  documentsWithVersion(reader.db).where(accessibleBy(reader.ability, 'view', 'Document', 'documents'));
+
+/** One document, if the reader may view it. */
+export const findVisibleDocument = (reader: Reader, documentId: string): Promise<DocumentView | undefined> =>
+  visibleDocuments(reader).where('documents.id', documentId).first();
+
+/** Bare document rows the reader may view (no version join): for numbering and views-as. */
+export const visibleDocumentRows = (reader: Reader): Knex.QueryBuilder =>
+  reader.db('documents').where(accessibleBy(reader.ability, 'view', 'Document', 'documents'));
 
 export interface VersionRow {
   id: string;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
 import { explainRefusal } from '../policy/explain-access.js';
@@ -16,7 +15,7 @@ import { classificationRank, LEVELS, personalDataRank, type Level } from '../ran
 import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
-import { deliveryNotesOf, documentsWithVersion, likePattern, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
+import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
 import { documentIndexesFor } from './caller-indexes.js';
 
 export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes };
@@ -118,7 +117,7 @@ const withoutDerivedKeys = ({ derivedKeys: _keys, ...row }: PreparedRendition) =
 
 export async function addVersion(ctx: ServiceContext, documentId: string, upload: IncomingUpload): Promise<VersionRow> {
   // Hidden → the 404 of a missing id; visible but not the caller's to manage (counsel, a member) → 403.
-  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
+  const doc = await findVisibleDocument(ctx, documentId);
   if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
   await assertAllowed(ctx, 'edit', 'Document', doc, { event: 'document.version.create', subjectId: documentId, roomId: doc.roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, upload);
@@ -153,7 +152,7 @@ export async function listDocuments(
 ): Promise<Page<DocumentListItem>> {
   const room = await findVisibleRoom(ctx, roomId, 'document.list');
   await assertRoomContentOpen(ctx, room, 'document.list');
-  const query = documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.roomId', roomId);
+  const query = visibleDocuments(ctx).where('documents.roomId', roomId);
   if (filter.folderId) query.where('documents.folderId', filter.folderId);
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
   const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
@@ -179,7 +178,7 @@ export async function findDocumentFor(
   event: string,
   opts: { contentRequest: boolean },
 ): Promise<DocumentListItem> {
-  const doc: DocumentView | undefined = await documentsWithVersion(ctx.db).where(accessibleBy(ctx.ability, 'view', 'Document', 'documents')).where('documents.id', documentId).first();
+  const doc = await findVisibleDocument(ctx, documentId);
   if (!doc) {
     const refusal = opts.contentRequest ? hiddenContentRefusal(ctx.facts) : { reason: 'document not visible to caller', error: notFound() };
     throw await refuseDocument(ctx, event, documentId, null, refusal);

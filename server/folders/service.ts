@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { assertRoomContentOpen, findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest } from '../errors.js';
 import { compareIndexes } from './folder-index.js';
-import { folderIndexesOfRoom, type FolderRow } from './repository.js';
+import { folderIndexesOfRoom, visibleFolders, type FolderRow } from './repository.js';
 import { folderIndexesFor } from './caller-indexes.js';
 import type { CreateFolderInput } from './schema.js';
 
@@ -41,7 +40,7 @@ export async function createFolder(ctx: ServiceContext, roomId: string, input: C
 export async function listFolders(ctx: ServiceContext, roomId: string): Promise<FolderView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'folder.list');
   await assertRoomContentOpen(ctx, room, 'folder.list');
-  const visible: FolderRow[] = await ctx.db('folders').where(accessibleBy(ctx.ability, 'read', 'Folder', 'folders')).where('folders.roomId', roomId);
+  const visible = await visibleFolders(ctx, roomId);
   const indexes = await folderIndexesFor(ctx, roomId, visible.map((f) => f.id));
   return visible.map((f) => ({ ...f, index: indexes.get(f.id)! })).sort((a, b) => compareIndexes(a.index, b.index));
 }

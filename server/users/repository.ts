@@ -1,4 +1,6 @@
 import type { Db } from '../db.js';
+import type { AppAbility } from '../policy/ability.js';
+import { accessibleBy } from '../policy/accessible-by.js';
 
 export interface UserRow {
   id: string;
@@ -11,6 +13,10 @@ export interface UserRow {
   disabledAt: string | null;
   createdAt: string;
 }
+
+/** The people the caller may see, by email: admins all; seller staff the seller group and the parties of the rooms they staff. */
+export const visibleUsers = (reader: { db: Db; ability: AppAbility }): Promise<UserRow[]> =>
+  reader.db('users').where(accessibleBy(reader.ability, 'read', 'User', 'users')).orderBy('email').select();
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 

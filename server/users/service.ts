@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { recordAllowed } from '../ledger/record.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import { endSessionsOfUser } from '../auth/session-store.js';
 import { isoNow } from '../clock.js';
-import { findUserByEmail, findUserById, normaliseEmail, type UserRow } from './repository.js';
+import { findUserByEmail, findUserById, normaliseEmail, visibleUsers, type UserRow } from './repository.js';
 import type { CreateUserInput } from './schema.js';
 
 /** Seller staff and admins belong to the seller; outsiders to an acquirer or an advisor. */
@@ -66,7 +65,7 @@ export async function insertUser(
 /** The people the caller may see: admins all; seller staff the seller group and the parties of the rooms they staff. */
 export async function listUsers(ctx: ServiceContext): Promise<UserRow[]> {
   await assertAllowed(ctx, 'read', 'Directory', null, { event: 'user.list', reason: 'seller staff only' });
-  return ctx.db('users').where(accessibleBy(ctx.ability, 'read', 'User', 'users')).orderBy('email').select();
+  return visibleUsers(ctx);
 }
 
 /** Disabling ends every session and token of the user in the same transaction. */
