@@ -17,7 +17,9 @@ export default defineConfig({
     sourcemap: false,
   },
   server: {
-    // `npx vite client` during development: forward API calls to the local server.
-    proxy: { '/api': 'http://localhost:8080' },
+    // `npm run dev` (scripts/dev.mjs): Vite serves the client and forwards API calls to the server
+    // under `tsx watch`, on the server's own HOST and PORT (127.0.0.1, not "localhost", which may
+    // resolve to ::1 where the server does not listen).
+    proxy: { '/api': `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}` },
   },
 });
