@@ -33,6 +33,7 @@ import { openApiDocument } from './openapi/openapi-document.js';
 import { ipAllowlistsRouter } from './ip-allowlists/routes.js';
 import { roomSettingsRouter } from './room-settings/routes.js';
 import { healthRouter, type Lifecycle } from './health/routes.js';
+import { refusalRecorder } from './ledger/record.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
@@ -171,6 +172,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     app.get('/{*path}', (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
   }
 
-  app.use(errorHandler(logger));
+  // Refusals are recorded here, by the one handler every thrown DeniedError reaches.
+  app.use(errorHandler(logger, refusalRecorder(db)));
   return app;
 }

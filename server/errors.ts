@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 
 /**
@@ -63,6 +63,39 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * What the ledger records of a refusal: the act refused (`action`, as in the ledger), what it was
+ * about, and why. The reason is for the ledger only, never for the caller.
+ */
+export interface Refusal {
+  action: string;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  roomId?: string | null;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A refusal as a value: the answer the caller gets and what the ledger records. Whoever decides
+ * (policy/, a service) only throws it; the error handler records the refusal, then answers, so no
+ * refusal can be answered without being recorded, and deciding performs no I/O.
+ */
+export class DeniedError extends HttpError {
+  constructor(
+    readonly answer: HttpError,
+    readonly refusal: Refusal,
+  ) {
+    super(answer.status, answer.code, answer.message, answer.details);
+  }
+}
+
+/** Refuses: by default with the 404 of a missing id, so a hidden thing reads exactly like one. */
+export const denied = (refusal: Refusal, answer: HttpError = notFound()) => new DeniedError(answer, refusal);
+
+/** Writes a refusal to the ledger for the request that was refused (app.ts gives the ledger's). */
+export type RefusalRecorder = (req: Request, error: DeniedError) => Promise<void>;
+
 export const invalidRequest = (message: string, details?: unknown) =>
   new HttpError(400, 'invalid_request', message, details);
 export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Sign in first.');
@@ -81,8 +114,19 @@ export const rateLimited = (message: string, details?: { retryAfterSeconds: numb
 export const storageUnavailable = () =>
   new HttpError(503, 'storage_unavailable', 'The document store is unavailable; try again shortly.');
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+export function errorHandler(logger: Logger, recordRefusal: RefusalRecorder): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
+    if (err instanceof DeniedError) {
+      try {
+        await recordRefusal(req, err);
+      } catch (recordErr) {
+        // Every decision is on the record or not made at all: an unrecorded refusal answers 500.
+        logger.error({ err: recordErr, reqId: req.id }, 'refusal could not be recorded');
+        if (!res.headersSent) res.status(500).json({ error: { code: 'internal' satisfies ErrorCode, message: 'Internal error.' } });
+        else res.destroy();
+        return;
+      }
+    }
     const httpError = toHttpError(err);
     if (!httpError) {
       logger.error({ err, reqId: req.id }, 'unhandled error');

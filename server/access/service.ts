@@ -3,9 +3,9 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { loadAccess } from '../policy/load-access.js';
 import { abilityLevel, explainAccess, type AccessExplanation } from '../policy/explain-access.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { documentIndexesFor } from '../documents/caller-indexes.js';
-import { invalidRequest } from '../errors.js';
+import { denied, invalidRequest } from '../errors.js';
 import { toActor } from '../auth/actor.js';
 import { findUserById } from '../users/repository.js';
 import { visibleDocumentRows, type DocumentRow } from '../documents/repository.js';
@@ -22,7 +22,7 @@ const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.fo
  */
 export async function explainUserAccess(ctx: ServiceContext, roomId: string, query: ExplainAccessQuery): Promise<AccessExplanation & { index: string; partyIndex: string | null }> {
   const room = await findVisibleRoom(ctx, roomId, 'access.explain');
-  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'access.explain', roomId, subjectId: roomId, reason: 'room staff only' });
+  assertAllowed(ctx, 'oversee', 'Room', room, { event: 'access.explain', roomId, subjectId: roomId, reason: 'room staff only' });
   const user = await findUserById(ctx.db, query.userId);
   if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
   const doc = await ctx.db('documents').where({ id: query.documentId, roomId }).first(DOCUMENT_RULE_COLUMNS);
@@ -54,9 +54,9 @@ export interface PartyMemberView {
  */
 export async function viewAsParty(ctx: ServiceContext, roomId: string, partyId: string): Promise<{ partyId: string; members: PartyMemberView[] }> {
   const room = await findVisibleRoom(ctx, roomId, 'access.party');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'access.party', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'access.party', roomId, subjectId: roomId, reason: 'managers only' });
   const party = await ctx.db('parties').where({ id: partyId, roomId }).first('id');
-  if (!party) throw await recordDenied(ctx, { action: 'access.party', subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in this room' });
+  if (!party) throw denied({ action: 'access.party', subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in this room' });
   const memberRows: Array<{ userId: string; cleanTeam: boolean | number }> = await ctx.db('partyMembers').where({ partyId }).orderBy('createdAt').select('userId', 'cleanTeam');
   const members: PartyMemberView[] = [];
   for (const m of memberRows) {

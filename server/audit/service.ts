@@ -12,7 +12,7 @@ import type { AuditFilters } from './schema.js';
 /** Managers and counsel of the room; anyone else who cannot see the room gets the room's 404. */
 async function assertMayReadTrail(ctx: ServiceContext, roomId: string, event: string) {
   const room = await findVisibleRoom(ctx, roomId, event);
-  await assertAllowed(ctx, 'oversee', 'Room', room, { event, roomId, subjectId: roomId, reason: 'managers and counsel only' });
+  assertAllowed(ctx, 'oversee', 'Room', room, { event, roomId, subjectId: roomId, reason: 'managers and counsel only' });
 }
 
 function filteredTrail(ctx: ServiceContext, roomId: string, f: AuditFilters): Knex.QueryBuilder {
@@ -68,7 +68,7 @@ const filtersOf = (f: AuditFilters) =>
   Object.fromEntries(Object.entries({ actorId: f.actorId, action: f.action, decision: f.decision, from: f.from, to: f.to, documentId: f.documentId }).filter(([, v]) => v !== undefined));
 
 export async function verifyLedger(ctx: ServiceContext): Promise<ChainVerification> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'audit.verify', reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'audit.verify', reason: 'admins only' });
   const result = await verifyLedgerIntegrity(ctx);
   await recordAllowed(ctx.db, ctx, { action: 'audit.verify', details: { ...result } });
   return result;

@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import type { Config } from '../config.js';
 import type { Actor } from './actor.js';
-import { conflict, HttpError, invalidRequest } from '../errors.js';
+import { conflict, denied, HttpError, invalidRequest } from '../errors.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import { isoNow } from '../clock.js';
 import { dataDirKey } from '../security/data-dir-key.js';
 import { open, seal } from '../security/secret-box.js';
@@ -84,9 +84,7 @@ export async function enableMfa(
   if (user.mfaEnabled) throw conflict('mfa_enabled', 'Two-step verification is already on.');
   const step = totpStepOf(openSeed(ctx.config, user.mfaSecret), input.otp, now);
   if (step === null) {
-    throw await recordDenied(
-      ctx,
-      { action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, reason: 'wrong code' },
+    throw denied({ action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, reason: 'wrong code' },
       invalidRequest('The code does not match.', { otp: 'does not match the authenticator' }),
     );
   }

@@ -25,7 +25,8 @@ export async function signIn(
   checkPassword: () => Promise<Actor | false>,
 ): Promise<{ user: Actor; mfa: boolean }> {
   const keys = throttleKeys(deps.config, input.email, ip);
-  const deny = async (reason: string, error: HttpError) => {
+  // Signing in has no caller yet, so no DeniedError: the refusal is recorded here, then thrown.
+  const deny = async (reason: string, error: HttpError): Promise<never> => {
     const user = await findUserByEmail(deps.db, input.email);
     await appendAuditEvent(deps.db, {
       actorId: user?.id ?? null,
@@ -35,18 +36,18 @@ export async function signIn(
       decision: 'deny',
       details: { reason, emailPseudonym: user ? undefined : emailPseudonym(deps.config, input.email.trim().toLowerCase()), ip },
     });
-    return error;
+    throw error;
   };
   let charge: AttemptCharge;
   try {
     charge = await chargeAttempt(deps.db, deps.config.loginThrottle, keys);
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    throw await deny('rate limited', err); // the error handler sets Retry-After
+    return deny('rate limited', err); // the error handler sets Retry-After
   }
   // From here the attempt counts as failed unless it is refunded.
   const user = await checkPassword();
-  if (!user) throw await deny('invalid credentials', new HttpError(401, 'invalid_credentials', 'The email or password is not correct.'));
+  if (!user) return deny('invalid credentials', new HttpError(401, 'invalid_credentials', 'The email or password is not correct.'));
   const mfa = Boolean((await findUserById(deps.db, user.id))?.mfaEnabled);
   if (mfa) {
     const secondFactor = input.otp
@@ -58,7 +59,7 @@ export async function signIn(
       // A wrong or replayed code is a failed attempt (six digits are guessable); a missing one is
       // just the first step of a two-step sign-in.
       if (!input.otp && !input.recoveryCode) await refundAttempt(deps.db, charge);
-      throw await deny(input.otp || input.recoveryCode ? 'wrong or used second factor' : 'second factor missing', otpRequired());
+      return deny(input.otp || input.recoveryCode ? 'wrong or used second factor' : 'second factor missing', otpRequired());
     }
   }
   await refundAttempt(deps.db, charge);

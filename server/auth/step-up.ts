@@ -1,5 +1,4 @@
-import { HttpError } from '../errors.js';
-import { recordDenied } from '../ledger/record.js';
+import { HttpError, denied } from '../errors.js';
 import { findActiveUserById } from '../users/repository.js';
 import { verifyPassword } from './passwords.js';
 import { chargeAttempt, clearAccountFailuresFromIp, refundAttempt, throttleKeys } from './login-throttle.js';
@@ -34,21 +33,20 @@ export async function assertCurrentPassword(
   action: string,
   opts: { recentSignInSuffices?: boolean } = {},
 ): Promise<void> {
-  const refuse = (reason: string, error: HttpError) =>
-    recordDenied(ctx, { action, subjectType: 'User', subjectId: ctx.actor.id, reason }, error);
+  const refuse = (reason: string, error: HttpError) => denied({ action, subjectType: 'User', subjectId: ctx.actor.id, reason }, error);
   if (!currentPassword && opts.recentSignInSuffices && signedInRecently(ctx)) return;
-  if (!currentPassword) throw await refuse('current password missing', reauthenticationRequired('required'));
+  if (!currentPassword) throw refuse('current password missing', reauthenticationRequired('required'));
   const keys = throttleKeys(ctx.config, ctx.actor.email, ctx.client.ip);
   let charge;
   try {
     charge = await chargeAttempt(ctx.db, ctx.config.loginThrottle, keys);
   } catch (err) {
-    if (err instanceof HttpError) throw await refuse('rate limited', err);
+    if (err instanceof HttpError) throw refuse('rate limited', err);
     throw err;
   }
   const user = await findActiveUserById(ctx.db, ctx.actor.id);
   if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
-    throw await refuse('wrong current password', reauthenticationRequired('does not match'));
+    throw refuse('wrong current password', reauthenticationRequired('does not match'));
   }
   await refundAttempt(ctx.db, charge);
   await clearAccountFailuresFromIp(ctx.db, keys);

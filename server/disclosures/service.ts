@@ -67,7 +67,7 @@ const sortedUsers = (users: Map<string, Recipient>) => [...users.values()].sort(
 /** Managers and counsel of the room; anyone who cannot see the room gets the same 404 as a missing one. */
 async function assertMayReadRegister(ctx: ServiceContext, roomId: string) {
   const room = await findVisibleRoom(ctx, roomId, 'disclosures.read');
-  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'disclosures.read', roomId, subjectId: roomId, reason: 'managers and counsel only' });
+  assertAllowed(ctx, 'oversee', 'Room', room, { event: 'disclosures.read', roomId, subjectId: roomId, reason: 'managers and counsel only' });
 }
 
 /**

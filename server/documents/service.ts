@@ -4,8 +4,8 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
 import { explainRefusal } from '../policy/explain-access.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
-import { conflict, forbidden, invalidRequest, notFound, type HttpError } from '../errors.js';
+import { recordAllowed, recordRefusal } from '../ledger/record.js';
+import { conflict, denied, forbidden, type HttpError, invalidRequest, notFound } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
 import { parseInput } from '../http/validate.js';
 import type { StoredFile } from '../uploads/multipart-upload.js';
@@ -62,7 +62,7 @@ const versionRow = (documentId: string, version: number, file: StoredFile, ctx: 
  */
 export async function createDocument(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<DocumentView> {
   const room = await findVisibleRoom(ctx, roomId, 'document.create');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, upload);
   let rendition: PreparedRendition | null = null;
   try {
@@ -118,8 +118,8 @@ const withoutDerivedKeys = ({ derivedKeys: _keys, ...row }: PreparedRendition) =
 export async function addVersion(ctx: ServiceContext, documentId: string, upload: IncomingUpload): Promise<VersionRow> {
   // Hidden → the 404 of a missing id; visible but not the caller's to manage (counsel, a member) → 403.
   const doc = await findVisibleDocument(ctx, documentId);
-  if (!doc) throw await recordDenied(ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
-  await assertAllowed(ctx, 'edit', 'Document', doc, { event: 'document.version.create', subjectId: documentId, roomId: doc.roomId, reason: 'managers only' });
+  if (!doc) throw denied({ action: 'document.version.create', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
+  assertAllowed(ctx, 'edit', 'Document', doc, { event: 'document.version.create', subjectId: documentId, roomId: doc.roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, upload);
   let rendition: PreparedRendition | null = null;
   try {
@@ -151,7 +151,7 @@ export async function listDocuments(
   paging: Paging,
 ): Promise<Page<DocumentListItem>> {
   const room = await findVisibleRoom(ctx, roomId, 'document.list');
-  await assertRoomContentOpen(ctx, room, 'document.list');
+  assertRoomContentOpen(ctx, room, 'document.list');
   const query = visibleDocuments(ctx).where('documents.roomId', roomId);
   if (filter.folderId) query.where('documents.folderId', filter.folderId);
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
@@ -181,11 +181,11 @@ export async function findDocumentFor(
   const doc = await findVisibleDocument(ctx, documentId);
   if (!doc) {
     const refusal = opts.contentRequest ? hiddenContentRefusal(ctx.facts) : { reason: 'document not visible to caller', error: notFound() };
-    throw await refuseDocument(ctx, event, documentId, null, refusal);
+    throw refuseDocument(ctx, event, documentId, null, refusal);
   }
   if (!ctx.ability.can(level, asSubject('Document', doc))) {
     const error = forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`);
-    throw await refuseDocument(ctx, event, documentId, doc.roomId, { reason: `level ${level} not granted`, error });
+    throw refuseDocument(ctx, event, documentId, doc.roomId, { reason: `level ${level} not granted`, error });
   }
   const indexes = await documentIndexesFor(ctx, doc.roomId, [doc]);
   return { ...doc, index: indexes.get(doc.id)!, access: accessLevelOf(ctx, doc) };
@@ -197,19 +197,20 @@ export async function findDocumentFor(
  * it is worked out once the response is sent and recorded as `document.refusal.explained`, linked
  * to the refusal by `details.refusalId`. It joins the room's trail only when the caller can see the room.
  */
-async function refuseDocument(ctx: ServiceContext, event: string, documentId: string, roomId: string | null, refusal: { reason: string; error: HttpError }): Promise<HttpError> {
+function refuseDocument(ctx: ServiceContext, event: string, documentId: string, roomId: string | null, refusal: { reason: string; error: HttpError }): HttpError {
   const refusalId = randomUUID();
   ctx.afterResponse(async () => {
     const explained = await explainRefusal(ctx.db, ctx.facts, ctx.ability, documentId);
     if (!explained) return;
     const roomVisible = ctx.ability.can('read', asSubject('Room', { id: explained.roomId }));
-    await recordDenied(
+    await recordRefusal(
+      ctx.db,
       ctx,
       { action: 'document.refusal.explained', subjectType: 'Refusal', subjectId: refusalId, roomId: roomVisible ? explained.roomId : null, reason: refusal.reason, details: { event, documentId, reasons: explained.reasons } },
-      refusal.error,
+      refusal.error.status,
     );
   });
-  return recordDenied(ctx, { action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: refusal.reason, details: { refusalId } }, refusal.error);
+  return denied({ action: event, subjectType: 'Document', subjectId: documentId, roomId, reason: refusal.reason, details: { refusalId } }, refusal.error);
 }
 
 /** The room of a document already found for the caller: what a stamp prints (its code name). */

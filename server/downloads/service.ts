@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ServiceContext } from '../service-context.js';
 import type { ByteRange } from '../../storage/object-store.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
-import { HttpError, conflict, invalidRequest, rangeNotSatisfiable, unprocessable } from '../errors.js';
+import { recordAllowed } from '../ledger/record.js';
+import { conflict, denied, HttpError, invalidRequest, rangeNotSatisfiable, unprocessable } from '../errors.js';
 import type { RoomRow } from '../policy/room-gate.js';
 import { IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { buildStampTail } from '../watermark/stamp-pdf.js';
@@ -154,9 +154,8 @@ export async function deliverStamped(
   kind: 'view' | 'download',
   opts: { resume?: string; range?: string; rangeFits?: (size: number) => boolean } = {},
 ): Promise<StampedDelivery> {
-  const refuse = async (reason: string, message?: string) =>
-    recordDenied(
-      ctx,
+  const refuse = (reason: string, message?: string) =>
+    denied(
       { action: `document.${kind}`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: `unstampable: ${reason}` },
       unprocessable('unstampable', `This file cannot be watermarked (${message ?? reason}), so it cannot be delivered below level original.`),
     );
@@ -164,9 +163,7 @@ export async function deliverStamped(
   // A range past the end sends nothing: it is refused before anything is recorded as delivered.
   const assertRangeFits = async (action: string, size: number) => {
     if (!opts.range || !opts.rangeFits || opts.rangeFits(size)) return;
-    throw await recordDenied(
-      ctx,
-      { action, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'range not satisfiable', details: { range: opts.range.slice(0, 100), size } },
+    throw denied({ action, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'range not satisfiable', details: { range: opts.range.slice(0, 100), size } },
       rangeNotSatisfiable(size),
     );
   };
@@ -183,7 +180,7 @@ export async function deliverStamped(
 
   if (needsRendition(doc.mimeType)) {
     const rendition = await renditionOf(ctx, doc.currentVersionId, doc);
-    if (rendition.status !== 'ready') throw await refuse(rendition.reason ?? 'unknown', rendition.message ?? undefined);
+    if (rendition.status !== 'ready') throw refuse(rendition.reason ?? 'unknown', rendition.message ?? undefined);
     const index = await loadStampIndex(ctx.store, rendition.indexKey!);
     const tail = await buildStampTail(index, fields);
     const size = index.size + tail.bytes.length;
@@ -199,7 +196,7 @@ export async function deliverStamped(
     return { downloadId, mimeType: 'application/pdf', size, ranges: true, open: (range) => stampedBody(ctx.store, rendition.objectKey!, index.size, tail.bytes, range) };
   }
 
-  if (!IMAGE_TYPES.has(doc.mimeType)) throw await refuse(`${doc.mimeType} files are not stamped`);
+  if (!IMAGE_TYPES.has(doc.mimeType)) throw refuse(`${doc.mimeType} files are not stamped`);
   let data: Buffer;
   let mimeType: string;
   try {
@@ -209,7 +206,7 @@ export async function deliverStamped(
     data = Buffer.from(stamped.data);
     mimeType = stamped.mimeType;
   } catch (err) {
-    if (err instanceof UnstampableError) throw await refuse(err.reason, err.message);
+    if (err instanceof UnstampableError) throw refuse(err.reason, err.message);
     throw err;
   }
   const sha256 = createHash('sha256').update(data).digest('hex');
@@ -223,7 +220,7 @@ async function resumeDelivery(
   kind: 'view' | 'download',
   downloadId: string,
   range: string | undefined,
-  refuse: (reason: string, message?: string) => Promise<HttpError>,
+  refuse: (reason: string, message?: string) => HttpError,
   assertRangeFits: (action: string, size: number) => Promise<void>,
 ): Promise<StampedDelivery> {
   const row: (DownloadRow & { tailSha256: string | null; stampFields: string | null }) | undefined = await ctx.db('downloads')
@@ -231,14 +228,12 @@ async function resumeDelivery(
     .first();
   // Someone else's id, another document's, a forged one or an expired one: all read the same.
   if (!row || !row.stampFields || !row.tailSha256 || Date.parse(ctx.at) - Date.parse(row.at) > RESUME_WINDOW_MS) {
-    throw await recordDenied(
-      ctx,
-      { action: `document.${kind}.resume`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'no such recent download of this document by the caller', details: { downloadId } },
+    throw denied({ action: `document.${kind}.resume`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'no such recent download of this document by the caller', details: { downloadId } },
       invalidRequest('This download cannot be resumed; start a new one.', { download: 'not a recent download of this document by you' }),
     );
   }
   const rendition = await findRendition(ctx.db, row.versionId);
-  if (rendition?.status !== 'ready') throw await refuse(rendition?.reason ?? 'unknown', rendition?.message ?? undefined);
+  if (rendition?.status !== 'ready') throw refuse(rendition?.reason ?? 'unknown', rendition?.message ?? undefined);
   // Ranges continue the very bytes the download began with; a rendition made since cannot give them.
   if (rendition.sha256 !== row.baseSha256) throw conflict('download_changed', 'This download can no longer be resumed identically; start a new one.');
   const index = await loadStampIndex(ctx.store, rendition.indexKey!);

@@ -13,7 +13,7 @@ export interface EntityRow {
 }
 
 export async function createEntity(ctx: ServiceContext, input: CreateEntityInput): Promise<EntityRow> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'entity.create', reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'entity.create', reason: 'admins only' });
   if (input.parentId && !(await ctx.db('entities').where({ id: input.parentId }).first('id'))) {
     throw invalidRequest('Unknown parent entity.', { parentId: 'no such entity' });
   }
@@ -26,6 +26,6 @@ export async function createEntity(ctx: ServiceContext, input: CreateEntityInput
 }
 
 export async function listEntities(ctx: ServiceContext): Promise<EntityRow[]> {
-  await assertAllowed(ctx, 'read', 'Directory', null, { event: 'entity.list', reason: 'seller staff only' });
+  assertAllowed(ctx, 'read', 'Directory', null, { event: 'entity.list', reason: 'seller staff only' });
   return ctx.db('entities').orderBy('name').select();
 }

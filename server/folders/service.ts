@@ -13,7 +13,7 @@ export type FolderView = FolderRow & { index: string };
 
 export async function createFolder(ctx: ServiceContext, roomId: string, input: CreateFolderInput): Promise<FolderView> {
   const room = await findVisibleRoom(ctx, roomId, 'folder.create');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'folder.create', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'folder.create', roomId, subjectId: roomId, reason: 'managers only' });
   const parentId = input.parentId ?? null;
   if (parentId && !(await ctx.db('folders').where({ id: parentId, roomId }).first('id'))) {
     throw invalidRequest('Unknown parent folder.', { parentId: 'no such folder in this room' });
@@ -39,7 +39,7 @@ export async function createFolder(ctx: ServiceContext, roomId: string, input: C
  */
 export async function listFolders(ctx: ServiceContext, roomId: string): Promise<FolderView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'folder.list');
-  await assertRoomContentOpen(ctx, room, 'folder.list');
+  assertRoomContentOpen(ctx, room, 'folder.list');
   const visible = await visibleFolders(ctx, roomId);
   const indexes = await folderIndexesFor(ctx, roomId, visible.map((f) => f.id));
   return visible.map((f) => ({ ...f, index: indexes.get(f.id)! })).sort((a, b) => compareIndexes(a.index, b.index));

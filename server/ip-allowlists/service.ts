@@ -2,8 +2,9 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
+import { recordAllowed } from '../ledger/record.js';
 import type { SetIpAllowlistInput } from './schema.js';
+import { denied } from '../errors.js';
 
 export interface IpAllowlistView {
   partyId: string;
@@ -13,7 +14,7 @@ export interface IpAllowlistView {
 /** The party, through the same policy gates as every party route: hidden and absent are one 404. */
 async function findParty(ctx: ServiceContext, roomId: string, partyId: string, action: 'read' | 'edit', event: string) {
   const room = await findVisibleRoom(ctx, roomId, event);
-  await assertAllowed(ctx, action === 'edit' ? 'edit' : 'oversee', 'Room', room, {
+  assertAllowed(ctx, action === 'edit' ? 'edit' : 'oversee', 'Room', room, {
     event,
     roomId,
     subjectId: partyId,
@@ -23,7 +24,7 @@ async function findParty(ctx: ServiceContext, roomId: string, partyId: string, a
     .where(accessibleBy(ctx.ability, action, 'Party', 'parties'))
     .where({ 'parties.id': partyId, 'parties.roomId': roomId })
     .first('parties.id');
-  if (!party) throw await recordDenied(ctx, { action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
+  if (!party) throw denied({ action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
 }
 
 const cidrsOf = async (ctx: ServiceContext, partyId: string): Promise<string[]> =>

@@ -1,7 +1,7 @@
 import type { Db } from '../db.js';
 import type { ServiceContext } from '../service-context.js';
 import { appendAuditEvent, type AuditEventInput } from './ledger.js';
-import { notFound, type HttpError } from '../errors.js';
+import type { DeniedError, Refusal, RefusalRecorder } from '../errors.js';
 
 type EventFields = Omit<AuditEventInput, 'actorId' | 'decision'>;
 
@@ -16,20 +16,23 @@ export function recordAllowed(db: Db, ctx: Pick<ServiceContext, 'actor' | 'clien
 }
 
 /**
- * Records a refusal and returns the error to throw. The reason goes to the ledger only: the caller
- * gets the bare error, so a hidden thing's refusal reads exactly like a missing one.
+ * Records a refusal of the caller's: the reason and the status they were answered with go to the
+ * ledger only. The error handler calls it for every DeniedError thrown; a refusal explained after
+ * its answer (documents/service.ts) calls it directly.
  */
-export async function recordDenied(
-  ctx: Pick<ServiceContext, 'db' | 'actor' | 'client'>,
-  event: EventFields & { reason: string },
-  error: HttpError = notFound(),
-): Promise<HttpError> {
-  const { reason, ...rest } = event;
-  await appendAuditEvent(ctx.db, {
-    ...rest,
+export function recordRefusal(db: Db, ctx: Pick<ServiceContext, 'actor' | 'client'>, refusal: Refusal, status: number) {
+  const { reason, details, ...fields } = refusal;
+  return appendAuditEvent(db, {
+    ...fields,
     actorId: ctx.actor.id,
     decision: 'deny',
-    details: { ...rest.details, reason, status: error.status, ip: ctx.client.ip },
+    details: { ...details, reason, status, ip: ctx.client.ip },
   });
-  return error;
 }
+
+/** The error handler's recorder: the refused request's caller and address, on the app's database. */
+export const refusalRecorder =
+  (db: Db): RefusalRecorder =>
+  async (req, error: DeniedError) => {
+    await recordRefusal(db, { actor: req.actor!, client: { ip: req.ip ?? null, userAgent: null } }, error.refusal, error.status);
+  };

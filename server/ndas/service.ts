@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
-import { conflict, forbidden, invalidRequest } from '../errors.js';
+import { recordAllowed } from '../ledger/record.js';
+import { conflict, denied, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { PDF_ONLY } from '../uploads/sniff-type.js';
@@ -24,7 +24,7 @@ async function withEntities(ctx: ServiceContext, ndas: NdaRow[]): Promise<NdaVie
 /** Registers an NDA: the signed PDF is streamed to the store first, then the row and its event commit together. */
 export async function registerNda(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<NdaView> {
   const room = await findVisibleRoom(ctx, roomId, 'nda.register');
-  await assertAllowed(ctx, 'registerNda', 'Room', room, { event: 'nda.register', roomId, subjectId: roomId, reason: 'managers and counsel only' });
+  assertAllowed(ctx, 'registerNda', 'Room', room, { event: 'nda.register', roomId, subjectId: roomId, reason: 'managers and counsel only' });
   const { fields, file } = await upload.toStore({ store: ctx.store, maxBytes: ctx.config.maxUploadBytes, keyPrefix: 'ndas', acceptedTypes: PDF_ONLY });
   try {
     if (!file) throw invalidRequest('The signed NDA (a PDF) is missing.', { file: 'required' });
@@ -89,7 +89,7 @@ export async function listNdas(ctx: ServiceContext, roomId: string): Promise<Nda
 export async function findVisibleNda(ctx: ServiceContext, roomId: string, ndaId: string, event: string): Promise<NdaRow> {
   await findVisibleRoom(ctx, roomId, event);
   const nda = await findVisibleNdaRow(ctx, roomId, ndaId);
-  if (!nda) throw await recordDenied(ctx, { action: event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'NDA not visible to caller' });
+  if (!nda) throw denied({ action: event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'NDA not visible to caller' });
   return nda;
 }
 
@@ -104,11 +104,9 @@ const TERMINATE: Transition = { event: 'nda.terminate', from: 'confirmed', to: '
  */
 async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Transition, reason: string | undefined): Promise<NdaView> {
   const nda = await findVisibleNda(ctx, roomId, ndaId, t.event);
-  await assertAllowed(ctx, 'decideNda', 'Room', { id: roomId }, { event: t.event, roomId, subjectId: ndaId, reason: 'counsel only' });
+  assertAllowed(ctx, 'decideNda', 'Room', { id: roomId }, { event: t.event, roomId, subjectId: ndaId, reason: 'counsel only' });
   if (t === CONFIRM && nda.registeredBy === ctx.actor.id) {
-    throw await recordDenied(
-      ctx,
-      { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'four eyes: the registrant cannot confirm' },
+    throw denied({ action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'four eyes: the registrant cannot confirm' },
       forbidden('four_eyes', 'An NDA must be confirmed by counsel other than the person who registered it.'),
     );
   }
@@ -120,9 +118,7 @@ async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Tra
     return n === 1;
   });
   if (!changed) {
-    throw await recordDenied(
-      ctx,
-      { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: `status is ${nda.status}, not ${t.from}` },
+    throw denied({ action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: `status is ${nda.status}, not ${t.from}` },
       conflict('invalid_state', `Only a ${t.from} NDA can become ${t.to}; this one is ${nda.status}.`),
     );
   }
@@ -136,7 +132,7 @@ export const terminateNda = (ctx: ServiceContext, roomId: string, ndaId: string,
 
 export async function openNdaFile(ctx: ServiceContext, roomId: string, ndaId: string) {
   const nda = await findVisibleNda(ctx, roomId, ndaId, 'nda.file');
-  await assertAllowed(ctx, 'readFile', 'Nda', nda, { event: 'nda.file', roomId, subjectId: ndaId, reason: 'room staff only' });
+  assertAllowed(ctx, 'readFile', 'Nda', nda, { event: 'nda.file', roomId, subjectId: ndaId, reason: 'room staff only' });
   const stream = await ctx.store.get(nda.objectKey);
   await recordAllowed(ctx.db, ctx, { action: 'nda.file', subjectType: 'Nda', subjectId: ndaId, roomId, details: { sha256: nda.sha256 } });
   return { nda, stream };

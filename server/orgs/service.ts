@@ -6,7 +6,7 @@ import type { CreateOrgInput } from './schema.js';
 import { visibleOrgs, type OrgRow } from './repository.js';
 
 export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Promise<OrgRow> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'org.create', reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'org.create', reason: 'admins only' });
   const org: OrgRow = { id: randomUUID(), name: input.name, kind: input.kind, createdAt: ctx.at };
   await ctx.db.transaction(async (trx) => {
     await trx('orgs').insert(org);
@@ -20,6 +20,6 @@ export async function createOrg(ctx: ServiceContext, input: CreateOrgInput): Pro
  * parties of the rooms they staff, and those in no party yet (the candidates for a new party).
  */
 export async function listOrgs(ctx: ServiceContext): Promise<OrgRow[]> {
-  await assertAllowed(ctx, 'read', 'Directory', null, { event: 'org.list', reason: 'seller staff only' });
+  assertAllowed(ctx, 'read', 'Directory', null, { event: 'org.list', reason: 'seller staff only' });
   return visibleOrgs(ctx);
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
-import { recordAllowed, recordDenied } from '../ledger/record.js';
-import { conflict, invalidRequest } from '../errors.js';
+import { recordAllowed } from '../ledger/record.js';
+import { conflict, denied, invalidRequest } from '../errors.js';
 import type { AddMemberInput, CreatePartyInput } from './schema.js';
 import { findVisibleParty, visibleParties, type PartyRow } from './repository.js';
 
@@ -20,7 +20,7 @@ async function assertOrgKind(ctx: ServiceContext, orgIds: string[], kind: string
 
 export async function createParty(ctx: ServiceContext, roomId: string, input: CreatePartyInput): Promise<PartyView> {
   const room = await findVisibleRoom(ctx, roomId, 'party.create');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'party.create', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'party.create', roomId, subjectId: roomId, reason: 'managers only' });
   const advisorOrgIds = [...new Set(input.advisorOrgIds)];
   await assertOrgKind(ctx, [input.acquirerOrgId], 'acquirer', 'acquirerOrgId');
   await assertOrgKind(ctx, advisorOrgIds, 'advisor', 'advisorOrgIds');
@@ -35,7 +35,7 @@ export async function createParty(ctx: ServiceContext, roomId: string, input: Cr
 
 export async function listParties(ctx: ServiceContext, roomId: string): Promise<PartyView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'party.list');
-  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'party.list', roomId, subjectId: roomId, reason: 'room staff only' });
+  assertAllowed(ctx, 'oversee', 'Room', room, { event: 'party.list', roomId, subjectId: roomId, reason: 'room staff only' });
   const parties = await visibleParties(ctx, 'read', roomId);
   const ids = parties.map((p) => p.id);
   const advisors: Array<{ partyId: string; orgId: string }> = ids.length ? await ctx.db('partyAdvisors').whereIn('partyId', ids) : [];
@@ -49,9 +49,9 @@ export async function listParties(ctx: ServiceContext, roomId: string): Promise<
 
 async function findManagedParty(ctx: ServiceContext, roomId: string, partyId: string, event: string): Promise<PartyRow> {
   const room = await findVisibleRoom(ctx, roomId, event);
-  await assertAllowed(ctx, 'edit', 'Room', room, { event, roomId, subjectId: partyId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event, roomId, subjectId: partyId, reason: 'managers only' });
   const party = await findVisibleParty(ctx, 'edit', roomId, partyId);
-  if (!party) throw await recordDenied(ctx, { action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
+  if (!party) throw denied({ action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
   return party;
 }
 
@@ -84,7 +84,7 @@ export async function addMember(ctx: ServiceContext, roomId: string, partyId: st
 export async function removeMember(ctx: ServiceContext, roomId: string, partyId: string, userId: string) {
   await findManagedParty(ctx, roomId, partyId, 'party.member.remove');
   const member = await ctx.db('partyMembers').where({ partyId, userId }).first('userId');
-  if (!member) throw await recordDenied(ctx, { action: 'party.member.remove', subjectType: 'User', subjectId: userId, roomId, reason: 'not a member of the party' });
+  if (!member) throw denied({ action: 'party.member.remove', subjectType: 'User', subjectId: userId, roomId, reason: 'not a member of the party' });
   await ctx.db.transaction(async (trx) => {
     await trx('partyMembers').where({ partyId, userId }).delete();
     await recordAllowed(trx, ctx, { action: 'party.member.remove', subjectType: 'User', subjectId: userId, roomId, details: { partyId } });

@@ -1,6 +1,5 @@
 import type { ServiceContext } from '../service-context.js';
-import { forbidden, type HttpError } from '../errors.js';
-import { recordDenied } from '../ledger/record.js';
+import { denied, forbidden, type HttpError } from '../errors.js';
 import { asSubject, type Action, type SubjectType } from './ability.js';
 
 interface Refusal {
@@ -13,20 +12,19 @@ interface Refusal {
 }
 
 /**
- * Throws (after recording the refusal in the ledger) unless the ability allows `action` on the
+ * Throws a DeniedError (which the error handler records) unless the ability allows `action` on the
  * subject: a row (checked with its conditions) or a bare type (for acts that concern no single row).
  */
-export async function assertAllowed(
-  ctx: ServiceContext,
+export function assertAllowed(
+  ctx: Pick<ServiceContext, 'ability'>,
   action: Action,
   type: SubjectType,
   row: object | null,
   refusal: Refusal,
-): Promise<void> {
+): void {
   const allowed = row ? ctx.ability.can(action, asSubject(type, row)) : ctx.ability.can(action, type);
   if (allowed) return;
-  throw await recordDenied(
-    ctx,
+  throw denied(
     { action: refusal.event, subjectType: type, subjectId: refusal.subjectId ?? null, roomId: refusal.roomId ?? null, reason: refusal.reason },
     refusal.error ?? forbidden(),
   );

@@ -1,6 +1,5 @@
 import type { ServiceContext } from '../service-context.js';
-import { forbidden, notFound, type ErrorCode, type HttpError } from '../errors.js';
-import { recordDenied } from '../ledger/record.js';
+import { denied, type ErrorCode, forbidden, type HttpError, notFound } from '../errors.js';
 import { accessibleBy } from './accessible-by.js';
 import { roomGateReasons } from './explain-access.js';
 import type { AccessFacts } from './access-facts.js';
@@ -23,7 +22,7 @@ export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event
     .first();
   // Stryker disable next-line StringLiteral: wording of the ledger's reason
   const reason = 'room not visible to caller';
-  if (!room) throw await recordDenied(ctx, { action: event, subjectType: 'Room', subjectId: roomId, roomId: null, reason });
+  if (!room) throw denied({ action: event, subjectType: 'Room', subjectId: roomId, roomId: null, reason });
   return room;
 }
 
@@ -55,14 +54,14 @@ const NDA_REQUIRED_MESSAGE = "Your organisation's confidentiality agreement has 
  * open (rule 1) and some NDA must cover them (rule 3). They learn only which of the two is missing —
  * facts about themselves, never about the content.
  */
-export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, event: string): Promise<void> {
+export function assertRoomContentOpen(ctx: Pick<ServiceContext, 'actor' | 'facts'>, room: RoomRow, event: string): void {
   if (ctx.actor.role !== 'external') return;
   const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
   const deny = (reason: string, code: ErrorCode, message: string) =>
-    recordDenied(ctx, { action: event, subjectType: 'Room', subjectId: room.id, roomId: room.id, reason, details: { reasons: roomGateReasons(ctx.facts, room.id) } }, forbidden(code, message));
+    denied({ action: event, subjectType: 'Room', subjectId: room.id, roomId: room.id, reason, details: { reasons: roomGateReasons(ctx.facts, room.id) } }, forbidden(code, message));
   // The codes are API (docs/http-api.md); the reasons (ledger) and messages are wording, not mutated.
   if (!membership) {
-    throw await deny(
+    throw deny(
       // Stryker disable next-line StringLiteral: wording
       'not a member of the room',
       'forbidden',
@@ -71,7 +70,7 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
     );
   }
   if (!membership.ipAllowed) {
-    throw await deny(
+    throw deny(
       // Stryker disable next-line StringLiteral: wording
       'address outside the party IP allow-list',
       'ip_not_allowed',
@@ -80,7 +79,7 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
     );
   }
   if (membership.requireMfa && !ctx.actor.mfa) {
-    throw await deny(
+    throw deny(
       // Stryker disable next-line StringLiteral: wording
       'room requires MFA, request has none',
       'mfa_required',
@@ -89,7 +88,7 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
     );
   }
   if (!membership.roomOpen) {
-    throw await deny(
+    throw deny(
       // Stryker disable next-line StringLiteral: wording
       'room closed',
       'room_closed',
@@ -98,7 +97,7 @@ export async function assertRoomContentOpen(ctx: ServiceContext, room: RoomRow, 
     );
   }
   if (membership.coverage.size === 0) {
-    throw await deny(
+    throw deny(
       // Stryker disable next-line StringLiteral: wording
       'no confirmed NDA covers the caller',
       'nda_required',

@@ -29,7 +29,7 @@ const entityIdsOf = async (ctx: ServiceContext, roomIds: string[]) => {
 };
 
 export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): Promise<RoomView> {
-  await assertAllowed(ctx, 'create', 'Room', null, { event: 'room.create', reason: 'seller staff only' });
+  assertAllowed(ctx, 'create', 'Room', null, { event: 'room.create', reason: 'seller staff only' });
   const entityIds = [...new Set(input.entityIds)];
   const known = await ctx.db('entities').whereIn('id', entityIds).pluck('id');
   const unknown = entityIds.filter((e) => !known.includes(e));
@@ -70,7 +70,7 @@ export async function getRoom(ctx: ServiceContext, roomId: string): Promise<Room
 
 export async function addStaff(ctx: ServiceContext, roomId: string, input: AddStaffInput): Promise<void> {
   const room = await findVisibleRoom(ctx, roomId, 'room.staff.add');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.staff.add', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.staff.add', roomId, subjectId: roomId, reason: 'managers only' });
   const user = await ctx.db('users').where({ id: input.userId }).whereNull('disabledAt').first();
   if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
   if (user.role === 'external') throw invalidRequest('Room staff are seller staff.', { userId: 'an external user cannot be room staff' });
@@ -92,7 +92,7 @@ export interface StaffView {
 /** The room's deal team and counsel, for room staff (the web client shows them and learns its own role). */
 export async function listStaff(ctx: ServiceContext, roomId: string): Promise<StaffView[]> {
   const room = await findVisibleRoom(ctx, roomId, 'room.staff.list');
-  await assertAllowed(ctx, 'oversee', 'Room', room, { event: 'room.staff.list', roomId, subjectId: roomId, reason: 'room staff only' });
+  assertAllowed(ctx, 'oversee', 'Room', room, { event: 'room.staff.list', roomId, subjectId: roomId, reason: 'room staff only' });
   return ctx.db('roomStaff')
     .join('users', 'users.id', 'roomStaff.userId')
     .where('roomStaff.roomId', roomId)
@@ -103,7 +103,7 @@ export async function listStaff(ctx: ServiceContext, roomId: string): Promise<St
 /** Closing revokes every external access at once: the ability gives outsiders nothing in a closed room. */
 export async function closeRoom(ctx: ServiceContext, roomId: string): Promise<void> {
   const room = await findVisibleRoom(ctx, roomId, 'room.close');
-  await assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.close', roomId, subjectId: roomId, reason: 'managers only' });
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.close', roomId, subjectId: roomId, reason: 'managers only' });
   if (room.status === 'closed') return;
   await ctx.db.transaction(async (trx) => {
     await trx('rooms').where({ id: roomId }).update({ status: 'closed', closedAt: isoNow() });

@@ -24,7 +24,7 @@ export const erasedEmail = (userId: string) => `erased-${userId}@erased.invalid`
  * truncated, so the old rows are not left in the files either.
  */
 export async function eraseUser(ctx: ServiceContext, userId: string): Promise<UserRow> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.erase', subjectId: userId, reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.erase', subjectId: userId, reason: 'admins only' });
   const user = await findUserById(ctx.db, userId);
   if (!user) throw notFound();
   if (user.id === ctx.actor.id) throw conflict('cannot_erase_self', 'An admin cannot erase their own account; ask another admin.');

@@ -22,7 +22,7 @@ function assertRoleFitsOrg(role: UserRow['role'], orgKind: string) {
 }
 
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<UserRow> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.create', reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.create', reason: 'admins only' });
   const org = await ctx.db('orgs').where({ id: input.orgId }).first();
   if (!org) throw invalidRequest('Unknown organisation.', { orgId: 'no such organisation' });
   assertRoleFitsOrg(input.role, org.kind);
@@ -64,13 +64,13 @@ export async function insertUser(
 
 /** The people the caller may see: admins all; seller staff the seller group and the parties of the rooms they staff. */
 export async function listUsers(ctx: ServiceContext): Promise<UserRow[]> {
-  await assertAllowed(ctx, 'read', 'Directory', null, { event: 'user.list', reason: 'seller staff only' });
+  assertAllowed(ctx, 'read', 'Directory', null, { event: 'user.list', reason: 'seller staff only' });
   return visibleUsers(ctx);
 }
 
 /** Disabling ends every session and token of the user in the same transaction. */
 export async function disableUser(ctx: ServiceContext, userId: string): Promise<void> {
-  await assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.disable', subjectId: userId, reason: 'admins only' });
+  assertAllowed(ctx, 'edit', 'Directory', null, { event: 'user.disable', subjectId: userId, reason: 'admins only' });
   const user = await findUserById(ctx.db, userId);
   if (!user) throw notFound();
   await ctx.db.transaction(async (trx) => {
