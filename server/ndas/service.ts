@@ -3,7 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
-import { conflict, denied, forbidden, invalidRequest } from '../errors.js';
+import { conflict, denied, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
 import { PDF_ONLY } from '../uploads/sniff-type.js';
@@ -93,23 +93,19 @@ export async function findVisibleNda(ctx: ServiceContext, roomId: string, ndaId:
   return nda;
 }
 
-type Transition = { event: string; from: NdaRow['status']; to: NdaRow['status'] };
-const CONFIRM: Transition = { event: 'nda.confirm', from: 'pending', to: 'confirmed' };
-const REJECT: Transition = { event: 'nda.reject', from: 'pending', to: 'rejected' };
-const TERMINATE: Transition = { event: 'nda.terminate', from: 'confirmed', to: 'terminated' };
+type Transition = { action: 'confirm' | 'reject' | 'terminate'; event: string; from: NdaRow['status']; to: NdaRow['status'] };
+const CONFIRM: Transition = { action: 'confirm', event: 'nda.confirm', from: 'pending', to: 'confirmed' };
+const REJECT: Transition = { action: 'reject', event: 'nda.reject', from: 'pending', to: 'rejected' };
+const TERMINATE: Transition = { action: 'terminate', event: 'nda.terminate', from: 'confirmed', to: 'terminated' };
 
 /**
- * Counsel's decisions on an NDA. Four eyes: whoever registered it can never confirm it. The status
- * update is conditional on the status read, so two counsel deciding at once cannot both win.
+ * Counsel's decisions on an NDA, as the ability rules them (counsel of the room; four eyes: whoever
+ * registered it never confirms it). The status update is conditional on the status read, so two
+ * counsel deciding at once cannot both win.
  */
 async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Transition, reason: string | undefined): Promise<NdaView> {
   const nda = await findVisibleNda(ctx, roomId, ndaId, t.event);
-  assertAllowed(ctx, 'decideNda', 'Room', { id: roomId }, { event: t.event, roomId, subjectId: ndaId, reason: 'counsel only' });
-  if (t === CONFIRM && nda.registeredBy === ctx.actor.id) {
-    throw denied({ action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: 'four eyes: the registrant cannot confirm' },
-      forbidden('four_eyes', 'An NDA must be confirmed by counsel other than the person who registered it.'),
-    );
-  }
+  assertAllowed(ctx, t.action, 'Nda', nda, { event: t.event, roomId, subjectId: ndaId, reason: 'counsel only' });
   const at = ctx.at;
   const update = t === CONFIRM ? { status: t.to, confirmedBy: ctx.actor.id, confirmedAt: at } : { status: t.to, decidedBy: ctx.actor.id, decidedAt: at, reason: reason ?? null };
   const changed = await ctx.db.transaction(async (trx) => {

@@ -10,13 +10,13 @@ import type { AccessFacts, MembershipFact } from './access-facts.js';
  *   oversee (audit trail, disclosures, trace: manager, counsel)
  * - Document: view | download | original (the levels of docs/access-rule.md), edit (new versions)
  * - Folder: read, edit
- * - Nda: read, readFile
+ * - Nda: read, readFile, confirm | reject | terminate (counsel; never confirm what they registered: four eyes)
  * - Grant, Party: read, edit
  * - Org, User: read (admins: all; other seller staff: the seller group and the parties of the rooms they staff)
  * - Directory (entities; creating and changing organisations and users): read (seller staff), edit (admins)
  * Never "manage": CASL reads it as "every action", which would let a manager confirm NDAs.
  */
-export type Action = 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile';
+export type Action = 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile' | 'confirm' | 'reject' | 'terminate';
 export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Org' | 'User' | 'Directory';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
@@ -49,7 +49,7 @@ export const membershipGivesContent = (m: MembershipFact, actor: Actor) =>
  * table, so `accessibleBy` can turn the very same rules into SQL for lists.
  */
 export function buildAbility(facts: AccessFacts): AppAbility {
-  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   const { actor } = facts;
 
   if (actor.role === 'admin') {
@@ -90,7 +90,12 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can('edit', 'Room', { id: { $in: managerRooms } });
     can('edit', ['Document', 'Folder', 'Grant', 'Party'], { roomId: { $in: managerRooms } });
   }
-  if (counselRooms.length > 0) can('decideNda', 'Room', { id: { $in: counselRooms } });
+  if (counselRooms.length > 0) {
+    can('decideNda', 'Room', { id: { $in: counselRooms } });
+    can(['confirm', 'reject', 'terminate'], 'Nda', { roomId: { $in: counselRooms } });
+    // Four eyes: whoever registered an NDA never confirms it; the refusal names the rule (REFUSAL_CODES).
+    cannot('confirm', 'Nda', { registeredBy: actor.id }).because('four_eyes');
+  }
 
   for (const m of facts.memberships) {
     // An external member always sees the room itself (its name, status and their NDA status)...
