@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError, fetchBytes, NO_ROOM_ACTIONS } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -77,7 +77,6 @@ function Content({ documentId, mimeType, title }: { documentId: string; mimeType
     (signal) => (viewable ? fetchBytes(api.contentUrl(documentId, 'inline'), signal, mimeType === 'application/pdf' ? { start: 0, end: FIRST_CHUNK } : undefined) : Promise.resolve(null)),
     [documentId, viewable, mimeType],
   );
-  const [imageUrl, setImageUrl] = useState<string | null>(null);
   const pdfSource = useMemo<PdfSource | null>(() => {
     if (content.state !== 'ready' || !content.data || content.data.mimeType !== 'application/pdf') return null;
     const { data, size, downloadId } = content.data;
@@ -89,12 +88,12 @@ function Content({ documentId, mimeType, title }: { documentId: string; mimeType
     };
   }, [content, documentId]);
 
-  useEffect(() => {
-    if (content.state !== 'ready' || !content.data || content.data.mimeType === 'application/pdf') return;
-    const url = URL.createObjectURL(new Blob([content.data.data], { type: content.data.mimeType }));
-    setImageUrl(url);
-    return () => URL.revokeObjectURL(url);
-  }, [content]);
+  const imageUrl = useMemo(
+    () => (content.state !== 'ready' || !content.data || content.data.mimeType === 'application/pdf' ? null : URL.createObjectURL(new Blob([content.data.data], { type: content.data.mimeType }))),
+    [content],
+  );
+  // The object URL holds the image in memory until revoked: when the next one replaces it, or on leaving.
+  useEffect(() => () => void (imageUrl && URL.revokeObjectURL(imageUrl)), [imageUrl]);
 
   if (!viewable) {
     return (
