@@ -45,7 +45,7 @@ type Reader = { db: Db; ability: AppAbility };
 
 /** The documents (with their current version) the reader may view; add the room, folder or search. */
 export const visibleDocuments = (reader: Reader): Knex.QueryBuilder =>
-  documentsWithVersion(reader.db).where(accessibleBy(reader.ability, 'view', 'Document', 'documents'));
+  documentsWithVersion(reader.db).where(accessibleBy(reader.ability, 'view', 'Document'));
 
 /** One document, if the reader may view it. */
 export const findVisibleDocument = (reader: Reader, documentId: string): Promise<DocumentView | undefined> =>
@@ -53,7 +53,7 @@ export const findVisibleDocument = (reader: Reader, documentId: string): Promise
 
 /** Bare document rows the reader may view (no version join): for numbering and views-as. */
 export const visibleDocumentRows = (reader: Reader): Knex.QueryBuilder =>
-  reader.db('documents').where(accessibleBy(reader.ability, 'view', 'Document', 'documents'));
+  reader.db('documents').where(accessibleBy(reader.ability, 'view', 'Document'));
 
 export interface VersionRow {
   id: string;

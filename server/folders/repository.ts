@@ -5,7 +5,7 @@ import { computeFolderIndexes, type FolderNode } from './folder-index.js';
 
 /** The room's folders the caller may see (staff: all; a member: those their documents and grants reach). */
 export const visibleFolders = (reader: { db: Db; ability: AppAbility }, roomId: string): Promise<FolderRow[]> =>
-  reader.db('folders').where(accessibleBy(reader.ability, 'read', 'Folder', 'folders')).where('folders.roomId', roomId);
+  reader.db('folders').where(accessibleBy(reader.ability, 'read', 'Folder')).where('folders.roomId', roomId);
 
 export interface FolderRow {
   id: string;

@@ -19,8 +19,8 @@ export interface GrantRow {
 
 /** The room's grants the caller may `action` (read: its staff; edit: its managers), oldest first. */
 export const visibleGrants = (ctx: Reader, action: 'read' | 'edit', roomId: string): Promise<GrantRow[]> =>
-  ctx.db('grants').where(accessibleBy(ctx.ability, action, 'Grant', 'grants')).where('grants.roomId', roomId).orderBy('createdAt');
+  ctx.db('grants').where(accessibleBy(ctx.ability, action, 'Grant')).where('grants.roomId', roomId).orderBy('createdAt');
 
 /** One grant of the room, if the caller may `action` it. */
 export const findVisibleGrant = (ctx: Reader, action: 'read' | 'edit', roomId: string, grantId: string): Promise<GrantRow | undefined> =>
-  ctx.db('grants').where(accessibleBy(ctx.ability, action, 'Grant', 'grants')).where({ 'grants.id': grantId, 'grants.roomId': roomId }).first();
+  ctx.db('grants').where(accessibleBy(ctx.ability, action, 'Grant')).where({ 'grants.id': grantId, 'grants.roomId': roomId }).first();

@@ -21,7 +21,7 @@ async function findParty(ctx: ServiceContext, roomId: string, partyId: string, a
     reason: action === 'edit' ? 'managers only' : 'room staff only',
   });
   const party = await ctx.db('parties')
-    .where(accessibleBy(ctx.ability, action, 'Party', 'parties'))
+    .where(accessibleBy(ctx.ability, action, 'Party'))
     .where({ 'parties.id': partyId, 'parties.roomId': roomId })
     .first('parties.id');
   if (!party) throw denied({ action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });

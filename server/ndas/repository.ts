@@ -29,8 +29,8 @@ export interface NdaRow {
 
 /** The room's NDAs the caller may read (staff: all; a member: their organisation's), in the order registered. */
 export const visibleNdas = (ctx: Reader, roomId: string): Promise<NdaRow[]> =>
-  ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where('ndas.roomId', roomId).orderBy('registeredAt');
+  ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda')).where('ndas.roomId', roomId).orderBy('registeredAt');
 
 /** One NDA of the room, if the caller may read it. */
 export const findVisibleNda = (ctx: Reader, roomId: string, ndaId: string): Promise<NdaRow | undefined> =>
-  ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda', 'ndas')).where({ 'ndas.id': ndaId, 'ndas.roomId': roomId }).first();
+  ctx.db('ndas').where(accessibleBy(ctx.ability, 'read', 'Nda')).where({ 'ndas.id': ndaId, 'ndas.roomId': roomId }).first();

@@ -15,4 +15,4 @@ export interface OrgRow {
  * The organisations the caller may see, by name: admins all; seller staff the seller group's, those
  * of the parties of the rooms they staff, and those in no party yet.
  */
-export const visibleOrgs = (ctx: Reader): Promise<OrgRow[]> => ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org', 'orgs')).orderBy('name').select();
+export const visibleOrgs = (ctx: Reader): Promise<OrgRow[]> => ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org')).orderBy('name').select();

@@ -14,8 +14,8 @@ export interface PartyRow {
 
 /** The room's parties the caller may `action` (read: its staff; edit: its managers), oldest first. */
 export const visibleParties = (ctx: Reader, action: 'read' | 'edit', roomId: string): Promise<PartyRow[]> =>
-  ctx.db('parties').where(accessibleBy(ctx.ability, action, 'Party', 'parties')).where('parties.roomId', roomId).orderBy('createdAt');
+  ctx.db('parties').where(accessibleBy(ctx.ability, action, 'Party')).where('parties.roomId', roomId).orderBy('createdAt');
 
 /** One party of the room, if the caller may `action` it. */
 export const findVisibleParty = (ctx: Reader, action: 'read' | 'edit', roomId: string, partyId: string): Promise<PartyRow | undefined> =>
-  ctx.db('parties').where(accessibleBy(ctx.ability, action, 'Party', 'parties')).where({ 'parties.id': partyId, 'parties.roomId': roomId }).first();
+  ctx.db('parties').where(accessibleBy(ctx.ability, action, 'Party')).where({ 'parties.id': partyId, 'parties.roomId': roomId }).first();

@@ -20,11 +20,29 @@ const guardedInterpreters: Record<string, SqlOperator<any>> = {
 const interpret = createSqlInterpreter(guardedInterpreters);
 type SqlCondition = Parameters<typeof interpret>[0];
 
+/** The table each subject's rows live in: the conditions of its rules are columns of it. */
+export const SUBJECT_TABLES = {
+  Room: 'rooms',
+  Document: 'documents',
+  Folder: 'folders',
+  Nda: 'ndas',
+  Grant: 'grants',
+  Party: 'parties',
+  Org: 'orgs',
+  User: 'users',
+} as const satisfies Partial<Record<SubjectType, string>>;
+
+const tableOf = (subjectType: SubjectType): string => {
+  if (!(subjectType in SUBJECT_TABLES)) throw new TypeError(`${subjectType} has no table: its rules judge acts, not rows`);
+  return SUBJECT_TABLES[subjectType as keyof typeof SUBJECT_TABLES];
+};
+
 /**
- * The ability's rules for (action, subject type) as a knex WHERE on `table`: the list-side twin of
- * `ability.can`, so a list and a single check can never disagree. No rule → nothing matches.
+ * The ability's rules for (action, subject type) as a knex WHERE on the subject's table (or on
+ * `table`, its alias in a join): the list-side twin of `ability.can`, so a list and a single check
+ * can never disagree. No rule → nothing matches.
  */
-export function accessibleBy(ability: AppAbility, action: Action, subjectType: SubjectType, table: string) {
+export function accessibleBy(ability: AppAbility, action: Action, subjectType: SubjectType, table: string = tableOf(subjectType)) {
   const ast = rulesToAST(ability, action, subjectType) as unknown as SqlCondition | null;
   return (qb: Knex.QueryBuilder) => {
     if (ast === null) return qb.whereRaw('1 = 0');

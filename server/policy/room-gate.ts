@@ -17,7 +17,7 @@ export interface RoomRow {
 /** The room, if the caller may see it at all; otherwise the refusal is recorded and a 404 thrown. */
 export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event: string): Promise<RoomRow> {
   const room: RoomRow | undefined = await ctx.db('rooms')
-    .where(accessibleBy(ctx.ability, 'read', 'Room', 'rooms'))
+    .where(accessibleBy(ctx.ability, 'read', 'Room'))
     .where('rooms.id', roomId)
     .first();
   // Stryker disable next-line StringLiteral: wording of the ledger's reason

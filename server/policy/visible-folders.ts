@@ -29,7 +29,7 @@ export async function withVisibleFolders(db: Db, facts: AccessFacts, folders: Fo
   // The facts as loaded have no folder rules yet; their document rules are complete.
   const documentAbility = buildAbility(facts);
   const holding: Array<{ roomId: string; folderId: string }> = await db('documents')
-    .where(accessibleBy(documentAbility, 'view', 'Document', 'documents'))
+    .where(accessibleBy(documentAbility, 'view', 'Document'))
     .whereIn('documents.roomId', open.map((m) => m.roomId))
     .distinct('documents.roomId', 'documents.folderId');
   const parentOf = new Map(folders.map((f) => [f.id, f.parentId]));

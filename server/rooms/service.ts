@@ -53,7 +53,7 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
 }
 
 export async function listRooms(ctx: ServiceContext): Promise<RoomView[]> {
-  const rooms: RoomRow[] = await ctx.db('rooms').where(accessibleBy(ctx.ability, 'read', 'Room', 'rooms')).orderBy('createdAt').select();
+  const rooms: RoomRow[] = await ctx.db('rooms').where(accessibleBy(ctx.ability, 'read', 'Room')).orderBy('createdAt').select();
   const entities = await entityIdsOf(ctx, rooms.map((r) => r.id));
   return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [], can: roomActionsOf(ctx.ability, r) }));
 }

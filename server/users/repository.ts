@@ -16,7 +16,7 @@ export interface UserRow {
 
 /** The people the caller may see, by email: admins all; seller staff the seller group and the parties of the rooms they staff. */
 export const visibleUsers = (reader: { db: Db; ability: AppAbility }): Promise<UserRow[]> =>
-  reader.db('users').where(accessibleBy(reader.ability, 'read', 'User', 'users')).orderBy('email').select();
+  reader.db('users').where(accessibleBy(reader.ability, 'read', 'User')).orderBy('email').select();
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
