@@ -31,6 +31,17 @@ export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'cr
  */
 const ROOM_SUMMARY_FIELDS = ['id', 'name', 'codeName', 'status', 'nda'];
 
+/** Every field of an NDA response. */
+export const NDA_FIELDS = [
+  'id', 'roomId', 'orgId', 'kind', 'status', 'expired', 'signedAt', 'effectiveAt', 'expiresAt', 'entityIds', 'coversRepresentatives', 'confirmedAt',
+  'sha256', 'size', 'fileName', 'registeredBy', 'registeredAt', 'confirmedBy', 'decidedBy', 'decidedAt', 'reason',
+] as const;
+/**
+ * What a member reads of their own organisation's NDAs: what it covers and whether it holds, not the
+ * file, nor who at the seller handled it or why.
+ */
+const NDA_MEMBER_FIELDS = ['id', 'roomId', 'orgId', 'kind', 'status', 'expired', 'signedAt', 'effectiveAt', 'expiresAt', 'entityIds', 'coversRepresentatives', 'confirmedAt'];
+
 /** The fields of `row` (a subject of `type`) the ability lets the caller read; `all` when no rule limits them. */
 export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[]): Set<string> {
   return new Set(permittedFieldsOf(ability, 'read', asSubject(type, row), { fieldsFrom: (rule) => rule.fields ?? [...all] }));
@@ -104,7 +115,7 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     // one, the room itself is all a member sees.
     if (!m.ipAllowed || (m.requireMfa && !actor.mfa)) continue;
     // ...and their own organisation's NDAs in it, without the file.
-    can('read', 'Nda', { roomId: m.roomId, orgId: actor.orgId });
+    can('read', 'Nda', NDA_MEMBER_FIELDS, { roomId: m.roomId, orgId: actor.orgId });
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.
     if (!membershipGivesContent(m, actor)) continue;
     can('read', 'Room', { id: m.roomId });

@@ -101,3 +101,21 @@ describe('registering an NDA', () => {
     expect(res.body.error.details).toHaveProperty('entityIds');
   });
 });
+
+describe('what each side reads of an NDA', () => {
+  const MEMBER_FIELDS = ['confirmedAt', 'coversRepresentatives', 'effectiveAt', 'entityIds', 'expired', 'expiresAt', 'id', 'kind', 'orgId', 'roomId', 'signedAt', 'status'];
+  const STAFF_ONLY = ['decidedAt', 'decidedBy', 'fileName', 'reason', 'registeredAt', 'registeredBy', 'confirmedBy', 'sha256', 'size'];
+
+  it("gives a member their own organisation's NDA — what it covers and whether it holds — and not the file or who handled it; staff everything", async () => {
+    const ndaId = await registerAs(deal.manager);
+    expect((await deal.counsel.post(`${deal.roomPath}/ndas/${ndaId}/confirm`)).status).toBe(200);
+    const buyer = await deal.login('buyerA');
+    const theirs = await buyer.get(`${deal.roomPath}/ndas`);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.items.map((n: Record<string, unknown>) => Object.keys(n).sort())).toEqual([MEMBER_FIELDS]);
+    const staff = await deal.counsel.get(`${deal.roomPath}/ndas`);
+    expect(Object.keys(staff.body.items[0]).sort()).toEqual([...MEMBER_FIELDS, ...STAFF_ONLY].sort());
+    // Another organisation's member sees none of it.
+    expect((await (await deal.login('buyerB')).get(`${deal.roomPath}/ndas`)).body.items).toEqual([]);
+  });
+});
