@@ -1,9 +1,9 @@
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import type { SetIpAllowlistInput } from './schema.js';
+import { findVisibleParty } from '../parties/repository.js';
 import { denied } from '../errors.js';
 
 export interface IpAllowlistView {
@@ -20,10 +20,7 @@ async function findParty(ctx: ServiceContext, roomId: string, partyId: string, a
     subjectId: partyId,
     reason: action === 'edit' ? 'managers only' : 'room staff only',
   });
-  const party = await ctx.db('parties')
-    .where(accessibleBy(ctx.ability, action, 'Party'))
-    .where({ 'parties.id': partyId, 'parties.roomId': roomId })
-    .first('parties.id');
+  const party = await findVisibleParty(ctx, action, roomId, partyId);
   if (!party) throw denied({ action: event, subjectType: 'Party', subjectId: partyId, roomId, reason: 'no such party in the room' });
 }
 

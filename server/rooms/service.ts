@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
-import { accessibleBy } from '../policy/accessible-by.js';
 import { readableFields, ROOM_FIELDS } from '../policy/ability.js';
 import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
-import { isoNow } from '../clock.js';
 import type { AddStaffInput, CreateRoomInput } from './schema.js';
 import { roomActionsOf, type RoomActions } from './room-actions.js';
+import { visibleRooms } from './repository.js';
 
 export interface RoomView extends RoomRow {
   entityIds: string[];
@@ -40,7 +39,7 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
     codeName: input.codeName ?? null,
     status: 'open',
     createdBy: ctx.actor.id,
-    createdAt: isoNow(),
+    createdAt: ctx.at,
     closedAt: null,
   };
   await ctx.db.transaction(async (trx) => {
@@ -53,7 +52,7 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
 }
 
 export async function listRooms(ctx: ServiceContext): Promise<RoomView[]> {
-  const rooms: RoomRow[] = await ctx.db('rooms').where(accessibleBy(ctx.ability, 'read', 'Room')).orderBy('createdAt').select();
+  const rooms = await visibleRooms(ctx);
   const entities = await entityIdsOf(ctx, rooms.map((r) => r.id));
   return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [], can: roomActionsOf(ctx.ability, r) }));
 }
@@ -77,7 +76,7 @@ export async function addStaff(ctx: ServiceContext, roomId: string, input: AddSt
   const existing = await ctx.db('roomStaff').where({ roomId, userId: input.userId }).first();
   if (existing) throw conflict('conflict', `This user is already ${existing.role} of the room.`);
   await ctx.db.transaction(async (trx) => {
-    await trx('roomStaff').insert({ roomId, userId: input.userId, role: input.role, createdAt: isoNow() });
+    await trx('roomStaff').insert({ roomId, userId: input.userId, role: input.role, createdAt: ctx.at });
     await recordAllowed(trx, ctx, { action: 'room.staff.add', subjectType: 'User', subjectId: input.userId, roomId, details: { role: input.role } });
   });
 }
@@ -106,7 +105,7 @@ export async function closeRoom(ctx: ServiceContext, roomId: string): Promise<vo
   assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.close', roomId, subjectId: roomId, reason: 'managers only' });
   if (room.status === 'closed') return;
   await ctx.db.transaction(async (trx) => {
-    await trx('rooms').where({ id: roomId }).update({ status: 'closed', closedAt: isoNow() });
+    await trx('rooms').where({ id: roomId }).update({ status: 'closed', closedAt: ctx.at });
     await recordAllowed(trx, ctx, { action: 'room.close', subjectType: 'Room', subjectId: roomId, roomId });
   });
 }
