@@ -10,16 +10,12 @@ import { loadAccess } from '../../../server/policy/load-access.js';
 import { cachedAccess, currentPolicyVersion, rememberAccess } from '../../../server/policy/ability-cache.js';
 import { asSubject, buildAbility } from '../../../server/policy/ability.js';
 import type { Db } from '../../../server/db.js';
-import { AT, actorOf, openDealDb } from './deal-world.js';
+import { AT, actorOf, dealDbOfSuite } from './deal-world.js';
 
-let deal: Awaited<ReturnType<typeof openDealDb>>;
+const suiteDb = dealDbOfSuite();
 let db: Db;
-beforeAll(async () => {
-  deal = await openDealDb();
-  db = deal.db;
-});
-afterAll(async () => {
-  await deal?.close();
+beforeAll(() => {
+  db = suiteDb.current().db;
 });
 
 /** A membership as plain data, coverage sorted, to compare with what the rule says. */

@@ -133,3 +133,18 @@ export async function openDealDb(): Promise<{ db: Db; close(): Promise<void> }> 
     },
   };
 }
+
+/**
+ * The deal's database for a suite: opened before its tests, closed after them. `current()` is the
+ * open one (inside a test or hook).
+ */
+export function dealDbOfSuite(): { current(): { db: Db; close(): Promise<void> } } {
+  let deal: { db: Db; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    deal = await openDealDb();
+  });
+  afterAll(async () => {
+    await deal?.close();
+  });
+  return { current: () => deal! };
+}

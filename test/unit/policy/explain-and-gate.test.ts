@@ -12,17 +12,13 @@ import { assertAllowed } from '../../../server/policy/assert-allowed.js';
 import { DeniedError, HttpError } from '../../../server/errors.js';
 import type { ServiceContext } from '../../../server/service-context.js';
 import type { Db } from '../../../server/db.js';
-import { AT, DEAL, actorOf, openDealDb } from './deal-world.js';
+import { AT, DEAL, actorOf, dealDbOfSuite } from './deal-world.js';
 import { actorOf as handActorOf, factsOf, membershipOf } from './facts.js';
 
-let deal: Awaited<ReturnType<typeof openDealDb>>;
+const suiteDb = dealDbOfSuite();
 let db: Db;
-beforeAll(async () => {
-  deal = await openDealDb();
-  db = deal.db;
-});
-afterAll(async () => {
-  await deal?.close();
+beforeAll(() => {
+  db = suiteDb.current().db;
 });
 
 const RANK = { standard: 0, confidential: 1, highly_confidential: 2, clean_team: 3, none: 0, pseudonymised: 1, identified: 2 } as const;

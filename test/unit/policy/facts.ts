@@ -4,6 +4,7 @@
  */
 import type { Actor } from '../../../server/auth/actor.js';
 import type { AccessFacts, GrantFact, MembershipFact } from '../../../server/policy/access-facts.js';
+import type { ExplainedDocument } from '../../../server/policy/explain-access.js';
 
 export const AT = '2030-06-15T12:00:00.000Z';
 
@@ -53,14 +54,9 @@ export const grantOf = (over: Partial<GrantFact> = {}): GrantFact => ({
   ...over,
 });
 
-export type DocumentRow = {
-  id: string;
-  roomId: string;
-  folderId: string;
-  entityId: string;
-  classificationRank: number;
-  personalDataRank: number;
-};
+/** A document as the rule reads it (the columns its conditions name). */
+// (Mapped, so it is a plain object type: rows go where records of columns are expected.)
+export type DocumentRow = { [K in keyof ExplainedDocument]: ExplainedDocument[K] };
 
 export const documentOf = (over: Partial<DocumentRow> = {}): DocumentRow => ({
   id: 'D1',
