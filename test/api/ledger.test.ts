@@ -13,6 +13,7 @@ import { loadLedgerKey } from '../../server/ledger/signing-key.js';
 import { eventBody, eventHash, type AuditEventRow } from '../../server/ledger/ledger.js';
 import { canonicalJson } from '../../server/ledger/canonical-json.js';
 import { dropAppendOnlyTriggers } from '../../migrations/20261124100004-append-only-ledger.js';
+import { afterResponseTasksSettled } from '../../server/service-context.js';
 
 let t: TestApp;
 let deal: Deal;
@@ -33,6 +34,19 @@ async function mixedTraffic() {
   expect((await buyerA.get(`/api/documents/${deal.docs.legal.id}/content`)).status).toBe(404);
   expect((await buyerB.get(`/api/documents/${deal.docs.finance.id}/content`)).status).toBe(403);
   expect((await request(t.app).post('/api/auth/login').send({ email: 'nobody@example.com', password: 'wrong password here' })).status).toBe(401);
+  await refusalsExplained();
+}
+
+/**
+ * The explanations of refused document requests are recorded after their answers went out (so a
+ * refusal takes as long for a real id as for a made-up one): a checkpoint taken now must wait for
+ * them, or they land after it.
+ */
+async function refusalsExplained() {
+  const refused = () => t.db('auditEvents').where({ decision: 'deny' }).whereIn('action', ['document.download', 'document.view']).count({ n: '*' }).first();
+  const explained = () => t.db('auditEvents').where({ action: 'document.refusal.explained' }).count({ n: '*' }).first();
+  for (let i = 0; i < 200 && Number((await explained())!.n) < Number((await refused())!.n); i++) await new Promise((r) => setTimeout(r, 10));
+  await afterResponseTasksSettled(t.db);
 }
 
 const verify = () => verifyLedgerIntegrity(t);
