@@ -545,3 +545,74 @@ export const api = {
   access: (roomId: string, userId: string, documentId: string) => request<AccessExplanation>('GET', `/api/rooms/${enc(roomId)}/access${qs({ userId, documentId })}`),
   trace: (roomId: string, file: File, onProgress?: (f: number) => void) => upload<TraceResult>(`/api/rooms/${enc(roomId)}/trace`, file, {}, onProgress),
 };
+
+/* ---------- Administration: the directory (organisations, people, legal entities) and the outbox ---------- */
+
+export type OrgKind = Org['kind'];
+export type UserStatus = 'invited' | 'active' | 'disabled';
+
+/** A person as the directory lists them: whether they accepted their invitation, or were disabled. */
+export interface DirectoryUser extends User {
+  status: UserStatus;
+  mfaEnabled: boolean;
+}
+
+/** What a people import does to one row of the file (header is row 1, as in a spreadsheet). */
+export interface ImportRow {
+  row: number;
+  email: string;
+  name: string;
+  organisation: string;
+  kind: string;
+  role: string;
+  /** create: the person is invited and their organisation created; invite: invited; unchanged: already there. */
+  action: 'create' | 'invite' | 'unchanged' | 'error';
+}
+export interface ImportReport {
+  created: number;
+  invited: number;
+  unchanged: number;
+  errors: Array<{ row: number; field: string; message: string }>;
+  rows: ImportRow[];
+}
+
+export interface OutboxMail {
+  id: string;
+  to: string;
+  subject: string;
+  status: 'queued' | 'sent';
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+/** One mail with its plain-text body (absent or null when the server no longer holds it). */
+export interface OutboxMailWithText extends OutboxMail {
+  text?: string | null;
+}
+
+/** The directory and the outbox, for administrators. Lists page with `cursor`; `limit` at most 1000. */
+export const adminApi = {
+  orgs: (params: { q?: string; kind?: OrgKind | ''; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<Page<Org>>('GET', `/api/orgs${qs(params)}`, { signal }),
+  createOrg: (body: { name: string; kind: OrgKind }) => request<Org>('POST', '/api/orgs', { body }),
+  renameOrg: (orgId: string, name: string) => request<Org>('PATCH', `/api/orgs/${enc(orgId)}`, { body: { name } }),
+
+  users: (params: { q?: string; status?: UserStatus | ''; orgId?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<Page<DirectoryUser>>('GET', `/api/users${qs(params)}`, { signal }),
+  /** Without a password: the person is `invited` and gets a mail with a link to set their own. */
+  inviteUser: (body: { email: string; name: string; orgId: string; role: Role }) => request<DirectoryUser>('POST', '/api/users', { body }),
+  /** A fresh invitation mail; the link of the previous one stops working. */
+  reinviteUser: (userId: string) => request<void>('POST', `/api/users/${enc(userId)}/invitation`),
+  disableUser: (userId: string) => request<{ disabled: boolean }>('POST', `/api/users/${enc(userId)}/disable`),
+  updateUser: (userId: string, body: { name?: string; orgId?: string }) => request<DirectoryUser>('PATCH', `/api/users/${enc(userId)}`, { body }),
+  importUsers: (file: File, dryRun: boolean) => upload<ImportReport>(`/api/users/import${qs({ dryRun: String(dryRun) })}`, file, {}),
+
+  entities: (params: { q?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<Page<Entity>>('GET', `/api/entities${qs(params)}`, { signal }),
+  createEntity: (body: { name: string; parentId?: string | null }) => request<Entity>('POST', '/api/entities', { body }),
+  updateEntity: (entityId: string, body: { name?: string; parentId?: string | null }) => request<Entity>('PATCH', `/api/entities/${enc(entityId)}`, { body }),
+
+  outbox: (params: { cursor?: string | null; limit?: number }, signal?: AbortSignal) => request<Page<OutboxMail>>('GET', `/api/admin/mail${qs(params)}`, { signal }),
+  mail: (mailId: string, signal?: AbortSignal) => request<OutboxMailWithText>('GET', `/api/admin/mail/${enc(mailId)}`, { signal }),
+};

@@ -7,6 +7,7 @@ import { RoomsPage } from './pages/rooms-page.js';
 import { RoomPage } from './pages/room-page.js';
 import { DocumentViewerPage } from './pages/document-viewer-page.js';
 import { AccountPage } from './pages/account-page.js';
+import { AdminPage } from './pages/admin/admin-page.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
 
@@ -89,6 +90,7 @@ export function App() {
             <Switch>
               <Route path="/">{() => <RoomsPage user={user} />}</Route>
               <Route path="/account">{() => <AccountPage user={user} />}</Route>
+              <Route path="/admin/:section?">{(p) => <AdminPage user={user} section={p.section} />}</Route>
               <Route path="/rooms/:roomId/documents/:documentId">{(p) => <DocumentViewerPage roomId={p.roomId} documentId={p.documentId} />}</Route>
               <Route path="/rooms/:roomId/:tab?">{(p) => <RoomPage user={user} roomId={p.roomId} tab={p.tab ?? 'documents'} />}</Route>
               <Route>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { api, ApiError, type User } from '../api.js';
 import { Logo } from './logo.js';
 
@@ -11,6 +11,8 @@ interface AppHeaderProps {
 export function AppHeader({ user, onSignedOut }: AppHeaderProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The administration area spans several paths (/admin/people, …): its link is active on all of them.
+  const [location] = useLocation();
 
   async function signOut() {
     if (busy) return;
@@ -43,6 +45,12 @@ export function AppHeader({ user, onSignedOut }: AppHeaderProps) {
           <Link href="/account" className={(active) => (active ? 'header-link header-link-active' : 'header-link')}>
             Security
           </Link>
+          {/* Only administrators keep the directory; the server refuses its every call to anyone else. */}
+          {user.role === 'admin' && (
+            <Link href="/admin" className={location.startsWith('/admin') ? 'header-link header-link-active' : 'header-link'}>
+              Administration
+            </Link>
+          )}
         </nav>
         <div className="user-menu">
           <div className="user-identity">

@@ -1,6 +1,8 @@
 const TONES: Record<string, string> = {
   open: 'success',
   active: 'success',
+  invited: 'info',
+  disabled: 'muted',
   live: 'success',
   draft: 'neutral',
   setup: 'neutral',

@@ -80,12 +80,12 @@ export function RoomsPage({ user }: { user: User }) {
           )
         }
       </LoadView>
-      {creating && <NewRoomDialog onClose={() => setCreating(false)} />}
+      {creating && <NewRoomDialog isAdmin={user.role === 'admin'} onClose={() => setCreating(false)} />}
     </section>
   );
 }
 
-function NewRoomDialog({ onClose }: { onClose: () => void }) {
+function NewRoomDialog({ isAdmin, onClose }: { isAdmin: boolean; onClose: () => void }) {
   const id = useId();
   const [entities] = useLoad((_signal) => api.entities().then((p) => p.items), []);
   const [name, setName] = useState('');
@@ -128,7 +128,10 @@ function NewRoomDialog({ onClose }: { onClose: () => void }) {
           <LoadView load={entities} label="entities">
             {(list: Entity[]) =>
               list.length === 0 ? (
-                <p className="field-help">No legal entities are registered yet. An administrator adds them.</p>
+                <p className="field-help">
+                  No legal entities are registered yet.{' '}
+                  {isAdmin ? <Link href="/admin/entities">Add the group’s legal entities under Administration.</Link> : 'An administrator adds them.'}
+                </p>
               ) : (
                 <div className="checkbox-list">
                   {list.map((en) => (
