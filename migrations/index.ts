@@ -11,6 +11,7 @@ import * as auditIpSideTable from './20261204000001-audit-ip-side-table.js';
 import * as documentPolicyVersion from './20261205000000-document-policy-version.js';
 import * as apiTokenExpiry from './20261206150000-api-token-expiry.js';
 import * as sharedSecretFingerprints from './20261207000000-shared-secret-fingerprints.js';
+import * as directoryAndMail from './20261208000000-directory-and-mail.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261205000000-document-policy-version', documentPolicyVersion],
   ['20261206150000-api-token-expiry', apiTokenExpiry],
   ['20261207000000-shared-secret-fingerprints', sharedSecretFingerprints],
+  ['20261208000000-directory-and-mail', directoryAndMail],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -34,12 +34,22 @@ import { ipAllowlistsRouter } from './ip-allowlists/routes.js';
 import { roomSettingsRouter } from './room-settings/routes.js';
 import { healthRouter, type Lifecycle } from './health/routes.js';
 import { refusalRecorder } from './ledger/record.js';
+import { accountLinksRouter } from './account-links/routes.js';
+import { mailRouter } from './mail/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
 
 /** Routes anyone may call; everything else under /api needs an authenticated caller. */
-const PUBLIC_API = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/health/ready', 'GET /api/openapi.json']);
+const PUBLIC_API = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/invitation/accept',
+  'POST /api/auth/password/forgot',
+  'POST /api/auth/password/reset',
+  'GET /api/health',
+  'GET /api/health/ready',
+  'GET /api/openapi.json',
+]);
 
 /** Builds the express app; never listens (supertest drives it, index.ts serves it). */
 export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<Deps, 'imageStampSlots'>> & { logger: Logger; lifecycle?: Lifecycle }) {
@@ -146,6 +156,8 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
   });
   for (const router of [
     authRouter(deps, passport),
+    accountLinksRouter(deps),
+    mailRouter(deps),
     orgsRouter(deps),
     usersRouter(deps),
     entitiesRouter(deps),

@@ -57,6 +57,14 @@ const EnvSchema = z.object({
     .trim()
     .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), '32 random bytes in base64 (openssl rand -base64 32)')
     .optional(),
+  // Mail (issue 17): links in mails start with PUBLIC_URL; without SMTP_URL mail is written as .eml under DATA_DIR/mail.
+  PUBLIC_URL: optionalString,
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().trim().min(3).default('Gatehouse <no-reply@localhost>'),
+  INVITATION_TTL_HOURS: z.coerce.number().positive().default(168),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().positive().default(60),
+  MAIL_POLL_SECONDS: z.coerce.number().positive().default(2),
+  MAIL_RETRY_MAX_SECONDS: z.coerce.number().positive().max(60, 'at most 60: an outage delays mail by at most a minute once over').default(60),
 });
 
 export interface Config {
@@ -104,6 +112,20 @@ export interface Config {
   audit: { signingKey?: string; signingKeyFile: string; checkpointEveryEvents: number; checkpointEveryMs: number };
   /** The key that seals TOTP seeds; without it, a key kept in DATA_DIR/mfa-secret-key. */
   mfaSealingKey?: Buffer;
+  /**
+   * Mail: the base of every link, the SMTP server (none: .eml files under DATA_DIR/mail), the sender,
+   * how long invitation and reset links work, how often the outbox is polled and the longest wait
+   * between two tries of one mail.
+   */
+  mail: {
+    publicUrl: string;
+    smtpUrl?: string;
+    from: string;
+    invitationTtlMs: number;
+    passwordResetTtlMs: number;
+    pollMs: number;
+    retryMaxMs: number;
+  };
 }
 
 /** Every environment variable Gatehouse reads (docs/deploy.md documents each one). */
@@ -181,7 +203,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       checkpointEveryMs: e.AUDIT_CHECKPOINT_EVERY_MINUTES * 60_000,
     },
     mfaSealingKey: e.MFA_SEALING_KEY ? Buffer.from(e.MFA_SEALING_KEY, 'base64') : undefined,
+    mail: {
+      publicUrl: parsePublicUrl(e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`),
+      smtpUrl: e.SMTP_URL ? parseSmtpUrl(e.SMTP_URL) : undefined,
+      from: e.MAIL_FROM,
+      invitationTtlMs: e.INVITATION_TTL_HOURS * 3_600_000,
+      passwordResetTtlMs: e.PASSWORD_RESET_TTL_MINUTES * 60_000,
+      pollMs: e.MAIL_POLL_SECONDS * 1000,
+      retryMaxMs: e.MAIL_RETRY_MAX_SECONDS * 1000,
+    },
   };
+}
+
+/** The base of every link in a mail: an http(s) origin with an optional path, no query or fragment. */
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid configuration: PUBLIC_URL: ${JSON.stringify(value)} is not a URL (e.g. https://dataroom.example.com)`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+    throw new ConfigError('invalid configuration: PUBLIC_URL: an http(s) address without credentials, query or fragment');
+  }
+  return url.toString().replace(/\/$/, '');
+}
+
+/** smtp:// (STARTTLS when offered) or smtps:// (implicit TLS), as nodemailer reads them. */
+function parseSmtpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('invalid configuration: SMTP_URL: not a URL (e.g. smtp://user:pass@mail.example.com:587)');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('invalid configuration: SMTP_URL: smtp:// or smtps://');
+  if (!url.hostname) throw new ConfigError('invalid configuration: SMTP_URL: names no host');
+  return value;
 }
 
 /** The names express (proxy-addr) gives to address ranges. */

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   conflict: 'Another change happened at the same time; try again.',
   email_taken: 'A user with this email exists.',
   party_conflict: 'The user is in another party of this room already.',
+  invalid_token: 'The link is unknown, used, replaced or expired (one answer for all four): ask for a new one.',
+  not_invited: 'The user has accepted their invitation already (or is disabled): nothing to send again.',
   invalid_state: 'The object is not in a state that allows this (an NDA already decided).',
   download_changed: 'The download cannot be resumed identically; start a new one.',
   too_large: 'The request or file is over its size limit.',

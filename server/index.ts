@@ -14,6 +14,8 @@ import { startCheckpointer } from './ledger/checkpoints.js';
 import { loadLedgerKey } from './ledger/signing-key.js';
 import { assertSharedSecretsMatch, SharedSecretMismatchError, sharedSecretFingerprints } from './security/shared-secrets.js';
 import { probeOfficeSandbox } from './pdf-intake/office-sandbox.js';
+import { startMailDelivery } from './mail/mail-delivery.js';
+import { mailFolderOf } from './mail/transport.js';
 
 /** Start-up only: configuration → database (migrated) → object store → listen. */
 const config = loadConfig();
@@ -64,6 +66,11 @@ const maintenance = startMaintenance(db, store, {
   ],
 });
 
+// The outbox: queued in the transactions of the changes that cause mail, sent from here with retries.
+const mail = startMailDelivery({ db, config, logger });
+if (mail.transportKind === 'smtp') logger.info({ publicUrl: config.mail.publicUrl }, 'mail is sent over SMTP (SMTP_URL)');
+else logger.info({ folder: mailFolderOf(config), publicUrl: config.mail.publicUrl }, 'no SMTP_URL: mail is written as .eml files, and admins read it under Administration → Outbox');
+
 // Signed ledger checkpoints every N events or M minutes, and a last one at shutdown: cutting off the
 // chain's tail is then detected by verification. Loading the key at start fails fast on a bad one.
 const checkpoints = startCheckpointer({
@@ -99,6 +106,7 @@ const shutdown = async (signal: string) => {
   // Refusals explained after their response still write to the ledger.
   await afterResponseTasksSettled(db);
   await maintenance.stop();
+  await mail.stop();
   await checkpoints.stop();
   await store.close?.();
   await db.destroy();

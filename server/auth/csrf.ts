@@ -4,6 +4,7 @@ import { forbidden } from '../errors.js';
 import { newSecret } from './secret-hash.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SESSION_STARTERS = new Set(['/api/auth/login', '/api/auth/invitation/accept', '/api/auth/password/forgot', '/api/auth/password/reset']);
 
 /** The synchroniser token of this session, made on first use. */
 export function csrfTokenOf(session: { csrfToken?: string }): string {
@@ -18,8 +19,9 @@ export function csrfTokenOf(session: { csrfToken?: string }): string {
  */
 export const requireCsrfToken: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method) || req.actor?.via !== 'session') return next();
-  // Logging in authenticates nobody yet, and replaces whatever session the browser had.
-  if (req.method === 'POST' && req.path === '/api/auth/login') return next();
+  // Logging in (and its kin: accepting an invitation, a reset link) authenticates by what the body
+  // carries, not by the session, and replaces whatever session the browser had.
+  if (req.method === 'POST' && SESSION_STARTERS.has(req.path)) return next();
   const expected = (req.session as { csrfToken?: string } | undefined)?.csrfToken;
   const given = req.get('x-csrf-token');
   if (!expected || !given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {

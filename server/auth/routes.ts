@@ -3,7 +3,6 @@ import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
 import { unauthenticated } from '../errors.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
-import { isoNow } from '../clock.js';
 import type { Actor } from './actor.js';
 import { csrfTokenOf } from './csrf.js';
 import type { createPassport } from './passport.js';
@@ -11,20 +10,17 @@ import { LoginSchema } from './schema.js';
 import { mfaRouter } from './mfa-routes.js';
 import { apiTokenRouter } from './api-token-routes.js';
 import { passwordRouter } from './password-routes.js';
-import { saveSession } from './current-session.js';
+import { beginSession, saveSession } from './current-session.js';
 import { recordSignIn, signIn } from './sign-in.js';
 
 type Passport = ReturnType<typeof createPassport>;
 
-const presentMe = (a: Actor) => ({ id: a.id, email: a.email, name: a.name, orgId: a.orgId, role: a.role });
+export const presentMe = (a: Actor) => ({ id: a.id, email: a.email, name: a.name, orgId: a.orgId, role: a.role });
 
 const authenticateLocal = (passport: Passport, req: Request) =>
   new Promise<Actor | false>((resolve, reject) => {
     passport.authenticate('local', { session: false }, (err: unknown, user: Actor | false) => (err ? reject(err) : resolve(user)))(req, req.res!, () => undefined);
   });
-
-const logIn = (req: Request, user: Actor) =>
-  new Promise<void>((resolve, reject) => req.logIn(user, (err) => (err ? reject(err) : resolve())));
 
 export function authRouter(deps: Deps, passport: Passport) {
   const router = Router();
@@ -32,14 +28,8 @@ export function authRouter(deps: Deps, passport: Passport) {
   router.post('/api/auth/login', async (req, res) => {
     const input = parseInput(LoginSchema, req.body);
     const { user, mfa } = await signIn(deps, input, req.ip, () => authenticateLocal(passport, req));
-    // passport regenerates the session id here: a session fixed before login is worthless after it.
-    await logIn(req, user);
-    const sess = req.session as { createdAt?: string; mfa?: boolean };
-    sess.createdAt = isoNow();
-    sess.mfa = mfa;
+    const csrfToken = await beginSession(req, user, mfa);
     await recordSignIn(deps.db, user, req.ip, mfa);
-    const csrfToken = csrfTokenOf(req.session as { csrfToken?: string });
-    await saveSession(req);
     res.json({ user: presentMe(user), csrfToken });
   });
 

@@ -5,6 +5,7 @@ import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
 import { explainRefusal } from '../policy/explain-access.js';
 import { recordAllowed, recordRefusal } from '../ledger/record.js';
+import { noteDocumentsPublished } from '../mail/notifications.js';
 import { conflict, denied, forbidden, type HttpError, invalidRequest, notFound } from '../errors.js';
 import { fetchPage, type Page, type Paging } from '../http/paging.js';
 import { parseInput } from '../http/validate.js';
@@ -103,6 +104,8 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
         roomId,
         details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType },
       });
+      // Uploads are visible at once (staged disclosure will publish them instead): digests consider it.
+      await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
       return row;
     });
     return { ...doc, objectKey: file.objectKey, size: file.size, sha256: file.sha256, mimeType: file.mimeType, fileName: file.fileName };
@@ -134,6 +137,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
       const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
       if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
       await recordAllowed(trx, ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, details: { versionId: version.id, version: version.version, sha256: file.sha256, size: file.size, mimeType: file.mimeType } });
+      await noteDocumentsPublished(trx, doc.roomId, [documentId], version.createdAt);
       return version;
     });
   } catch (err) {

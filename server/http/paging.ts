@@ -20,15 +20,16 @@ export interface Page<T> {
 export async function fetchPage<T extends { id: string }>(
   query: Knex.QueryBuilder,
   paging: Paging,
-  sort: { column: string; field: keyof T & string; table: string },
+  sort: { column: string; field: keyof T & string; table: string; descending?: boolean },
 ): Promise<Page<T>> {
   const col = `${sort.table}.${sort.column}`;
   const idCol = `${sort.table}.id`;
+  const [beyond, order] = sort.descending ? (['<', 'desc'] as const) : (['>', 'asc'] as const);
   if (paging.cursor) {
     const [after, afterId] = decodeCursor(paging.cursor);
-    query.where((q) => q.where(col, '>', after).orWhere((q2) => q2.where(col, '=', after).where(idCol, '>', afterId)));
+    query.where((q) => q.where(col, beyond, after).orWhere((q2) => q2.where(col, '=', after).where(idCol, beyond, afterId)));
   }
-  const rows: T[] = await query.orderBy([{ column: col }, { column: idCol }]).limit(paging.limit + 1);
+  const rows: T[] = await query.orderBy([{ column: col, order }, { column: idCol, order }]).limit(paging.limit + 1);
   const items = rows.slice(0, paging.limit);
   const last = items[items.length - 1];
   return {

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
+import { notifyNdaRegistered, notifyNdaStatus } from '../mail/notifications.js';
 import { conflict, denied, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
@@ -67,6 +68,7 @@ export async function registerNda(ctx: ServiceContext, roomId: string, upload: I
         roomId,
         details: { orgId: nda.orgId, kind: nda.kind, entityIds, sha256: nda.sha256, effectiveAt: nda.effectiveAt, expiresAt: nda.expiresAt, coversRepresentatives: input.coversRepresentatives },
       });
+      await notifyNdaRegistered(trx, ctx.config, nda, ctx.at);
     });
     return { ...nda, entityIds };
   } catch (err) {
@@ -110,8 +112,13 @@ async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Tra
   const update = t === CONFIRM ? { status: t.to, confirmedBy: ctx.actor.id, confirmedAt: at } : { status: t.to, decidedBy: ctx.actor.id, decidedAt: at, reason: reason ?? null };
   const changed = await ctx.db.transaction(async (trx) => {
     const n = await trx('ndas').where({ id: ndaId, status: t.from }).update(update);
-    if (n === 1) await recordAllowed(trx, ctx, { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, details: { from: t.from, to: t.to, reason, orgId: nda.orgId } });
-    return n === 1;
+    if (n !== 1) return false;
+    await recordAllowed(trx, ctx, { action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, details: { from: t.from, to: t.to, reason, orgId: nda.orgId } });
+    // The counterparty hears of access that opens now or closes; an NDA registered for the record
+    // (already expired, or effective later) opens nothing today and is not announced as open.
+    const inForce = nda.effectiveAt <= at && at < nda.expiresAt;
+    if ((t === CONFIRM && inForce) || t === TERMINATE) await notifyNdaStatus(trx, ctx.config, nda, t === CONFIRM ? 'confirmed' : 'terminated', at);
+    return true;
   });
   if (!changed) {
     throw denied({ action: t.event, subjectType: 'Nda', subjectId: ndaId, roomId, reason: `status is ${nda.status}, not ${t.from}` },

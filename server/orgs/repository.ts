@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { ServiceContext } from '../service-context.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 
@@ -12,7 +13,7 @@ export interface OrgRow {
 }
 
 /**
- * The organisations the caller may see, by name: admins all; seller staff the seller group's, those
- * of the parties of the rooms they staff, and those in no party yet.
+ * The organisations the caller may see: admins all; seller staff the seller group's, those of the
+ * parties of the rooms they staff, and those in no party yet.
  */
-export const visibleOrgs = (ctx: Reader): Promise<OrgRow[]> => ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org')).orderBy('name').select();
+export const visibleOrgs = (ctx: Reader): Knex.QueryBuilder => ctx.db('orgs').where(accessibleBy(ctx.ability, 'read', 'Org'));

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { Deps } from '../service-context.js';
 import { contextOf } from '../service-context.js';
-import { parseInput } from '../http/validate.js';
-import { CreateOrgSchema } from './schema.js';
-import { createOrg, listOrgs } from './service.js';
+import { parseInput, pathId } from '../http/validate.js';
+import { CreateOrgSchema, ListOrgsQuerySchema, UpdateOrgSchema } from './schema.js';
+import { createOrg, listOrgs, renameOrg } from './service.js';
 import { presentOrg } from './presenter.js';
 
 export function orgsRouter(deps: Deps) {
@@ -14,8 +14,12 @@ export function orgsRouter(deps: Deps) {
     res.status(201).json(presentOrg(org));
   });
   router.get('/api/orgs', async (req, res) => {
-    const orgs = await listOrgs(await contextOf(req, deps));
-    res.json({ items: orgs.map(presentOrg), nextCursor: null });
+    const page = await listOrgs(await contextOf(req, deps), parseInput(ListOrgsQuerySchema, req.query));
+    res.json({ items: page.items.map(presentOrg), nextCursor: page.nextCursor });
+  });
+  router.patch('/api/orgs/:orgId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(presentOrg(await renameOrg(ctx, pathId(req.params.orgId), parseInput(UpdateOrgSchema, req.body))));
   });
   return router;
 }

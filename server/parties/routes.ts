@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
-import { AddMemberSchema, CreatePartySchema } from './schema.js';
-import { addMember, createParty, listParties, removeMember } from './service.js';
+import { AddMemberSchema, CreatePartySchema, InviteMemberSchema } from './schema.js';
+import { addMember, createParty, inviteMember, listParties, removeMember } from './service.js';
 import { presentParty } from './presenter.js';
 
 export function partiesRouter(deps: Deps) {
@@ -19,6 +19,10 @@ export function partiesRouter(deps: Deps) {
     const ctx = await contextOf(req, deps);
     const member = await addMember(ctx, pathId(req.params.roomId), pathId(req.params.partyId), parseInput(AddMemberSchema, req.body));
     res.status(201).json(member);
+  });
+  router.post('/api/rooms/:roomId/parties/:partyId/invitations', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.status(201).json(await inviteMember(ctx, pathId(req.params.roomId), pathId(req.params.partyId), parseInput(InviteMemberSchema, req.body)));
   });
   router.delete('/api/rooms/:roomId/parties/:partyId/members/:userId', async (req, res) => {
     const ctx = await contextOf(req, deps);

@@ -10,3 +10,6 @@ export type CreatePartyInput = z.infer<typeof CreatePartySchema>;
 
 export const AddMemberSchema = z.strictObject({ userId: id, cleanTeam: z.boolean().default(false) });
 export type AddMemberInput = z.infer<typeof AddMemberSchema>;
+
+export const InviteMemberSchema = z.strictObject({ email: z.email().max(320), name, orgId: id, cleanTeam: z.boolean().default(false) });
+export type InviteMemberInput = z.infer<typeof InviteMemberSchema>;

@@ -3,8 +3,15 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
+import type { Db } from '../db.js';
 import { conflict, denied, invalidRequest } from '../errors.js';
-import type { AddMemberInput, CreatePartyInput } from './schema.js';
+import { findUserByEmail, normaliseEmail, type UserRow } from '../users/repository.js';
+import { statusOf } from '../users/presenter.js';
+import type { UserStatus } from '../users/schema.js';
+import { unusablePasswordHash } from '../users/service.js';
+import { sendInvitation } from '../account-links/service.js';
+import { roomLabelFor } from '../mail/templates.js';
+import type { AddMemberInput, CreatePartyInput, InviteMemberInput } from './schema.js';
 import { findVisibleParty, visibleParties, type PartyRow } from './repository.js';
 
 export interface PartyView extends PartyRow {
@@ -55,30 +62,84 @@ async function findManagedParty(ctx: ServiceContext, roomId: string, partyId: st
   return party;
 }
 
-export async function addMember(ctx: ServiceContext, roomId: string, partyId: string, input: AddMemberInput) {
-  const party = await findManagedParty(ctx, roomId, partyId, 'party.member.add');
-  const user = await ctx.db('users').where({ id: input.userId }).whereNull('disabledAt').first();
-  if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
-  const partyOrgIds = [party.acquirerOrgId, ...(await ctx.db('partyAdvisors').where({ partyId }).select('orgId')).map((a: { orgId: string }) => a.orgId)];
-  if (user.role !== 'external' || !partyOrgIds.includes(user.orgId)) {
-    throw invalidRequest("The user's organisation is not one of the party's.", { userId: "must belong to the party's acquirer or one of its advisors" });
-  }
-  const existing = await ctx.db('partyMembers').where({ roomId, userId: input.userId }).first();
+/** The party's organisations: its acquirer's and its advisors'. Its members belong to one of them. */
+async function partyOrgIds(ctx: ServiceContext, party: PartyRow): Promise<string[]> {
+  return [party.acquirerOrgId, ...(await ctx.db('partyAdvisors').where({ partyId: party.id }).select('orgId')).map((a: { orgId: string }) => a.orgId)];
+}
+
+/** The room's one rule for members: a user is in at most one of its parties, checked here and held by the unique index under races. */
+async function insertMember(ctx: ServiceContext, party: PartyRow, userId: string, cleanTeam: boolean, alsoInTransaction?: (trx: Db) => Promise<void>) {
+  const { roomId, id: partyId } = party;
+  const existing = await ctx.db('partyMembers').where({ roomId, userId }).first();
   if (existing) {
     if (existing.partyId === partyId) throw conflict('conflict', 'The user is already a member of this party.');
     throw conflict('party_conflict', 'The user is a member of another party of this room.');
   }
   try {
     await ctx.db.transaction(async (trx) => {
-      await trx('partyMembers').insert({ partyId, roomId, userId: input.userId, cleanTeam: input.cleanTeam, createdAt: ctx.at });
-      await recordAllowed(trx, ctx, { action: 'party.member.add', subjectType: 'User', subjectId: input.userId, roomId, details: { partyId, cleanTeam: input.cleanTeam } });
+      await alsoInTransaction?.(trx);
+      await trx('partyMembers').insert({ partyId, roomId, userId, cleanTeam, createdAt: ctx.at });
+      await recordAllowed(trx, ctx, { action: 'party.member.add', subjectType: 'User', subjectId: userId, roomId, details: { partyId, cleanTeam } });
     });
   } catch (err) {
-    // The unique (room, user) index settles a race between two managers.
-    if (/unique|duplicate/i.test(String((err as Error).message))) throw conflict('party_conflict', 'The user is a member of another party of this room.');
+    // The unique (room, user) index settles a race between two managers; the users' unique email one
+    // settles the same address invited twice at once.
+    const message = String((err as Error).message);
+    if (/unique|duplicate/i.test(message)) {
+      throw /party_members/.test(message) ? conflict('party_conflict', 'The user is a member of another party of this room.') : conflict('email_taken', 'A user with this email exists.');
+    }
     throw err;
   }
+}
+
+export async function addMember(ctx: ServiceContext, roomId: string, partyId: string, input: AddMemberInput) {
+  const party = await findManagedParty(ctx, roomId, partyId, 'party.member.add');
+  const user = await ctx.db('users').where({ id: input.userId }).whereNull('disabledAt').first();
+  if (!user) throw invalidRequest('Unknown user.', { userId: 'no such user' });
+  if (user.role !== 'external' || !(await partyOrgIds(ctx, party)).includes(user.orgId)) {
+    throw invalidRequest("The user's organisation is not one of the party's.", { userId: "must belong to the party's acquirer or one of its advisors" });
+  }
+  await insertMember(ctx, party, input.userId, input.cleanTeam);
   return { partyId, userId: input.userId, cleanTeam: input.cleanTeam };
+}
+
+/**
+ * A manager invites a bidder's person straight into a party: a new address becomes an invited
+ * external user of the organisation named (one of the party's), mailed an invitation that names the
+ * room as they may see it (its code name); an address already known in that organisation is taken
+ * as it is. An address of another organisation is refused: a person speaks for one organisation.
+ */
+export async function inviteMember(ctx: ServiceContext, roomId: string, partyId: string, input: InviteMemberInput): Promise<{ userId: string; status: UserStatus }> {
+  const party = await findManagedParty(ctx, roomId, partyId, 'party.member.invite');
+  if (!(await partyOrgIds(ctx, party)).includes(input.orgId)) {
+    throw invalidRequest("The organisation is not one of the party's.", { orgId: "must be the party's acquirer or one of its advisors" });
+  }
+  const existing = await findUserByEmail(ctx.db, input.email);
+  if (existing) {
+    if (existing.orgId !== input.orgId) throw conflict('email_taken', 'This address belongs to a user of another organisation.');
+    if (existing.disabledAt) throw conflict('conflict', 'This user is disabled; an administrator can enable a new account.');
+    await insertMember(ctx, party, existing.id, input.cleanTeam);
+    return { userId: existing.id, status: statusOf(existing) };
+  }
+  const room = await ctx.db('rooms').where({ id: roomId }).first('name', 'codeName');
+  const user: UserRow = {
+    id: randomUUID(),
+    email: normaliseEmail(input.email),
+    name: input.name,
+    orgId: input.orgId,
+    role: 'external',
+    passwordHash: await unusablePasswordHash(),
+    mfaEnabled: false,
+    disabledAt: null,
+    createdAt: ctx.at,
+    status: 'invited',
+  };
+  await insertMember(ctx, party, user.id, input.cleanTeam, async (trx) => {
+    await trx('users').insert(user);
+    await recordAllowed(trx, ctx, { action: 'user.create', subjectType: 'User', subjectId: user.id, roomId, details: { orgId: user.orgId, role: user.role, invited: true, partyId } });
+    await sendInvitation(trx, ctx, user, ctx.at, roomLabelFor(room, user));
+  });
+  return { userId: user.id, status: 'invited' };
 }
 
 export async function removeMember(ctx: ServiceContext, roomId: string, partyId: string, userId: string) {

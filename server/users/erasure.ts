@@ -1,12 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { recordAllowed } from '../ledger/record.js';
 import { conflict, notFound } from '../errors.js';
-import { hashPassword } from '../auth/passwords.js';
+import { endAccountTokens } from '../account-links/account-tokens.js';
 import { endSessionsOfUser } from '../auth/session-store.js';
 import { isPostgres } from '../db.js';
 import { findUserById, type UserRow } from './repository.js';
+import { unusablePasswordHash } from './service.js';
+import { emlFileName, mailFolderOf } from '../mail/transport.js';
 
 /** What an erased person's identity row says instead: nothing that points back to them. */
 export const erasedName = (userId: string) => `Erased user ${userId.slice(0, 8)}`;
@@ -29,18 +32,25 @@ export async function eraseUser(ctx: ServiceContext, userId: string): Promise<Us
   if (!user) throw notFound();
   if (user.id === ctx.actor.id) throw conflict('cannot_erase_self', 'An admin cannot erase their own account; ask another admin.');
   // A hash of random bytes nobody knows: the password column stays a valid hash that matches nothing.
-  const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+  const passwordHash = await unusablePasswordHash();
   const at = ctx.at;
+  let mails: Array<{ id: string; createdAt: string }> = [];
   await ctx.db.transaction(async (trx) => {
     await trx('users')
       .where({ id: userId })
       .update({ name: erasedName(userId), email: erasedEmail(userId), passwordHash, mfaEnabled: false, mfaSecret: null, disabledAt: user.disabledAt ?? at, erasedAt: at });
     await trx('apiTokens').where({ userId }).whereNull('revokedAt').update({ revokedAt: at });
+    await endAccountTokens(trx, userId, at);
+    // Mail to them named them: the outbox keeps that a mail went, not to whom or what it said.
+    mails = await trx('mailOutbox').where({ toUserId: userId }).select('id', 'createdAt');
+    await trx('mailOutbox').where({ toUserId: userId }).update({ toAddress: erasedEmail(userId), subject: '(erased)', textBody: null, htmlBody: null });
     await trx('auditIps').where({ actorId: userId }).delete();
     await trx('downloads').where({ userId }).update({ ip: null, userAgent: null, stampFields: null });
     await endSessionsOfUser(trx, userId);
     await recordAllowed(trx, ctx, { action: 'user.erase', subjectType: 'User', subjectId: userId });
   });
+  // The embedded default's mailbox: their .eml files go too.
+  await Promise.all(mails.map((m) => fs.rm(path.join(mailFolderOf(ctx.config), emlFileName(m)), { force: true })));
   await flushWriteAheadLog(ctx.db);
   return (await findUserById(ctx.db, userId))!;
 }

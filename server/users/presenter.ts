@@ -1,4 +1,7 @@
 import type { UserRow } from './repository.js';
+import type { UserStatus } from './schema.js';
+
+export const statusOf = (u: Pick<UserRow, 'status' | 'disabledAt'>): UserStatus => (u.disabledAt ? 'disabled' : u.status);
 
 export const presentUser = (u: UserRow) => ({
   id: u.id,
@@ -6,5 +9,7 @@ export const presentUser = (u: UserRow) => ({
   name: u.name,
   orgId: u.orgId,
   role: u.role,
+  status: statusOf(u),
+  mfaEnabled: Boolean(u.mfaEnabled),
   ...(u.disabledAt ? { disabled: true } : {}),
 });

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db.js';
 import type { AppAbility } from '../policy/ability.js';
 import { accessibleBy } from '../policy/accessible-by.js';
@@ -12,11 +13,13 @@ export interface UserRow {
   mfaEnabled: boolean | number;
   disabledAt: string | null;
   createdAt: string;
+  /** `invited` until the invitation is accepted; a disabled user is told by disabledAt. */
+  status: 'invited' | 'active';
 }
 
 /** The people the caller may see, by email: admins all; seller staff the seller group and the parties of the rooms they staff. */
-export const visibleUsers = (reader: { db: Db; ability: AppAbility }): Promise<UserRow[]> =>
-  reader.db('users').where(accessibleBy(reader.ability, 'read', 'User')).orderBy('email').select();
+export const visibleUsers = (reader: { db: Db; ability: AppAbility }): Knex.QueryBuilder =>
+  reader.db('users').where(accessibleBy(reader.ability, 'read', 'User'));
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 

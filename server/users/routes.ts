@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
-import { CreateUserSchema } from './schema.js';
-import { createUser, disableUser, listUsers } from './service.js';
+import { CreateUserSchema, ListUsersQuerySchema, UpdateUserSchema } from './schema.js';
+import { createUser, disableUser, listUsers, updateUser } from './service.js';
 import { presentUser } from './presenter.js';
 import { eraseUser } from './erasure.js';
+import { reinviteUser } from '../account-links/service.js';
 
 export function usersRouter(deps: Deps) {
   const router = Router();
@@ -14,8 +15,16 @@ export function usersRouter(deps: Deps) {
     res.status(201).json(presentUser(user));
   });
   router.get('/api/users', async (req, res) => {
-    const users = await listUsers(await contextOf(req, deps));
-    res.json({ items: users.map(presentUser), nextCursor: null });
+    const page = await listUsers(await contextOf(req, deps), parseInput(ListUsersQuerySchema, req.query));
+    res.json({ items: page.items.map(presentUser), nextCursor: page.nextCursor });
+  });
+  router.patch('/api/users/:userId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(presentUser(await updateUser(ctx, pathId(req.params.userId), parseInput(UpdateUserSchema, req.body))));
+  });
+  router.post('/api/users/:userId/invitation', async (req, res) => {
+    await reinviteUser(await contextOf(req, deps), pathId(req.params.userId));
+    res.status(202).json({ invited: true });
   });
   router.post('/api/users/:userId/disable', async (req, res) => {
     await disableUser(await contextOf(req, deps), pathId(req.params.userId));

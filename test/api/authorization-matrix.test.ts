@@ -52,9 +52,19 @@ const NOW = () => new Date().toISOString();
 
 // ---- fixtures made straight in the database, so destructive routes get a fresh subject each call
 
-async function freshUser(orgId: string, role: 'staff' | 'external') {
+async function freshUser(orgId: string, role: 'staff' | 'external', status: 'active' | 'invited' = 'active') {
   const id = randomUUID();
-  await t.db('users').insert({ id, email: `${unique('u')}@example.test`, name: 'Fresh User', orgId, role, passwordHash: 'x', createdAt: NOW() });
+  await t.db('users').insert({ id, email: `${unique('u')}@example.test`, name: 'Fresh User', orgId, role, passwordHash: 'x', createdAt: NOW(), status });
+  return id;
+}
+async function freshEntity() {
+  const id = randomUUID();
+  await t.db('entities').insert({ id, name: unique('Entity'), parentId: null, createdAt: NOW() });
+  return id;
+}
+async function freshMail() {
+  const id = randomUUID();
+  await t.db('mailOutbox').insert({ id, kind: 'account_changed', toAddress: 'x@example.test', subject: 'matrix', textBody: 'matrix', status: 'sent', attempts: 1, nextAttemptAt: NOW(), createdAt: NOW(), sentAt: NOW(), messageId: `<${id}@test>` });
   return id;
 }
 async function freshNda(roomId: string, orgId: string, status: 'pending' | 'confirmed') {
@@ -146,6 +156,10 @@ const global = (rows: Partial<Record<Role, Expected>>): Partial<Record<Role, Row
   Object.fromEntries(Object.entries(rows).map(([role, s]) => [role, [s, null, null, null]]));
 const sellerDirectory = (read: boolean, o: Expected) =>
   global({ admin: o, manager: read ? o : 403, counsel: read ? o : 403, staffOut: read ? o : 403, member: 403, outsider: 403, anonymous: 401 });
+/** An admin's act on a directory record by id: [an existing one, -, -, missing]; the right is checked before the lookup. */
+const adminById = (o: Expected): Partial<Record<Role, Row>> => ({
+  admin: [o, null, null, 404], manager: [403, null, null, 403], counsel: [403, null, null, 403], staffOut: [403, null, null, 403], member: [403, null, null, 403], outsider: [403, null, null, 403], anonymous: [401, null, null, 401],
+});
 const anyUser = (o: Expected) => global({ admin: o, manager: o, counsel: o, member: o, outsider: o, staffOut: o, anonymous: 401 });
 const anyone = (o: Expected) => global({ admin: o, manager: o, counsel: o, member: o, outsider: o, staffOut: o, anonymous: o });
 
@@ -192,6 +206,30 @@ const MATRIX: Record<string, RouteSpec> = {
     request: async (target) => ({ path: `/api/users/${target === 'missing' ? randomUUID() : await freshUser(outsiderOrgId, 'external')}/erase` }),
     expect: { admin: [200, null, null, 404], manager: [403, null, null, 403], counsel: [403, null, null, 403], staffOut: [403, null, null, 403], member: [403, null, null, 403], outsider: [403, null, null, 403], anonymous: [401, null, null, 401] },
   },
+  'PATCH /api/users/:userId': {
+    request: async (target) => ({ path: `/api/users/${target === 'missing' ? randomUUID() : await freshUser(outsiderOrgId, 'external')}`, body: { name: 'Renamed User' } }),
+    expect: adminById(200),
+  },
+  'POST /api/users/:userId/invitation': {
+    request: async (target) => ({ path: `/api/users/${target === 'missing' ? randomUUID() : await freshUser(outsiderOrgId, 'external', 'invited')}/invitation` }),
+    expect: adminById(202),
+  },
+  'PATCH /api/orgs/:orgId': {
+    request: (target) => ({ path: `/api/orgs/${target === 'missing' ? randomUUID() : outsiderOrgId}`, body: { name: unique('Delta Partners') } }),
+    expect: adminById(200),
+  },
+  'PATCH /api/entities/:entityId': {
+    request: async (target) => ({ path: `/api/entities/${target === 'missing' ? randomUUID() : await freshEntity()}`, body: { name: unique('Renamed Entity') } }),
+    expect: adminById(200),
+  },
+  'GET /api/admin/mail': { request: () => ({ path: '/api/admin/mail' }), expect: sellerDirectory(false, 200) },
+  'GET /api/admin/mail/:mailId': { request: async (target) => ({ path: `/api/admin/mail/${target === 'missing' ? randomUUID() : await freshMail()}` }), expect: adminById(200) },
+  'GET /api/me/settings': { request: () => ({ path: '/api/me/settings' }), expect: anyUser(200) },
+  'PUT /api/me/settings': { request: () => ({ path: '/api/me/settings', body: { notify: 'daily' } }), expect: anyUser(200) },
+  // Links from mails: anyone may try one; a made-up token is the one invalid_token answer.
+  'POST /api/auth/invitation/accept': { request: () => ({ path: '/api/auth/invitation/accept', body: { token: randomUUID(), password: 'a long enough passphrase 789' } }), expect: anyone('400:invalid_token') },
+  'POST /api/auth/password/reset': { request: () => ({ path: '/api/auth/password/reset', body: { token: randomUUID(), password: 'a long enough passphrase 789' } }), expect: anyone('400:invalid_token') },
+  'POST /api/auth/password/forgot': { request: () => ({ path: '/api/auth/password/forgot', body: { email: `${unique('forgot')}@example.test` } }), expect: anyone(202) },
   'POST /api/entities': { request: () => ({ path: '/api/entities', body: { name: unique('Entity') } }), expect: sellerDirectory(false, 201) },
   'GET /api/entities': { request: () => ({ path: '/api/entities' }), expect: sellerDirectory(true, 200) },
   'GET /api/audit/verify': { request: () => ({ path: '/api/audit/verify' }), expect: global({ admin: 200, manager: 403, counsel: 403, staffOut: 403, member: 403, outsider: 403, anonymous: 401 }) },
@@ -221,6 +259,14 @@ const MATRIX: Record<string, RouteSpec> = {
       const partyId = partyOf(t);
       const party: { acquirerOrgId: string } | undefined = await tDb()('parties').where({ id: partyId }).first('acquirerOrgId');
       return { path: `/api/rooms/${roomHolding(t)}/parties/${partyId}/members`, body: { userId: await freshUser(party?.acquirerOrgId ?? deal.orgs.alpha.id, 'external') } };
+    },
+    expect: subManagerWrite(201),
+  },
+  'POST /api/rooms/:roomId/parties/:partyId/invitations': {
+    request: async (t) => {
+      const partyId = partyOf(t);
+      const party: { acquirerOrgId: string } | undefined = await tDb()('parties').where({ id: partyId }).first('acquirerOrgId');
+      return { path: `/api/rooms/${roomHolding(t)}/parties/${partyId}/invitations`, body: { email: `${unique('invitee')}@example.test`, name: 'Invited Bidder', orgId: party?.acquirerOrgId ?? deal.orgs.alpha.id } };
     },
     expect: subManagerWrite(201),
   },

@@ -12,6 +12,8 @@ import { createApp } from '../../server/app.js';
 import { afterResponseTasksSettled } from '../../server/service-context.js';
 import type { ImageStampSlots } from '../../server/downloads/image-stamp-slots.js';
 import { ensureFirstAdmin } from '../../server/users/service.js';
+import { startMailDelivery } from '../../server/mail/mail-delivery.js';
+import type { MailWorker } from '../../server/mail/worker.js';
 import { createObjectStore } from '../../storage/create-object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 
@@ -23,6 +25,8 @@ export interface TestApp {
   store: ObjectStore;
   config: Config;
   dataDir: string;
+  /** The mail worker, when started with { mailWorker: true }: runOnce() sends what is due now. */
+  mail?: MailWorker;
   close(): Promise<void>;
 }
 
@@ -30,7 +34,10 @@ export interface TestApp {
  * A fresh Gatehouse on a fresh database: SQLite in a temporary DATA_DIR by default, or the
  * PostgreSQL server named by TEST_DATABASE_URL (a schema of its own per app, dropped at close).
  */
-export async function startTestApp(env: Record<string, string> = {}, deps: { imageStampSlots?: ImageStampSlots } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  deps: { imageStampSlots?: ImageStampSlots; mailWorker?: boolean | { digestSettleMs?: number } } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   const postgres = process.env.TEST_DATABASE_URL ? await createPostgresSchema(process.env.TEST_DATABASE_URL) : undefined;
   const config = loadConfig({
@@ -46,14 +53,20 @@ export async function startTestApp(env: Record<string, string> = {}, deps: { ima
   await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
   const store = createObjectStore({ driver: 'local', dataDir });
   await store.init();
-  const app = createApp({ db, store, config, logger: createLogger('silent'), ...deps });
+  const app = createApp({ db, store, config, logger: createLogger('silent'), imageStampSlots: deps.imageStampSlots });
+  // The outbox's worker, as a process runs it, when the test is about mail (polling every MAIL_POLL_SECONDS).
+  const mail = deps.mailWorker
+    ? startMailDelivery({ db, config, logger: createLogger('silent'), digestSettleMs: typeof deps.mailWorker === 'object' ? deps.mailWorker.digestSettleMs : undefined })
+    : undefined;
   return {
     app,
     db,
     store,
     config,
     dataDir,
+    mail,
     close: async () => {
+      await mail?.stop();
       await afterResponseTasksSettled(db);
       await db.destroy();
       await postgres?.drop();
@@ -104,6 +117,12 @@ export class Client {
   }
   post(url: string, body?: object) {
     return this.agent.post(url).set('X-CSRF-Token', this.csrf).send(body ?? {});
+  }
+  patch(url: string, body?: object) {
+    return this.agent.patch(url).set('X-CSRF-Token', this.csrf).send(body ?? {});
+  }
+  put(url: string, body?: object) {
+    return this.agent.put(url).set('X-CSRF-Token', this.csrf).send(body ?? {});
   }
   delete(url: string) {
     return this.agent.delete(url).set('X-CSRF-Token', this.csrf);

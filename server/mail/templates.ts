@@ -1,0 +1,93 @@
+/**
+ * Every mail Gatehouse sends, as text and HTML from the same words. A template gets only what its
+ * recipient may read: callers pass the room's label for that recipient (roomLabelFor), never the
+ * room, so a template cannot name a deal's real name to a bidder by mistake.
+ */
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** How a room is named to this recipient: external users see its code name only (its name when it has none), staff its name. */
+export const roomLabelFor = (room: { name: string; codeName: string | null }, recipient: { role: string }) =>
+  recipient.role === 'external' ? (room.codeName ?? room.name) : room.name;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A paragraph of text, a link to act on, a list: what every mail is made of. */
+type Block = { p: string } | { action: { label: string; url: string } } | { list: string[] };
+
+function compose(subject: string, greeting: string, blocks: Block[]): MailContent {
+  const text = [greeting, ...blocks.map((b) => ('p' in b ? b.p : 'action' in b ? `${b.action.label}: ${b.action.url}` : b.list.map((i) => `  - ${i}`).join('\n'))), '— Gatehouse'].join('\n\n');
+  const htmlBlocks = blocks.map((b) =>
+    'p' in b
+      ? `<p>${escapeHtml(b.p)}</p>`
+      : 'action' in b
+        ? `<p><a href="${escapeHtml(b.action.url)}" style="display:inline-block;padding:10px 16px;background:#1f3a5f;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(b.action.label)}</a></p>`
+        : `<ul>${b.list.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`,
+  );
+  const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;color:#1b1f24;line-height:1.5"><p>${escapeHtml(greeting)}</p>${htmlBlocks.join('')}<p style="color:#667">— Gatehouse</p></body></html>`;
+  return { subject, text: `${text}\n`, html };
+}
+
+const hours = (ms: number) => Math.round(ms / 3_600_000);
+
+export const invitationMail = (p: { name: string; url: string; ttlMs: number; roomLabel?: string }): MailContent =>
+  compose(p.roomLabel ? `You are invited to ${p.roomLabel} on Gatehouse` : 'You are invited to Gatehouse', `Hello ${p.name},`, [
+    { p: p.roomLabel ? `You have been invited to the data room ${p.roomLabel}. Set your password to accept.` : 'An account has been opened for you on Gatehouse. Set your password to accept.' },
+    { action: { label: 'Accept the invitation', url: p.url } },
+    { p: `The link works once and for ${hours(p.ttlMs)} hours. If you did not expect this invitation, ignore this mail.` },
+  ]);
+
+export const passwordResetMail = (p: { name: string; url: string; ttlMs: number }): MailContent =>
+  compose('Reset your Gatehouse password', `Hello ${p.name},`, [
+    { p: 'Someone asked to reset the password of your Gatehouse account. If it was you, choose a new one:' },
+    { action: { label: 'Choose a new password', url: p.url } },
+    { p: `The link works once and for ${Math.round(p.ttlMs / 60_000)} minutes. Every session of yours ends when the password changes. If it was not you, ignore this mail: your password stays as it is.` },
+  ]);
+
+/** What changed on an account, in the words of the notice sent to its owner. */
+export const ACCOUNT_CHANGES = {
+  password_changed: 'Your password was changed.',
+  password_reset: 'Your password was reset through a reset link.',
+  mfa_enabled: 'Two-step sign-in (an authenticator app) was turned on.',
+  mfa_disabled: 'Two-step sign-in (an authenticator app) was turned off.',
+  api_token_created: 'A new API token was created.',
+} as const;
+export type AccountChange = keyof typeof ACCOUNT_CHANGES;
+
+export const accountChangedMail = (p: { name: string; change: AccountChange; at: string; signInUrl: string }): MailContent =>
+  compose('Security notice: your Gatehouse account changed', `Hello ${p.name},`, [
+    { p: `${ACCOUNT_CHANGES[p.change]} (${p.at.replace('T', ' ').slice(0, 16)} UTC)` },
+    { p: 'If this was you, nothing is to be done. If it was not, reset your password at once and tell the deal team: someone may hold your session.' },
+    { action: { label: 'Open Gatehouse', url: p.signInUrl } },
+  ]);
+
+export const ndaRegisteredMail = (p: { name: string; roomLabel: string; partyName: string; url: string }): MailContent =>
+  compose(`NDA to confirm in ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `An NDA of ${p.partyName} was registered in ${p.roomLabel} and awaits counsel's confirmation.` },
+    { action: { label: 'Review the NDA', url: p.url } },
+  ]);
+
+const NDA_STATUS_WORDS = {
+  confirmed: { subject: 'Access open', body: "Your organisation's NDA was confirmed by counsel: the documents it covers are open to you." },
+  terminated: { subject: 'Access closed', body: "Your organisation's NDA was terminated: the documents it covered are closed to you." },
+  expired: { subject: 'Access closed', body: "Your organisation's NDA has expired: the documents it covered are closed to you." },
+} as const;
+
+export const ndaStatusMail = (p: { name: string; roomLabel: string; status: keyof typeof NDA_STATUS_WORDS; url: string; invited: boolean }): MailContent =>
+  compose(`${NDA_STATUS_WORDS[p.status].subject}: ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `${p.roomLabel}: ${NDA_STATUS_WORDS[p.status].body}` },
+    ...(p.invited ? [{ p: 'Accept your invitation first (the link in the invitation mail), then sign in.' }] : []),
+    { action: { label: p.status === 'confirmed' ? 'Open the data room' : 'Open Gatehouse', url: p.url } },
+  ]);
+
+export const documentsDigestMail = (p: { name: string; rooms: Array<{ label: string; url: string; documents: string[] }> }): MailContent => {
+  const count = p.rooms.reduce((n, r) => n + r.documents.length, 0);
+  return compose(
+    p.rooms.length === 1 ? `${count} new document${count === 1 ? '' : 's'} in ${p.rooms[0]!.label}` : `${count} new documents in ${p.rooms.length} data rooms`,
+    `Hello ${p.name},`,
+    p.rooms.flatMap((r): Block[] => [{ p: `${r.label}:` }, { list: r.documents }, { action: { label: `Open ${r.label}`, url: r.url } }]),
+  );
+};
