@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Paging } from '../http/paging.js';
 import { notFound } from '../errors.js';
 import { recordAllowed } from '../ledger/record.js';
+import { sendAccountNotice } from '../account-links/service.js';
 import { newSecret, sha256Hex } from './secret-hash.js';
 import { assertCurrentPassword } from './step-up.js';
 import type { AccountContext } from './account-context.js';
@@ -31,6 +32,7 @@ export async function createApiToken(ctx: AccountContext, input: CreateTokenInpu
   await ctx.db.transaction(async (trx) => {
     await insertApiToken(trx, row);
     await recordAllowed(trx, ctx, { action: 'auth.token.create', subjectType: 'ApiToken', subjectId: row.id, details: { name: row.name, mfa: row.mfa, expiresAt: row.expiresAt } });
+    await sendAccountNotice(trx, ctx, ctx.actor, 'api_token_created', ctx.at);
   });
   return { row, token };
 }

@@ -5,6 +5,7 @@ import type { Actor } from './actor.js';
 import { conflict, denied, HttpError, invalidRequest } from '../errors.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
 import { recordAllowed } from '../ledger/record.js';
+import { sendAccountNotice } from '../account-links/service.js';
 import { isoNow } from '../clock.js';
 import { dataDirKey } from '../security/data-dir-key.js';
 import { open, seal } from '../security/secret-box.js';
@@ -97,6 +98,7 @@ export async function enableMfa(
     );
     const ended = await signOutEverywhere(trx, actor.id, keep);
     await recordAllowed(trx, ctx, { action: 'auth.mfa.enable', subjectType: 'User', subjectId: actor.id, details: ended });
+    await sendAccountNotice(trx, ctx, actor, 'mfa_enabled', ctx.at);
   });
   return { enabled: true, recoveryCodes };
 }
@@ -116,6 +118,7 @@ export async function disableMfa(ctx: AccountContext, input: { currentPassword?:
     await trx('mfaRecoveryCodes').where({ userId: actor.id }).delete();
     const ended = await signOutEverywhere(trx, actor.id, keep);
     await recordAllowed(trx, ctx, { action: 'auth.mfa.disable', subjectType: 'User', subjectId: actor.id, details: ended });
+    await sendAccountNotice(trx, ctx, actor, 'mfa_disabled', ctx.at);
   });
   return { enabled: false };
 }

@@ -1,6 +1,7 @@
 import type { AccountContext } from './account-context.js';
 import { invalidRequest } from '../errors.js';
 import { recordAllowed } from '../ledger/record.js';
+import { sendAccountNotice } from '../account-links/service.js';
 import { hashPassword } from './passwords.js';
 import { assertCurrentPassword } from './step-up.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
@@ -19,5 +20,6 @@ export async function changePassword(ctx: AccountContext, input: ChangePasswordI
     await trx('users').where({ id: ctx.actor.id }).update({ passwordHash });
     const ended = await signOutEverywhere(trx, ctx.actor.id, keep);
     await recordAllowed(trx, ctx, { action: 'auth.password.change', subjectType: 'User', subjectId: ctx.actor.id, details: ended });
+    await sendAccountNotice(trx, ctx, ctx.actor, 'password_changed', ctx.at);
   });
 }

@@ -117,7 +117,11 @@ async function digestFor(db: Db, config: Pick<Config, 'mail'>, userId: string, a
     if (isPostgres(trx)) lock.forUpdate().skipLocked();
     const user: (UserRow & { status: string; notify: string; lastDigestAt: string | null; erasedAt: string | null }) | undefined = await lock.first();
     if (!user || user.disabledAt || user.erasedAt || user.notify === 'off') return;
-    if (user.notify === 'daily' && user.lastDigestAt && Date.parse(user.lastDigestAt) + DAY_MS > now) return;
+    // Daily: at most one digest mail in any 24 hours (the cursor moves without mail when nothing was visible).
+    if (user.notify === 'daily') {
+      const dayAgo = new Date(now - DAY_MS).toISOString();
+      if (await trx('mailOutbox').where({ toUserId: userId, kind: 'documents_digest' }).where('createdAt', '>', dayAgo).first('id')) return;
+    }
     const rooms = [
       ...(await trx('partyMembers').where({ userId }).select('roomId')),
       ...(await trx('roomStaff').where({ userId }).select('roomId')),
