@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { LoginSchema, CreateTokenSchema, EnableMfaSchema, DisableMfaSchema, ChangePasswordSchema } from '../auth/schema.js';
 import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
 import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
-import { CreateOrgSchema } from '../orgs/schema.js';
-import { CreateUserSchema } from '../users/schema.js';
-import { CreateEntitySchema } from '../entities/schema.js';
+import { CreateOrgSchema, UpdateOrgSchema } from '../orgs/schema.js';
+import { CreateUserSchema, UpdateUserSchema } from '../users/schema.js';
+import { CreateEntitySchema, UpdateEntitySchema } from '../entities/schema.js';
+import { AcceptInvitationSchema, ForgotPasswordSchema, ResetPasswordSchema } from '../account-links/schema.js';
+import { NotificationSettingsSchema } from '../mail/schema.js';
 import { AddStaffSchema, CreateRoomSchema } from '../rooms/schema.js';
-import { AddMemberSchema, CreatePartySchema } from '../parties/schema.js';
+import { AddMemberSchema, CreatePartySchema, InviteMemberSchema } from '../parties/schema.js';
 import { DecisionSchema } from '../ndas/schema.js';
 import { CreateFolderSchema } from '../folders/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
@@ -67,13 +69,24 @@ const operations: Record<string, Operation> = {
   'GET /api/auth/tokens': { summary: "The caller's API tokens that still work (never their secret)", who: 'user', query: { limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,name,createdAt,expiresAt,lastUsedAt?,mfa}],nextCursor}' } },
   'DELETE /api/auth/tokens/{tokenId}': { summary: "Revoke one of the caller's API tokens; it stops working at once", who: "the token's owner", responses: { 204: 'revoked', ...NOT_FOUND } },
   'POST /api/orgs': { summary: 'Create an organisation', who: 'admin', body: { json: CreateOrgSchema }, responses: { 201: '{id,name,kind}' } },
-  'GET /api/orgs': { summary: "List organisations: admins all; other seller staff the seller group's, those of the parties of the rooms they staff, and those in no party yet", who: 'seller staff', responses: { 200: '{items}' } },
-  'POST /api/users': { summary: 'Create a user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role}', 400: 'role does not fit the organisation', 409: 'email_taken' } },
-  'GET /api/users': { summary: "List users: admins all; other seller staff the seller group's people and the people of the parties of the rooms they staff", who: 'seller staff', responses: { 200: '{items}' } },
-  'POST /api/users/{userId}/erase': { summary: 'Erase a person (GDPR): name and email pseudonymised, credentials unusable, sessions ended; the ledger keeps verifying', who: 'admin', responses: { 200: '{id,email,name,orgId,role,erased:true}', 409: 'cannot_erase_self', ...NOT_FOUND } },
-  'POST /api/users/{userId}/disable': { summary: "Disable a user; ends every session and token of theirs", who: 'admin', responses: { 200: '{disabled:true}', ...NOT_FOUND } },
+  'GET /api/orgs': { summary: "List organisations by name: admins all; other seller staff the seller group's, those of the parties of the rooms they staff, and those in no party yet", who: 'seller staff', query: { q: 'name contains', kind: 'seller | acquirer | advisor', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,name,kind}],nextCursor}' } },
+  'PATCH /api/orgs/{orgId}': { summary: 'Rename an organisation (its kind is fixed)', who: 'admin', body: { json: UpdateOrgSchema }, responses: { 200: '{id,name,kind}', ...NOT_FOUND } },
+  'POST /api/users': { summary: 'Create a user: without password an invited user, mailed an invitation link valid INVITATION_TTL_HOURS; with one, an active user', who: 'admin', body: { json: CreateUserSchema }, responses: { 201: '{id,email,name,orgId,role,status,mfaEnabled}', 400: 'role does not fit the organisation', 409: 'email_taken' } },
+  'GET /api/users': { summary: "List users by email: admins all; other seller staff the seller group's people and the people of the parties of the rooms they staff", who: 'seller staff', query: { q: 'name or email contains', status: 'invited | active | disabled', orgId: 'an organisation', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,email,name,orgId,role,status,mfaEnabled}],nextCursor}' } },
+  'PATCH /api/users/{userId}': { summary: 'Rename a person or move them to another organisation of a kind that fits their role (not while they are a party member)', who: 'admin', body: { json: UpdateUserSchema }, responses: { 200: 'the user', 400: 'orgId of the wrong kind', 409: 'conflict (a party member)', ...NOT_FOUND } },
+  'POST /api/users/{userId}/invitation': { summary: 'Mail a new invitation; the previous link stops working', who: 'admin', responses: { 202: '{invited:true}', 409: 'not_invited (active or disabled)', ...NOT_FOUND } },
+  'POST /api/users/{userId}/erase': { summary: 'Erase a person (GDPR): name and email pseudonymised, credentials unusable, sessions ended, their mail forgotten; the ledger keeps verifying', who: 'admin', responses: { 200: '{id,email,name,orgId,role,erased:true}', 409: 'cannot_erase_self', ...NOT_FOUND } },
+  'POST /api/users/{userId}/disable': { summary: 'Disable a user; ends every session, token and mailed link of theirs', who: 'admin', responses: { 200: '{disabled:true}', ...NOT_FOUND } },
   'POST /api/entities': { summary: 'Create a legal entity of the seller group', who: 'admin', body: { json: CreateEntitySchema }, responses: { 201: '{id,name,parentId}' } },
-  'GET /api/entities': { summary: 'List entities', who: 'seller staff', responses: { 200: '{items}' } },
+  'GET /api/entities': { summary: 'List entities by name', who: 'seller staff', query: { q: 'name contains', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,name,parentId}],nextCursor}' } },
+  'PATCH /api/entities/{entityId}': { summary: 'Rename an entity or move it under another parent (null: the top)', who: 'admin', body: { json: UpdateEntitySchema }, responses: { 200: '{id,name,parentId}', 400: 'parentId inside the entity being moved, or unknown', ...NOT_FOUND } },
+  'POST /api/auth/invitation/accept': { summary: "Accept an invitation from the mail's link (PUBLIC_URL/invitation#token=…): set the password and sign in", who: 'anyone', body: { json: AcceptInvitationSchema }, responses: { 200: '{user, mfaEnrolmentRequired, csrfToken} and the session cookie', 400: 'invalid_token (unknown, used, replaced or expired: one answer), or invalid_request naming password' } },
+  'POST /api/auth/password/forgot': { summary: 'Ask for a reset link; an active user is mailed one valid PASSWORD_RESET_TTL_MINUTES', who: 'anyone', body: { json: ForgotPasswordSchema }, responses: { 202: 'the same answer for any address', 429: 'rate_limited' } },
+  'POST /api/auth/password/reset': { summary: "Set a new password from the reset mail's link; every session and token of the user ends", who: 'anyone', body: { json: ResetPasswordSchema }, responses: { 204: 'reset', 400: 'invalid_token, or invalid_request naming password' } },
+  'GET /api/admin/mail': { summary: 'The outbox, newest first', who: 'admin', query: { limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items:[{id,to,subject,kind,status,attempts,lastError,createdAt,sentAt}],nextCursor}' } },
+  'GET /api/admin/mail/{mailId}': { summary: "One mail's plain text (with SMTP delivering mail, invitation and reset links are withheld); each reading is recorded", who: 'admin', responses: { 200: '{id,to,subject,kind,status,attempts,lastError,createdAt,sentAt,text}', ...NOT_FOUND } },
+  'GET /api/me/settings': { summary: "The caller's notification preference", who: 'user', responses: { 200: '{notify: off | immediate | daily}' } },
+  'PUT /api/me/settings': { summary: "Set the caller's notification preference (document digests: immediate or daily; off: no notifications)", who: 'user', body: { json: NotificationSettingsSchema }, responses: { 200: '{notify}' } },
   'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
   'GET /api/rooms': { summary: 'Rooms the caller may see, each with what the caller may do in it (can)', who: 'user', responses: { 200: '{items}' }, schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Room' } }, nextCursor: { type: ['string', 'null'] } } } },
   'GET /api/rooms/{roomId}': { summary: 'A room, with what the caller may do in it (can: absent for external users, who may do none of it); external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND }, schema: { $ref: '#/components/schemas/Room' } },
@@ -83,6 +96,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms/{roomId}/parties': { summary: 'Invite a bidder party', who: 'manager', body: { json: CreatePartySchema }, responses: { 201: 'the party', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/parties': { summary: 'Parties with their members', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/parties/{partyId}/members': { summary: 'Add a member', who: 'manager', body: { json: AddMemberSchema }, responses: { 201: 'added', 400: "the user's organisation is not the party's", 409: 'party_conflict', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/parties/{partyId}/invitations': { summary: "Invite a person of one of the party's organisations into the party: a new address becomes an invited external user, mailed a link naming the room by its code name", who: 'manager', body: { json: InviteMemberSchema }, responses: { 201: '{userId,status}', 400: "orgId not one of the party's", 409: 'email_taken (a user of another organisation), party_conflict', ...NOT_FOUND } },
   'DELETE /api/rooms/{roomId}/parties/{partyId}/members/{userId}': { summary: 'Remove a member; their access ends at once', who: 'manager', responses: { 204: 'removed', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/parties/{partyId}/ip-allowlist': { summary: "The party's IP allow-list (CIDR ranges; empty: no restriction)", who: 'manager, counsel', responses: { 200: '{partyId, cidrs}', ...NOT_FOUND } },
   'PUT /api/rooms/{roomId}/parties/{partyId}/ip-allowlist': { summary: "Replace the party's IP allow-list; binds from the members' next request", who: 'manager', body: { json: SetIpAllowlistSchema }, responses: { 200: '{partyId, cidrs}', ...NOT_FOUND } },
