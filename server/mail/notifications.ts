@@ -79,6 +79,7 @@ export async function noteDocumentsPublished(trx: Db, roomId: string, documentId
 /** Immediate digests wait this long after the last notice, so a folder uploaded file by file makes one mail. */
 const IMMEDIATE_SETTLE_MS = 30_000;
 const DAY_MS = 86_400_000;
+const NOTICE_LIFETIME_MS = 2 * DAY_MS;
 
 /**
  * The digest job: for every user who takes notifications and has notices newer than their last
@@ -98,6 +99,7 @@ export const documentDigestJob = (config: Pick<Config, 'mail'>, settleMs = IMMED
           .select(db.raw('1'))
           .from('documentNotices as n')
           .where('n.createdAt', '<=', settledBefore)
+          .where('n.createdAt', '>=', new Date(now - NOTICE_LIFETIME_MS).toISOString())
           .where((w) => w.whereNull('users.lastDigestAt').orWhere('n.createdAt', '>', db.ref('users.lastDigestAt')))
           .where('n.createdAt', '>=', db.ref('users.createdAt'))
           .where((w) =>
@@ -108,6 +110,9 @@ export const documentDigestJob = (config: Pick<Config, 'mail'>, settleMs = IMMED
       )
       .select('users.id');
     for (const { id } of candidates) await digestFor(db, config, id, at, now);
+    // A notice matters for a day's digest at most; older ones are never mailed (a user who turns
+    // notifications back on is not sent the week they chose to miss) and would only slow this query.
+    await db('documentNotices').where('createdAt', '<', new Date(now - NOTICE_LIFETIME_MS).toISOString()).delete();
   },
 });
 
