@@ -233,6 +233,27 @@ export interface LedgerVerification {
   reason?: string;
 }
 
+/** Accepting an invitation signs the person in; a room they belong to may ask for a second factor first. */
+export interface InvitationAcceptance {
+  user: User;
+  mfaEnrolmentRequired: boolean;
+}
+export interface PartyInvitation {
+  userId: string;
+  status: UserStatus;
+}
+export interface RoomSettings {
+  requireMfa: boolean;
+}
+export interface IpAllowlist {
+  partyId: string;
+  cidrs: string[];
+}
+export type NotifyPreference = 'off' | 'immediate' | 'daily';
+export interface MySettings {
+  notify: NotifyPreference;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -490,7 +511,7 @@ export const api = {
 
   mfaSetup: () => request<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/mfa/setup'),
   // Turning the second factor on asks for the password again: a session alone must not bind an authenticator.
-  mfaEnable: (otp: string, currentPassword: string) => request<{ enabled: boolean }>('POST', '/api/auth/mfa/enable', { body: { otp, currentPassword } }),
+  mfaEnable: (otp: string, currentPassword: string) => request<{ enabled: boolean; recoveryCodes: string[] }>('POST', '/api/auth/mfa/enable', { body: { otp, currentPassword } }),
 
   orgs: () => request<Page<Org>>('GET', '/api/orgs'),
   users: () => request<Page<User>>('GET', '/api/users'),
@@ -544,6 +565,24 @@ export const api = {
   disclosuresCsvUrl: (roomId: string) => `/api/rooms/${enc(roomId)}/disclosures?format=csv`,
   access: (roomId: string, userId: string, documentId: string) => request<AccessExplanation>('GET', `/api/rooms/${enc(roomId)}/access${qs({ userId, documentId })}`),
   trace: (roomId: string, file: File, onProgress?: (f: number) => void) => upload<TraceResult>(`/api/rooms/${enc(roomId)}/trace`, file, {}, onProgress),
+
+  // Invitations and password resets carry their secret in the link's fragment; it travels only in these bodies.
+  async acceptInvitation(token: string, password: string): Promise<InvitationAcceptance> {
+    resetCsrf();
+    const answer = await request<InvitationAcceptance>('POST', '/api/auth/invitation/accept', { body: { token, password }, noCsrf: true, quiet401: true });
+    resetCsrf(); // a new session: its token is new
+    return answer;
+  },
+  forgotPassword: (email: string) => request<void>('POST', '/api/auth/password/forgot', { body: { email }, noCsrf: true, quiet401: true }),
+  resetPassword: (token: string, password: string) => request<void>('POST', '/api/auth/password/reset', { body: { token, password }, noCsrf: true, quiet401: true }),
+  inviteToParty: (roomId: string, partyId: string, body: { email: string; name: string; orgId: string; cleanTeam: boolean }) =>
+    request<PartyInvitation>('POST', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/invitations`, { body }),
+  roomSettings: (roomId: string, signal?: AbortSignal) => request<RoomSettings>('GET', `/api/rooms/${enc(roomId)}/settings`, { signal }),
+  updateRoomSettings: (roomId: string, body: Partial<RoomSettings>) => request<RoomSettings>('PATCH', `/api/rooms/${enc(roomId)}/settings`, { body }),
+  ipAllowlist: (roomId: string, partyId: string, signal?: AbortSignal) => request<IpAllowlist>('GET', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/ip-allowlist`, { signal }),
+  setIpAllowlist: (roomId: string, partyId: string, cidrs: string[]) => request<IpAllowlist>('PUT', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/ip-allowlist`, { body: { cidrs } }),
+  mySettings: (signal?: AbortSignal) => request<MySettings>('GET', '/api/me/settings', { signal }),
+  updateMySettings: (body: MySettings) => request<MySettings>('PUT', '/api/me/settings', { body }),
 };
 
 /* ---------- Administration: the directory (organisations, people, legal entities) and the outbox ---------- */

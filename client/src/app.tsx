@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Route, Switch } from 'wouter';
+import { Route, Switch, useLocation } from 'wouter';
 import { api, ApiError, onUnauthorized, type User } from './api.js';
 import { AppHeader } from './components/app-header.js';
 import { SignInPage } from './pages/sign-in/sign-in-page.js';
@@ -8,13 +8,18 @@ import { RoomPage } from './pages/room-page.js';
 import { DocumentViewerPage } from './pages/document-viewer-page.js';
 import { AccountPage } from './pages/account-page.js';
 import { AdminPage } from './pages/admin/admin-page.js';
+import { InvitationPage } from './pages/invitation/invitation-page.js';
+import { ForgotPasswordPage } from './pages/password/forgot-password-page.js';
+import { PASSWORD_RESET_MESSAGE, ResetPasswordPage } from './pages/password/reset-password-page.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
+
+const PUBLIC_PATHS = ['/invitation', '/reset-password', '/forgot-password'];
 
 type Session =
   | { state: 'loading' }
   | { state: 'unavailable'; message: string }
-  | { state: 'signed-out'; notice?: string }
+  | { state: 'signed-out'; notice?: string; confirmation?: string }
   | { state: 'signed-in'; user: User };
 
 export function App() {
@@ -49,10 +54,21 @@ export function App() {
 
   const handleSignedIn = useCallback((user: User) => setSession({ state: 'signed-in', user }), []);
   const handleSignedOut = useCallback(() => setSession({ state: 'signed-out' }), []);
+  const [location, navigate] = useLocation();
+  const handlePasswordReset = useCallback(() => {
+    navigate('/', { replace: true });
+    setSession({ state: 'signed-out', confirmation: PASSWORD_RESET_MESSAGE });
+  }, [navigate]);
 
+  // The pages reached from a mail or from sign-in work whoever is signed in, or no one; they name themselves.
+  const publicPage = PUBLIC_PATHS.includes(location);
   useEffect(() => {
-    if (session.state === 'signed-out') document.title = 'Sign in · Gatehouse';
-  }, [session.state]);
+    if (session.state === 'signed-out' && !publicPage) document.title = 'Sign in · Gatehouse';
+  }, [session.state, publicPage]);
+
+  if (location === '/invitation') return <InvitationPage onSignedIn={handleSignedIn} />;
+  if (location === '/reset-password') return <ResetPasswordPage onReset={handlePasswordReset} />;
+  if (location === '/forgot-password') return <ForgotPasswordPage />;
 
   switch (session.state) {
     case 'loading':
@@ -77,7 +93,7 @@ export function App() {
         </main>
       );
     case 'signed-out':
-      return <SignInPage notice={session.notice} onSignedIn={handleSignedIn} />;
+      return <SignInPage notice={session.notice} confirmation={session.confirmation} onSignedIn={handleSignedIn} />;
     case 'signed-in': {
       const user = session.user;
       return (

@@ -43,7 +43,7 @@ export function AppHeader({ user, onSignedOut }: AppHeaderProps) {
             Data rooms
           </Link>
           <Link href="/account" className={(active) => (active ? 'header-link header-link-active' : 'header-link')}>
-            Security
+            Account
           </Link>
           {/* Only administrators keep the directory; the server refuses its every call to anyone else. */}
           {user.role === 'admin' && (

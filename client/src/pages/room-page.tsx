@@ -7,6 +7,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { Modal } from '../components/modal.js';
 import type { RoomContext } from '../room/room-context.js';
 import { NdaGate } from '../room/nda-gate.js';
+import { AccessGate } from '../room/access-gate.js';
 import { DocumentsTab } from '../room/documents/documents-tab.js';
 import { PartiesTab } from '../room/parties/parties-tab.js';
 import { PermissionsTab } from '../room/permissions-tab.js';
@@ -14,6 +15,7 @@ import { NdasTab } from '../room/ndas/ndas-tab.js';
 import { ActivityTab } from '../room/activity-tab.js';
 import { DisclosuresTab } from '../room/disclosures-tab.js';
 import { TraceTab } from '../room/trace-tab.js';
+import { SettingsTab } from '../room/settings/settings-tab.js';
 
 interface RoomData {
   room: Room;
@@ -37,6 +39,7 @@ const TABS: Array<{ id: string; label: string; shown: (can: RoomActions) => bool
   { id: 'activity', label: 'Audit trail', shown: (can) => can.readAudit },
   { id: 'disclosures', label: 'Disclosures', shown: (can) => can.readDisclosures },
   { id: 'trace', label: 'Trace a leak', shown: (can) => can.trace },
+  { id: 'settings', label: 'Settings', shown: (can) => can.manageRoom },
 ];
 
 /** The capacity the header shows: admins act as manager in every room, never as counsel. */
@@ -97,7 +100,9 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
 
       {gated ? (
         <NdaGate ctx={ctx} />
-      ) : !givesContent ? null : (
+      ) : !givesContent ? (
+        room.status === 'open' && <AccessGate ctx={ctx} />
+      ) : (
         <>
           {tabs.length > 1 && (
             <nav className="tabs" aria-label="Room sections">
@@ -116,6 +121,7 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
             {current.id === 'activity' && <ActivityTab ctx={ctx} />}
             {current.id === 'disclosures' && <DisclosuresTab ctx={ctx} />}
             {current.id === 'trace' && <TraceTab ctx={ctx} />}
+            {current.id === 'settings' && <SettingsTab ctx={ctx} />}
           </div>
         </>
       )}

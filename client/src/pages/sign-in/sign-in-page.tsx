@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { Link } from 'wouter';
 import type { User } from '../../api.js';
 import { Logo } from '../../components/logo.js';
 import { useSignIn } from './use-sign-in.js';
@@ -8,10 +9,12 @@ import { CredentialFields } from './credential-fields.js';
 interface SignInPageProps {
   /** Why the user is here, e.g. the session expired. Shown until they try again. */
   notice?: string;
+  /** Good news from the step before, e.g. the password was reset. Shown until they try again. */
+  confirmation?: string;
   onSignedIn: (user: User) => void;
 }
 
-export function SignInPage({ notice, onSignedIn }: SignInPageProps) {
+export function SignInPage({ notice, confirmation, onSignedIn }: SignInPageProps) {
   const id = useId();
   const alertId = `${id}-alert`;
   const s = useSignIn(onSignedIn);
@@ -27,6 +30,11 @@ export function SignInPage({ notice, onSignedIn }: SignInPageProps) {
         <h1 className="sign-in-title">Sign in</h1>
         <p className="sign-in-lede">Secure access to your data rooms.</p>
 
+        {confirmation && !s.error && (
+          <p role="status" className="alert alert-success">
+            {confirmation}
+          </p>
+        )}
         {message && (
           <div id={alertId} role="alert" className={s.error ? 'alert alert-error' : 'alert alert-warning'}>
             {message}
@@ -56,6 +64,11 @@ export function SignInPage({ notice, onSignedIn }: SignInPageProps) {
             </button>
           )}
         </form>
+        {!s.otpStep && (
+          <p className="public-card-links">
+            <Link href="/forgot-password">Forgot your password?</Link>
+          </p>
+        )}
       </div>
       <p className="sign-in-footer">Access is monitored. Use only the account issued to you.</p>
     </main>

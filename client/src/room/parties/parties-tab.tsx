@@ -9,11 +9,12 @@ import { DealTeam } from './deal-team.js';
 import { PartyDialog } from './party-dialog.js';
 import { MemberDialog } from './member-dialog.js';
 import { StaffDialog } from './staff-dialog.js';
+import { InvitePeopleDialog } from './invite-people-dialog.js';
 
 /** The room's bidder parties with their members, and its deal team. */
 export function PartiesTab({ ctx }: { ctx: RoomContext }) {
   const [load, reload] = useLoad(() => loadDirectory(ctx.room.id), [ctx.room.id]);
-  const [dialog, setDialog] = useState<{ kind: 'party' } | { kind: 'member'; party: Party } | { kind: 'staff' } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'party' } | { kind: 'member'; party: Party } | { kind: 'invite'; party: Party } | { kind: 'staff' } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const open = ctx.room.status === 'open';
   const canEdit = ctx.can.manageParties && open;
@@ -48,7 +49,7 @@ export function PartiesTab({ ctx }: { ctx: RoomContext }) {
             ) : (
               <div className="party-grid">
                 {dir.parties.map((p) => (
-                  <PartyCard key={p.id} party={p} dir={dir} edit={canEdit ? { onRemove: (userId) => void remove(p, userId), onAddMember: () => setDialog({ kind: 'member', party: p }) } : null} />
+                  <PartyCard key={p.id} party={p} dir={dir} edit={canEdit ? { onRemove: (userId) => void remove(p, userId), onAddMember: () => setDialog({ kind: 'member', party: p }), onInvite: () => setDialog({ kind: 'invite', party: p }) } : null} />
                 ))}
               </div>
             )}
@@ -58,6 +59,7 @@ export function PartiesTab({ ctx }: { ctx: RoomContext }) {
 
           {dialog?.kind === 'party' && <PartyDialog roomId={ctx.room.id} orgs={[...dir.orgs.values()]} onClose={() => setDialog(null)} onDone={done} />}
           {dialog?.kind === 'member' && <MemberDialog roomId={ctx.room.id} party={dialog.party} dir={dir} onClose={() => setDialog(null)} onDone={done} />}
+          {dialog?.kind === 'invite' && <InvitePeopleDialog roomId={ctx.room.id} party={dialog.party} dir={dir} onClose={() => setDialog(null)} onInvited={reload} />}
           {dialog?.kind === 'staff' && <StaffDialog roomId={ctx.room.id} dir={dir} onClose={() => setDialog(null)} onDone={done} />}
         </div>
       )}

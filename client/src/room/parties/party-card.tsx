@@ -4,8 +4,8 @@ import type { Directory } from './party-directory.js';
 interface PartyCardProps {
   party: Party;
   dir: Directory;
-  /** For managers of an open room: remove a member, add one. */
-  edit: { onRemove: (userId: string) => void; onAddMember: () => void } | null;
+  /** For managers of an open room: remove a member, add one, invite new people. */
+  edit: { onRemove: (userId: string) => void; onAddMember: () => void; onInvite: () => void } | null;
 }
 
 /** One bidder party: its acquirer and advisors, and its members. */
@@ -27,6 +27,7 @@ export function PartyCard({ party: p, dir, edit }: PartyCardProps) {
             <li key={m.userId} className="member">
               <span className="member-name">{u?.name ?? 'User'}</span>
               <span className="member-meta">{u?.email} · {dir.orgs.get(u?.orgId ?? '')?.name}</span>
+              {u?.status === 'invited' && <span className="badge badge-warning">Invited</span>}
               {m.cleanTeam && <span className="badge badge-danger">Clean team</span>}
               {edit && (
                 <button type="button" className="button button-ghost button-small" onClick={() => edit.onRemove(m.userId)} aria-label={`Remove ${u?.name ?? 'member'} from ${p.name}`}>
@@ -39,9 +40,14 @@ export function PartyCard({ party: p, dir, edit }: PartyCardProps) {
         {(p.members ?? []).length === 0 && <li className="empty-inline">No members yet.</li>}
       </ul>
       {edit && (
-        <button type="button" className="button button-secondary button-small" onClick={edit.onAddMember}>
-          Add member to {p.name}
-        </button>
+        <div className="party-actions">
+          <button type="button" className="button button-primary button-small" onClick={edit.onInvite}>
+            Invite people<span className="visually-hidden"> to {p.name}</span>
+          </button>
+          <button type="button" className="button button-secondary button-small" onClick={edit.onAddMember}>
+            Add member to {p.name}
+          </button>
+        </div>
       )}
     </article>
   );

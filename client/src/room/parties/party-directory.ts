@@ -1,11 +1,12 @@
-import { api, type Org, type Party, type StaffMember, type User } from '../../api.js';
+import { api, type Org, type Party, type StaffMember, type User, type UserStatus } from '../../api.js';
 
 /** The room's parties and deal team, with the organisations and people they are made of. */
 export interface Directory {
   parties: Party[];
   staff: StaffMember[];
   orgs: Map<string, Org>;
-  users: User[];
+  /** `status` says who has not accepted their invitation yet (servers before invitations leave it out). */
+  users: Array<User & { status?: UserStatus }>;
 }
 
 export async function loadDirectory(roomId: string): Promise<Directory> {
