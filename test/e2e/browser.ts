@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -22,17 +22,35 @@ export interface E2eWorld {
   close(): Promise<void>;
 }
 
+/** A port nothing listens on right now, so the server's PUBLIC_URL can name it before it starts. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface E2eOptions {
+  /** More configuration, e.g. SMTP_URL of a test's mail server. */
+  env?: Record<string, string>;
+  /** Run the outbox's worker, as a real process does, so mail leaves while the journey runs. */
+  mailWorker?: boolean;
+}
+
 /**
  * A real Gatehouse on 127.0.0.1 (fresh DATA_DIR and database) and Debian's Chromium, headless, on a
  * fresh profile. The client must have been built (`npm run build:client`; `npm run test:e2e` does it).
+ * PUBLIC_URL is the server's own address, so links in its mails lead back to it.
  */
-export async function startE2e(): Promise<E2eWorld> {
+export async function startE2e(options: E2eOptions = {}): Promise<E2eWorld> {
   if (!fs.existsSync('client/dist/index.html')) throw new Error('client/dist is missing: run `npm run build:client` first');
-  const t = await startTestApp();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const t = await startTestApp({ PUBLIC_URL: baseUrl, ...options.env }, { mailWorker: options.mailWorker });
   const server = await new Promise<Server>((resolve) => {
-    const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = t.app.listen(port, '127.0.0.1', () => resolve(s));
   });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
