@@ -16,6 +16,7 @@ export function ForgotPasswordPage() {
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [emailInvalid, setEmailInvalid] = useState(false);
 
   useEffect(() => {
     document.title = 'Forgot your password · Gatehouse';
@@ -27,10 +28,12 @@ export function ForgotPasswordPage() {
     if (busy) return;
     if (!/^[^@\s]+@[^@\s]+$/.test(email.trim())) {
       setError(email.trim() ? 'Email: enter the whole address, like name@example.com.' : 'Email: enter the address you sign in with.');
+      setEmailInvalid(true);
       return emailRef.current?.focus();
     }
     setBusy(true);
     setError(null);
+    setEmailInvalid(false);
     try {
       await api.forgotPassword(email.trim());
       setSent(true);
@@ -67,8 +70,8 @@ export function ForgotPasswordPage() {
               spellCheck={false}
               value={email}
               onChange={(e) => setEmail(e.target.value)}
-              aria-invalid={error?.startsWith('Email') || undefined}
-              aria-describedby={error ? `${id}-alert` : undefined}
+              aria-invalid={emailInvalid || undefined}
+              aria-describedby={emailInvalid ? `${id}-alert` : undefined}
             />
           </div>
           <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>{busy ? 'Sending…' : 'Send reset link'}</button>
