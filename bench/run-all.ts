@@ -14,8 +14,10 @@ import * as ledger from './ledger.bench.js';
 import * as load from './load-p1.bench.js';
 import * as upload from './upload-u1.bench.js';
 import * as policy from './policy-p2.bench.js';
+import * as mail from './mail-m1.bench.js';
+import * as intakeQpdfWasm from './intake-qpdf-wasm.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

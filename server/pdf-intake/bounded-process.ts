@@ -42,6 +42,38 @@ export interface ProcessResult {
 
 const STDERR_HEAD_BYTES = 32 * 1024;
 const STDERR_TAIL_BYTES = 8 * 1024;
+
+/**
+ * The head and the tail of a stream of complaints (the first and the last), never all of it: what
+ * a damaged file makes qpdf print can run to megabytes, and only its ends say anything new.
+ */
+export class ComplaintSample {
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
+  private tail = Buffer.alloc(0);
+  /** Everything that was added, counted, kept or not. */
+  bytes = 0;
+
+  add(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.headBytes < STDERR_HEAD_BYTES) {
+      const part = chunk.subarray(0, STDERR_HEAD_BYTES - this.headBytes);
+      this.head.push(part);
+      this.headBytes += part.length;
+      chunk = chunk.subarray(part.length);
+    }
+    if (chunk.length) {
+      this.tail = Buffer.concat([this.tail, chunk]);
+      if (this.tail.length > STDERR_TAIL_BYTES) this.tail = this.tail.subarray(this.tail.length - STDERR_TAIL_BYTES);
+    }
+  }
+
+  toString(): string {
+    const skipped = this.bytes - this.headBytes - this.tail.length;
+    return Buffer.concat(this.head).toString('utf8') + (skipped > 0 ? `\n[… ${skipped} bytes of stderr skipped …]\n` : '') + this.tail.toString('utf8');
+  }
+}
+
 /**
  * After SIGKILL the result is given within this long even if the pipes stay open: a grandchild
  * that left the process group (a daemonising converter) must not keep the promise pending.
@@ -86,7 +118,8 @@ function withLimits(file: string, args: string[], limits: ProcessLimits): { file
   return { file: SHELL, args: ['-c', script, file, ...args] };
 }
 
-const OUT_OF_MEMORY = /bad_alloc|out of memory|cannot allocate memory|memory exhausted/i;
+/** How a program says an allocation failed (qpdf: "std::bad_alloc"). */
+export const OUT_OF_MEMORY = /bad_alloc|out of memory|cannot allocate memory|memory exhausted/i;
 const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGSEGV', 'SIGBUS']);
 
 /**
@@ -125,10 +158,7 @@ export function runBounded(command: string, args: string[], limits: ProcessLimit
     });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
-    const stderrHead: Buffer[] = [];
-    let stderrHeadBytes = 0;
-    let stderrTail = Buffer.alloc(0);
-    let stderrBytes = 0;
+    const stderr = new ComplaintSample();
     const state = { timedOut: false, overflow: false, aborted: false, killed: false, settled: false, spawnError: null as NodeJS.ErrnoException | null };
     let settleTimer: NodeJS.Timeout | undefined;
 
@@ -165,19 +195,7 @@ export function runBounded(command: string, args: string[], limits: ProcessLimit
       }
       stdout.push(chunk);
     });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderrBytes += chunk.length;
-      if (stderrHeadBytes < STDERR_HEAD_BYTES) {
-        const part = chunk.subarray(0, STDERR_HEAD_BYTES - stderrHeadBytes);
-        stderrHead.push(part);
-        stderrHeadBytes += part.length;
-        chunk = chunk.subarray(part.length);
-      }
-      if (chunk.length) {
-        stderrTail = Buffer.concat([stderrTail, chunk]);
-        if (stderrTail.length > STDERR_TAIL_BYTES) stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
-      }
-    });
+    child.stderr!.on('data', (chunk: Buffer) => stderr.add(chunk));
     // A pipe error (EPIPE after a kill) is not the run's failure; its result says what happened.
     child.stdout!.on('error', () => undefined);
     child.stderr!.on('error', () => undefined);
@@ -190,23 +208,21 @@ export function runBounded(command: string, args: string[], limits: ProcessLimit
       limits.signal?.removeEventListener('abort', onAbort);
       child.stdout!.destroy();
       child.stderr!.destroy();
-      const skipped = stderrBytes - stderrHeadBytes - stderrTail.length;
-      const stderr =
-        Buffer.concat(stderrHead).toString('utf8') + (skipped > 0 ? `\n[… ${skipped} bytes of stderr skipped …]\n` : '') + stderrTail.toString('utf8');
+      const complaints = stderr.toString();
       // Through the shell wrapper a command gone since it was found is the shell's "not found" (127).
-      const notFound = state.spawnError?.code === 'ENOENT' || (file === SHELL && executable !== SHELL && status === 127 && /not found/i.test(stderr));
+      const notFound = state.spawnError?.code === 'ENOENT' || (file === SHELL && executable !== SHELL && status === 127 && /not found/i.test(complaints));
       resolve({
         status: state.killed || state.spawnError ? null : status,
         signal,
         stdout: state.overflow ? Buffer.alloc(0) : Buffer.concat(stdout),
-        stderr,
-        stderrBytes,
+        stderr: complaints,
+        stderrBytes: stderr.bytes,
         timedOut: state.timedOut,
         overflow: state.overflow,
         aborted: state.aborted,
         notFound,
         // An allocation failure it reported, or — under a memory limit — the abort or crash such a failure ends in.
-        outOfMemory: !state.killed && (OUT_OF_MEMORY.test(stderr) || (Boolean(limits.memoryBytes) && CRASH_SIGNALS.has(signal ?? ''))),
+        outOfMemory: !state.killed && (OUT_OF_MEMORY.test(complaints) || (Boolean(limits.memoryBytes) && CRASH_SIGNALS.has(signal ?? ''))),
       });
     }
     child.on('error', (err) => {

@@ -1,4 +1,6 @@
-import { MINIMAL_ENV, runBounded } from './bounded-process.js';
+import { MINIMAL_ENV, runBounded, type ProcessLimits } from './bounded-process.js';
+import { qpdfEngine } from './qpdf-engine.js';
+import { runQpdfWasm } from './qpdf-wasm.js';
 
 export interface QpdfResult {
   /** qpdf's exit status: 0 success, 2 errors, 3 warnings; null when it was killed (time, output or abort). */
@@ -21,19 +23,23 @@ export interface QpdfLimits {
 }
 
 /**
- * Runs qpdf out of process: a hostile file can make it slow or hungry, but never crash the server,
- * and the time, memory and output limits bound what it may cost. It always settles: a kill for time
- * or an abort reaches the whole process, and warnings on stderr are sampled, never buffered whole.
+ * Runs qpdf out of process — or, where only its WebAssembly build is at hand (qpdf-engine.ts), in a
+ * worker thread: a hostile file can make it slow or hungry, but never crash the server or block
+ * its event loop, and the time, memory and output limits bound what it may cost. It always settles:
+ * a kill for time or an abort reaches the whole process (or thread), and warnings on stderr are
+ * sampled, never buffered whole. Both engines answer alike, so no caller knows which one ran.
  */
 export async function runQpdf(args: string[], opts: QpdfLimits): Promise<QpdfResult> {
-  const r = await runBounded('qpdf', args, {
+  const limits: ProcessLimits = {
     timeoutMs: opts.timeoutMs,
     maxStdoutBytes: opts.maxOutputBytes ?? 1024 * 1024,
     memoryBytes: opts.memoryBytes,
     signal: opts.signal,
     // qpdf needs nothing of the server's environment.
     env: MINIMAL_ENV('/'),
-  });
+  };
+  const engine = await qpdfEngine();
+  const r = engine.name === 'native' ? await runBounded('qpdf', args, limits) : await runQpdfWasm(args, limits);
   if (r.notFound) throw new Error('qpdf is not installed');
   // An abort means the intake's budget is spent: for the caller it is the same as running out of time.
   const timedOut = r.timedOut || r.aborted;
