@@ -6,6 +6,9 @@ import { createUser, disableUser, listUsers, updateUser } from './service.js';
 import { presentUser } from './presenter.js';
 import { eraseUser } from './erasure.js';
 import { reinviteUser } from '../account-links/service.js';
+import { incomingUpload } from '../uploads/incoming-upload.js';
+import { PeopleImportQuerySchema } from './people-import-schema.js';
+import { importPeople } from './people-import.js';
 
 export function usersRouter(deps: Deps) {
   const router = Router();
@@ -13,6 +16,11 @@ export function usersRouter(deps: Deps) {
     const ctx = await contextOf(req, deps);
     const user = await createUser(ctx, parseInput(CreateUserSchema, req.body));
     res.status(201).json(presentUser(user));
+  });
+  router.post('/api/users/import', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const { dryRun } = parseInput(PeopleImportQuerySchema, req.query);
+    res.json(await importPeople(ctx, incomingUpload(req), { dryRun }));
   });
   router.get('/api/users', async (req, res) => {
     const page = await listUsers(await contextOf(req, deps), parseInput(ListUsersQuerySchema, req.query));

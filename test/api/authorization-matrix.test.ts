@@ -198,6 +198,11 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: sellerDirectory(false, 201),
   },
   'GET /api/users': { request: () => ({ path: '/api/users' }), expect: sellerDirectory(true, 200) },
+  // A dry run (writes nothing, so every call finds the same directory) of a one-person CSV.
+  'POST /api/users/import': {
+    request: () => ({ path: '/api/users/import?dryRun=true', multipart: { fields: {}, file: Buffer.from(`email,name,organisation,kind,role\n${unique('imported')}@example.test,Ina Imported,Delta Capital,acquirer,external\n`) } }),
+    expect: sellerDirectory(false, 200),
+  },
   'POST /api/users/:userId/disable': {
     request: async (target) => ({ path: `/api/users/${target === 'missing' ? randomUUID() : await freshUser(outsiderOrgId, 'external')}/disable` }),
     expect: { admin: [200, null, null, 404], manager: [403, null, null, 403], counsel: [403, null, null, 403], staffOut: [403, null, null, 403], member: [403, null, null, 403], outsider: [403, null, null, 403], anonymous: [401, null, null, 401] },
