@@ -5,6 +5,9 @@ import { FailureAlert, FormField, useFocusFirstInvalid } from './form-field.js';
 import { fieldFailure, formFailure, type FormFailure } from './form-failure.js';
 import { OrgSelect } from './org-select.js';
 
+/** The form's fields by their API names, as its alert names them. */
+const LABELS = { name: 'Name', orgId: 'Organisation' };
+
 /**
  * A person's name and organisation. Their role stays, so only organisations it fits are offered:
  * the seller group's for staff and administrators, acquirers and advisors for external people.
@@ -30,7 +33,7 @@ export function EditPersonDialog({ person, orgs, onClose, onSaved }: { person: D
     try {
       onSaved(await adminApi.updateUser(person.id, changes));
     } catch (err) {
-      setFailure(formFailure(err));
+      setFailure(formFailure(err, LABELS));
       setBusy(false);
     }
   }

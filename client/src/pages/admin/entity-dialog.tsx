@@ -5,6 +5,9 @@ import { FailureAlert, FormField, useFocusFirstInvalid } from './form-field.js';
 import { fieldFailure, formFailure, type FormFailure } from './form-failure.js';
 import { entityChoices } from './entity-tree.js';
 
+/** The form's fields by their API names, as its alert names them. */
+const LABELS = { name: 'Entity name', parentId: 'Parent entity' };
+
 export type EntityDialogMode = { kind: 'add'; parentId: string | null } | { kind: 'rename'; entity: Entity } | { kind: 'move'; entity: Entity };
 
 const TOP = '';
@@ -44,7 +47,7 @@ export function EntityDialog({ mode, entities, onClose, onSaved }: { mode: Entit
         onSaved(parent ? `${mode.entity.name} moved under ${nameOf(parent)}.` : `${mode.entity.name} moved to the top.`);
       }
     } catch (err) {
-      setFailure(formFailure(err));
+      setFailure(formFailure(err, LABELS));
       setBusy(false);
     }
   }

@@ -1,25 +1,23 @@
-import { ApiError, messageOf } from '../../api.js';
+import { alertOf, fieldErrorsOf, type FieldErrors } from '../../field-errors.js';
 
 /** A form that failed: what its alert says, and the fields at fault (each with the server's reason). */
 export interface FormFailure {
   message: string;
-  fields: Record<string, string>;
+  fields: FieldErrors;
 }
 
-/** Answers about one field whose details name none: the field they are about. */
-const FIELD_OF_CODE: Record<string, string> = { email_taken: 'email' };
+/** Refusals of the directory that are about one field by nature, with what to say there. */
+const KNOWN_CONFLICTS: Record<string, [string, string]> = {
+  email_taken: ['email', 'this address belongs to someone already'],
+};
 
-/** The server's refusal as a form shows it: `400 invalid_request` names each field in `details`. */
-export function formFailure(err: unknown): FormFailure {
-  const fields: Record<string, string> = {};
-  if (err instanceof ApiError) {
-    if (err.details && typeof err.details === 'object') {
-      for (const [field, why] of Object.entries(err.details as Record<string, unknown>)) if (typeof why === 'string') fields[field] = why;
-    }
-    const field = FIELD_OF_CODE[err.code];
-    if (field && !fields[field]) fields[field] = err.message;
-  }
-  return { message: messageOf(err), fields };
+/**
+ * The server's refusal as a form shows it: each field at fault under the field, and the alert naming
+ * them by the form's own `labels` (`400 invalid_request` names each field in `details`).
+ */
+export function formFailure(err: unknown, labels: Record<string, string>): FormFailure {
+  const fields = fieldErrorsOf(err, KNOWN_CONFLICTS);
+  return { message: alertOf(err, fields, labels), fields };
 }
 
 /** A field found wrong before asking the server. */

@@ -6,6 +6,9 @@ import { fieldFailure, formFailure, type FormFailure } from './form-failure.js';
 import { OrgSelect } from './org-select.js';
 import { ROLE_LABEL, rolesFor } from './directory-labels.js';
 
+/** The form's fields by their API names, as its alert names them. */
+const LABELS = { email: 'Email', name: 'Name', orgId: 'Organisation', role: 'Role' };
+
 const ROLE_HELP: Record<Role, string> = {
   staff: 'Staff — may open rooms and be made manager or counsel of one',
   admin: 'Administrator — keeps the directory and acts as manager in every room',
@@ -37,7 +40,7 @@ export function InvitePersonDialog({ orgs, onClose, onInvited }: { orgs: Org[]; 
     try {
       onInvited(await adminApi.inviteUser({ email: email.trim(), name: name.trim(), orgId, role }));
     } catch (err) {
-      setFailure(formFailure(err));
+      setFailure(formFailure(err, LABELS));
       setBusy(false);
     }
   }

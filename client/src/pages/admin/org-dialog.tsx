@@ -5,6 +5,9 @@ import { FailureAlert, FormField, useFocusFirstInvalid } from './form-field.js';
 import { fieldFailure, formFailure, type FormFailure } from './form-failure.js';
 import { ORG_KIND_LABEL, ORG_KINDS } from './directory-labels.js';
 
+/** The form's fields by their API names, as its alert names them. */
+const LABELS = { name: 'Organisation name', kind: 'Kind' };
+
 /** A new organisation (name and kind), or a new name for one: its kind never changes, its people's roles rest on it. */
 export function OrgDialog({ org, onClose, onSaved }: { org: Org | null; onClose: () => void; onSaved: (org: Org, created: boolean) => void }) {
   const form = useRef<HTMLFormElement>(null);
@@ -24,7 +27,7 @@ export function OrgDialog({ org, onClose, onSaved }: { org: Org | null; onClose:
       const saved = org ? await adminApi.renameOrg(org.id, name.trim()) : await adminApi.createOrg({ name: name.trim(), kind });
       onSaved(saved, !org);
     } catch (err) {
-      setFailure(formFailure(err));
+      setFailure(formFailure(err, LABELS));
       setBusy(false);
     }
   }
