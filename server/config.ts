@@ -60,7 +60,13 @@ const EnvSchema = z.object({
   // Mail (issue 17): links in mails start with PUBLIC_URL; without SMTP_URL mail is written as .eml under DATA_DIR/mail.
   PUBLIC_URL: optionalString,
   SMTP_URL: optionalString,
-  MAIL_FROM: z.string().trim().min(3).default('Gatehouse <no-reply@localhost>'),
+  // One sender, `Name <address>` or a bare address, on one line: a line break would write headers of
+  // its own into every mail, and a second address would change who the mail claims to be from.
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((v) => /^(?:(?:"[^"\\\u0000-\u001f\u007f]*"\s*|[^<>\u0000-\u001f\u007f,;"]*)<[^<>\s@,;"]+@[^<>\s@,;"]+>|[^<>\s@,;"]+@[^<>\s@,;"]+)$/.test(v), 'one address, as Name <address@host> or address@host, on one line')
+    .default('Gatehouse <no-reply@localhost>'),
   INVITATION_TTL_HOURS: z.coerce.number().positive().default(168),
   PASSWORD_RESET_TTL_MINUTES: z.coerce.number().positive().default(60),
   MAIL_POLL_SECONDS: z.coerce.number().positive().default(2),
@@ -223,7 +229,9 @@ function parsePublicUrl(value: string): string {
   } catch {
     throw new ConfigError(`invalid configuration: PUBLIC_URL: ${JSON.stringify(value)} is not a URL (e.g. https://dataroom.example.com)`);
   }
-  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+  // A bare "?" or "#" leaves search and hash empty, but the links built on it would still carry it
+  // (PUBLIC_URL/#/invitation#token=…): the text itself must hold neither.
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password || /[?#]/.test(value)) {
     throw new ConfigError('invalid configuration: PUBLIC_URL: an http(s) address without credentials, query or fragment');
   }
   return url.toString().replace(/\/$/, '');

@@ -2,6 +2,7 @@ import type { AccountContext } from './account-context.js';
 import { invalidRequest } from '../errors.js';
 import { recordAllowed } from '../ledger/record.js';
 import { sendAccountNotice } from '../account-links/service.js';
+import { endAccountTokens } from '../account-links/account-tokens.js';
 import { hashPassword } from './passwords.js';
 import { assertCurrentPassword } from './step-up.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
@@ -18,6 +19,9 @@ export async function changePassword(ctx: AccountContext, input: ChangePasswordI
   const passwordHash = await hashPassword(input.newPassword);
   await ctx.db.transaction(async (trx) => {
     await trx('users').where({ id: ctx.actor.id }).update({ passwordHash });
+    // A reset link mailed before (asked for by the owner, or by someone with their mailbox) must not
+    // undo this change: the links of the old password end with it.
+    await endAccountTokens(trx, ctx.actor.id, ctx.at);
     const ended = await signOutEverywhere(trx, ctx.actor.id, keep);
     await recordAllowed(trx, ctx, { action: 'auth.password.change', subjectType: 'User', subjectId: ctx.actor.id, details: ended });
     await sendAccountNotice(trx, ctx, ctx.actor, 'password_changed', ctx.at);

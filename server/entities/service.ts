@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
+import { isPostgres } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { recordAllowed } from '../ledger/record.js';
 import { invalidRequest, notFound } from '../errors.js';
@@ -46,6 +47,10 @@ export async function updateEntity(ctx: ServiceContext, entityId: string, input:
     const entity: EntityRow | undefined = await trx('entities').where({ id: entityId }).first();
     if (!entity) throw notFound();
     if (input.parentId) {
+      // Moves of the tree take turns: two moves checked side by side (X under Y, Y under X) would each
+      // see no loop and together make one. SQLite's single writer already serialises them; on
+      // PostgreSQL (read committed) a transaction-scoped advisory lock does.
+      if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['gatehouse:entity-tree']);
       // Walk up from the new parent: meeting the entity itself means the move would close a loop.
       const parents = new Map<string, string | null>((await trx('entities').select('id', 'parentId')).map((e: EntityRow) => [e.id, e.parentId]));
       if (!parents.has(input.parentId)) throw invalidRequest('Unknown parent entity.', { parentId: 'no such entity' });

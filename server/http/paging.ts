@@ -43,7 +43,9 @@ const encodeCursor = (key: [string, string]) => Buffer.from(JSON.stringify(key))
 function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) return v as [string, string];
+    // Keys come from stored rows, which never hold a NUL (PostgreSQL cannot store one: comparing with
+    // it fails the query); a cursor with one was not issued here.
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string' && !x.includes('\u0000'))) return v as [string, string];
   } catch {
     /* reported below */
   }

@@ -55,14 +55,22 @@ export async function notifyNdaStatus(
   at: string,
 ) {
   const room: RoomNaming = await trx('rooms').where({ id: nda.roomId }).first('id', 'name', 'codeName');
-  const advisorOrgs = nda.coversRepresentatives
-    ? (await trx('partyAdvisors').join('parties', 'parties.id', 'partyAdvisors.partyId').where({ 'parties.roomId': nda.roomId, 'parties.acquirerOrgId': nda.orgId }).select('partyAdvisors.orgId')).map(
-        (r: { orgId: string }) => r.orgId,
-      )
-    : [];
+  // The counterparty's own people, in whichever party; and, when it covers representatives, the
+  // advisors' people in the parties this counterparty leads only. An advisor firm may advise two
+  // bidders of one room: its people in the other bidder's party are not covered by this NDA, and
+  // must not learn that it opened or closed (parties never learn of each other).
   const members: Recipient[] = await notifiable(trx('users').join('partyMembers', 'partyMembers.userId', 'users.id'))
     .where('partyMembers.roomId', nda.roomId)
-    .whereIn('users.orgId', [nda.orgId, ...advisorOrgs])
+    .where((who) => {
+      who.where('users.orgId', nda.orgId);
+      if (nda.coversRepresentatives) {
+        who.orWhere((advisor) =>
+          advisor
+            .whereIn('partyMembers.partyId', trx('parties').select('id').where({ roomId: nda.roomId, acquirerOrgId: nda.orgId }))
+            .whereExists(trx('partyAdvisors').select(trx.raw('1')).where('partyAdvisors.partyId', trx.ref('partyMembers.partyId')).where('partyAdvisors.orgId', trx.ref('users.orgId'))),
+        );
+      }
+    })
     .select('users.id', 'users.email', 'users.name', 'users.role', 'users.status');
   for (const user of members) {
     const mail = ndaStatusMail({ name: user.name, roomLabel: roomLabelFor(room, user), status, url: roomUrl(config, room.id), invited: user.status === 'invited' });

@@ -13,14 +13,20 @@ import { sendInvitation } from '../account-links/service.js';
 import { roomLabelFor } from '../mail/templates.js';
 import type { AddMemberInput, CreatePartyInput, InviteMemberInput } from './schema.js';
 import { findVisibleParty, visibleParties, type PartyRow } from './repository.js';
+import { visibleOrgs } from '../orgs/repository.js';
 
 export interface PartyView extends PartyRow {
   advisorOrgIds: string[];
   members?: Array<{ userId: string; cleanTeam: boolean }>;
 }
 
+/**
+ * The organisations named must be of the kind and ones the caller may see: a manager who came by the
+ * id of another deal's bidder must not pull it into their party (and so see its people) — such an id
+ * is refused like one that does not exist.
+ */
 async function assertOrgKind(ctx: ServiceContext, orgIds: string[], kind: string, field: string) {
-  const found = await ctx.db('orgs').whereIn('id', orgIds).where({ kind }).pluck('id');
+  const found: string[] = orgIds.length ? await visibleOrgs(ctx).whereIn('orgs.id', orgIds).where('orgs.kind', kind).pluck('orgs.id') : [];
   const missing = orgIds.filter((o) => !found.includes(o));
   if (missing.length) throw invalidRequest(`Not ${kind} organisations: ${missing.join(', ')}.`, { [field]: `must name ${kind} organisations` });
 }
