@@ -33,19 +33,21 @@ export interface TestApp {
 /**
  * A fresh Gatehouse on a fresh database: SQLite in a temporary DATA_DIR by default, or the
  * PostgreSQL server named by TEST_DATABASE_URL (a schema of its own per app, dropped at close).
+ * With `database` (createTestDatabase), it runs on that one instead and leaves it in place.
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  deps: { imageStampSlots?: ImageStampSlots; mailWorker?: boolean | { digestSettleMs?: number } } = {},
+  deps: { imageStampSlots?: ImageStampSlots; mailWorker?: boolean | { digestSettleMs?: number }; database?: TestDatabase } = {},
 ): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-  const postgres = process.env.TEST_DATABASE_URL ? await createPostgresSchema(process.env.TEST_DATABASE_URL) : undefined;
+  // An app given a database runs on it and leaves it in place at close (a restart, a second process).
+  const database = deps.database ?? (await createTestDatabase());
+  const { dataDir } = database;
   const config = loadConfig({
     DATA_DIR: dataDir,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
-    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...env,
   });
   const db = createDb({ dataDir, databaseUrl: config.databaseUrl });
@@ -69,6 +71,30 @@ export async function startTestApp(
       await mail?.stop();
       await afterResponseTasksSettled(db);
       await db.destroy();
+      if (!deps.database) await database.drop();
+    },
+  };
+}
+
+/**
+ * A database that outlives the apps started on it (startTestApp(env, { database })): a restart is a
+ * new app on the same one, and two apps on one are two processes sharing it. Its DATA_DIR is shared
+ * too (the secrets kept there, the local object store, the .eml mail), as on one machine. SQLite in
+ * a temporary DATA_DIR, or a schema of its own on TEST_DATABASE_URL's server; the caller drops it.
+ */
+export interface TestDatabase {
+  dataDir: string;
+  databaseUrl?: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const postgres = process.env.TEST_DATABASE_URL ? await createPostgresSchema(process.env.TEST_DATABASE_URL) : undefined;
+  return {
+    dataDir,
+    databaseUrl: postgres?.url,
+    drop: async () => {
       await postgres?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
