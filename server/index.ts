@@ -14,6 +14,7 @@ import { startCheckpointer } from './ledger/checkpoints.js';
 import { loadLedgerKey } from './ledger/signing-key.js';
 import { assertSharedSecretsMatch, SharedSecretMismatchError, sharedSecretFingerprints } from './security/shared-secrets.js';
 import { probeOfficeSandbox } from './pdf-intake/office-sandbox.js';
+import { describeQpdfEngine } from './pdf-intake/qpdf-engine.js';
 import { startMailDelivery } from './mail/mail-delivery.js';
 import { mailFolderOf } from './mail/transport.js';
 
@@ -41,6 +42,7 @@ try {
 const sandbox = await probeOfficeSandbox();
 if (sandbox.available) logger.info('office documents are converted in a bwrap sandbox (no network, no files but their own)');
 else logger.warn({ reason: sandbox.reason }, 'office documents are converted WITHOUT a sandbox: LibreOffice runs with a minimal environment and limits, but can reach the network and the files this process can read (see README "Configuration")');
+logger.info(await describeQpdfEngine(), 'PDF intake runs qpdf');
 
 const store = createObjectStore({ driver: config.storage.driver, dataDir: config.dataDir, s3: config.storage.driver === 's3' ? config.storage : undefined });
 await store.init();

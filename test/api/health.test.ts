@@ -13,14 +13,14 @@ afterEach(async () => {
 it('is ready, without signing in, while the database and the object store answer', async () => {
   const res = await request(t.app).get('/api/health/ready');
   expect(res.status).toBe(200);
-  expect(res.body).toEqual({ status: 'ready', checks: { database: 'ok', storage: 'ok', process: 'ok' } });
+  expect(res.body).toEqual({ status: 'ready', checks: { database: 'ok', storage: 'ok', process: 'ok' }, qpdf: expect.stringMatching(/^(native|wasm)$/) });
 });
 
 it('answers readiness 503 naming the database when it is gone, while liveness stays 200', async () => {
   await t.db.destroy();
   const ready = await request(t.app).get('/api/health/ready');
   expect(ready.status).toBe(503);
-  expect(ready.body).toEqual({ status: 'unavailable', checks: { database: 'unavailable', storage: 'ok', process: 'ok' } });
+  expect(ready.body).toEqual({ status: 'unavailable', checks: { database: 'unavailable', storage: 'ok', process: 'ok' }, qpdf: expect.stringMatching(/^(native|wasm)$/) });
   const live = await request(t.app).get('/api/health');
   expect(live.status).toBe(200);
   expect(live.body).toEqual({ status: 'ok' });

@@ -30,7 +30,14 @@ function servedRoutes(stack: Layer[]): Array<{ method: string; path: string }> {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Signing in authenticates nobody yet (docs/http-api.md): the one state-changing route without a token. */
-const EXEMPT = new Set(['POST /api/auth/login']);
+// Session starters: the caller has no session yet, so there is no token to hold; each proves itself by
+// a password or a one-time link secret instead (server/auth/csrf.ts SESSION_STARTERS).
+const EXEMPT = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/invitation/accept',
+  'POST /api/auth/password/forgot',
+  'POST /api/auth/password/reset',
+]);
 
 beforeAll(async () => {
   t = await startTestApp();
