@@ -259,6 +259,18 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** Every page of a list (the entity tree, the organisations a form offers): small lists, read whole. */
+export async function fetchAll<T>(fetchPage: (cursor: string | null, signal?: AbortSignal) => Promise<Page<T>>, signal?: AbortSignal): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await fetchPage(cursor, signal);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -509,13 +521,16 @@ export const api = {
     }
   },
 
+  mfaStatus: (signal?: AbortSignal) => request<{ enabled: boolean; recoveryCodesLeft: number }>('GET', '/api/auth/mfa', { signal }),
+  mfaDisable: (currentPassword: string) => request<{ enabled: false }>('POST', '/api/auth/mfa/disable', { body: { currentPassword } }),
   mfaSetup: () => request<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/mfa/setup'),
   // Turning the second factor on asks for the password again: a session alone must not bind an authenticator.
   mfaEnable: (otp: string, currentPassword: string) => request<{ enabled: boolean; recoveryCodes: string[] }>('POST', '/api/auth/mfa/enable', { body: { otp, currentPassword } }),
 
-  orgs: () => request<Page<Org>>('GET', '/api/orgs'),
-  users: () => request<Page<User>>('GET', '/api/users'),
-  entities: () => request<Page<Entity>>('GET', '/api/entities'),
+  // Forms and name look-ups need the whole list, not its first page of 100.
+  orgs: async (): Promise<Page<Org>> => ({ items: await fetchAll((cursor, signal) => request<Page<Org>>('GET', `/api/orgs${qs({ cursor, limit: 1000 })}`, { signal })), nextCursor: null }),
+  users: async (): Promise<Page<User>> => ({ items: await fetchAll((cursor, signal) => request<Page<User>>('GET', `/api/users${qs({ cursor, limit: 1000 })}`, { signal })), nextCursor: null }),
+  entities: async (): Promise<Page<Entity>> => ({ items: await fetchAll((cursor, signal) => request<Page<Entity>>('GET', `/api/entities${qs({ cursor, limit: 1000 })}`, { signal })), nextCursor: null }),
   verifyLedger: () => request<LedgerVerification>('GET', '/api/audit/verify'),
 
   rooms: (signal?: AbortSignal) => request<Page<Room>>('GET', '/api/rooms', { signal }),

@@ -3,7 +3,7 @@ import type { Deps } from '../service-context.js';
 import { parseInput } from '../http/validate.js';
 import { unauthenticated } from '../errors.js';
 import { DisableMfaSchema, EnableMfaSchema } from './schema.js';
-import { disableMfa, enableMfa, setupMfa } from './mfa-service.js';
+import { disableMfa, enableMfa, mfaStatus, setupMfa } from './mfa-service.js';
 import { accountContextOf } from './account-context.js';
 import { currentSessionOf, saveSession } from './current-session.js';
 
@@ -13,6 +13,10 @@ import { currentSessionOf, saveSession } from './current-session.js';
  */
 export function mfaRouter(deps: Deps) {
   const router = Router();
+  router.get('/api/auth/mfa', async (req, res) => {
+    if (!req.actor) throw unauthenticated();
+    res.json(await mfaStatus(deps.db, req.actor));
+  });
   router.post('/api/auth/mfa/setup', async (req, res) => {
     if (!req.actor) throw unauthenticated();
     res.json(await setupMfa(deps.db, deps.config, req.actor));

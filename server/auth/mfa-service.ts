@@ -49,6 +49,14 @@ function openSeed(config: Config, sealed: string): string {
 const findMfaUser = (db: Db, userId: string): Promise<MfaUserRow | undefined> =>
   db('users').where({ id: userId }).first('id', 'email', 'mfaEnabled', 'mfaSecret', 'mfaLastStep');
 
+/** Whether the caller's second factor is on, and how many unused recovery codes stand behind it. */
+export async function mfaStatus(db: Db, actor: Actor): Promise<{ enabled: boolean; recoveryCodesLeft: number }> {
+  const user = await findMfaUser(db, actor.id);
+  if (!user?.mfaEnabled) return { enabled: false, recoveryCodesLeft: 0 };
+  const [{ n }] = await db('mfaRecoveryCodes').where({ userId: actor.id }).whereNull('usedAt').count({ n: '*' });
+  return { enabled: true, recoveryCodesLeft: Number(n) };
+}
+
 /**
  * Starts enrolment: a fresh secret, kept sealed and inactive until a code from it is shown to
  * `enableMfa` with the current password. Once MFA is on, it cannot be re-seeded this way (a stolen

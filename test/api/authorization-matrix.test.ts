@@ -182,6 +182,7 @@ const MATRIX: Record<string, RouteSpec> = {
     },
     expect: Object.fromEntries(ROLES.map((role) => [role, role === 'anonymous' ? [401, 401, null, 401] : [204, 404, null, 404]])),
   },
+  'GET /api/auth/mfa': { request: () => ({ path: '/api/auth/mfa' }), expect: anyUser(200) },
   'POST /api/auth/mfa/setup': { request: () => ({ path: '/api/auth/mfa/setup' }), expect: anyUser(200) },
   'POST /api/auth/mfa/enable': { request: (_t, role) => ({ path: '/api/auth/mfa/enable', body: { otp: '000000', currentPassword: passwordOf(role) } }), expect: anyUser('400:invalid_request') },
   // Without the current password (step-up): a right one would end the role's token for the rest of the matrix.

@@ -77,6 +77,17 @@ describe('TOTP second factor (docs/quality.md security 7)', () => {
     expect([replay.status, replay.body.error.code]).toEqual([401, 'otp_required']);
   });
 
+  it('tells the user whether their second factor is on and how many recovery codes are left, and no one else', async () => {
+    const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
+    expect((await admin.get('/api/auth/mfa')).body).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+    const { recoveryCodes } = await enrol(admin);
+    expect((await admin.get('/api/auth/mfa')).body).toEqual({ enabled: true, recoveryCodesLeft: recoveryCodes.length });
+    const signedIn = await login({ email: ADMIN.email, password: ADMIN.password, recoveryCode: recoveryCodes[0]! });
+    expect(signedIn.status).toBe(200);
+    expect((await admin.get('/api/auth/mfa')).body).toEqual({ enabled: true, recoveryCodesLeft: recoveryCodes.length - 1 });
+    expect((await request(t.app).get('/api/auth/mfa')).status).toBe(401);
+  });
+
   it('shows recovery codes once, stores them hashed, and each signs in once', async () => {
     const admin = await Client.login(t.app, ADMIN.email, ADMIN.password);
     const { recoveryCodes } = await enrol(admin);

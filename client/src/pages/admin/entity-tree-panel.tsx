@@ -1,8 +1,8 @@
 import { useId, useState, type ReactNode } from 'react';
-import { adminApi, type Entity } from '../../api.js';
+import { adminApi, fetchAll, type Entity } from '../../api.js';
 import { LoadView } from '../../components/load-view.js';
 import { useLoad } from '../../hooks/use-load.js';
-import { fetchAll, useCursorList } from './use-cursor-list.js';
+import { useCursorList } from './use-cursor-list.js';
 import { useDebouncedValue } from './use-debounced-value.js';
 import { LoadMore } from './load-more.js';
 import { SearchFilter } from './search-filter.js';

@@ -1,9 +1,9 @@
 import { useId, useState } from 'react';
-import { adminApi, messageOf, type DirectoryUser, type Org, type UserStatus } from '../../api.js';
+import { adminApi, fetchAll, messageOf, type DirectoryUser, type Org, type UserStatus } from '../../api.js';
 import { LoadView } from '../../components/load-view.js';
 import { StatusBadge, statusLabel } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks/use-load.js';
-import { fetchAll, useCursorList } from './use-cursor-list.js';
+import { useCursorList } from './use-cursor-list.js';
 import { useDebouncedValue } from './use-debounced-value.js';
 import { LoadMore } from './load-more.js';
 import { SearchFilter } from './search-filter.js';

@@ -81,15 +81,3 @@ export function useCursorList<T extends { id: string }>(
     replace,
   };
 }
-
-/** Every page of a list (the entity tree, the organisations a form offers): small lists, read whole. */
-export async function fetchAll<T>(fetchPage: (cursor: string | null, signal?: AbortSignal) => Promise<Page<T>>, signal?: AbortSignal): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await fetchPage(cursor, signal);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
