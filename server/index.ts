@@ -55,6 +55,11 @@ const server = app.listen(config.port, config.host, () => {
   const { port } = server.address() as { port: number };
   logger.info({ host: config.host, port, database: config.databaseUrl ? 'postgresql' : 'sqlite', storage: config.storage.driver }, 'gatehouse listening');
 });
+// Idle keep-alive connections stay open longer than a load balancer's (60 s on the usual ones) and a
+// client's: whoever reuses a connection must never meet one the server has just closed (a reset
+// request, seen by the user as a failed download).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 
 // Objects no row references (a process killed between storing an upload and committing its row),
 // expired sessions and a local store's stale temp files go at start-up and then periodically.

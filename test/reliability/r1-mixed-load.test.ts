@@ -93,7 +93,8 @@ async function runClient(role: Role, label: string, api: HttpSession, docs: Buff
         );
       }
     } catch (err) {
-      tally.failures.push(`${role} request failed: ${(err as Error).message}`);
+      const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+      tally.failures.push(`${role} request failed: ${(err as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
     }
   }
 }
