@@ -1,0 +1,89 @@
+import { pipeline, Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import type { DeliverySheet } from './delivery-sheet.js';
+
+/**
+ * A plain number in the form a CSV writes one: an optional minus, digits, an optional fraction and
+ * exponent. A spreadsheet reads it as a number constant, which computes nothing, so it is delivered as
+ * stored. A leading `+` is not part of it on purpose: `+44` is how a telephone country code or a
+ * formula begins, not how a stored number is written, and Excel would still parse `+44` as an
+ * expression (showing 44), so it is escaped like every other cell starting with `+`.
+ */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/**
+ * The first characters that make Excel, LibreOffice or Google Sheets evaluate a CSV cell as a formula
+ * (OWASP "CSV Injection"): `=`, `+`, `-`, `@`, and tab or carriage return, which some spreadsheets
+ * skip before looking for one of the others.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The text-prefix a spreadsheet shows as text instead of evaluating what follows. */
+const TEXT_PREFIX = "'";
+
+function startsLikeFormula(value: string): boolean {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value);
+}
+
+/**
+ * Whether a stored value is delivered with a `'` in front. A value that would run as a formula gets
+ * one. So does a value that already begins with `'` followed (after any further apostrophes) by such a
+ * formula start: delivered as it is, `'=1` would be read back by `unescapeCsvCell` as the escape of
+ * `=1`, and a trace could not tell the two stored values apart. Prefixing one more `'` keeps the
+ * escaping a bijection, while every other value beginning with `'` (`'tis`, `'-12`) is left exactly as
+ * stored.
+ */
+function needsTextPrefix(value: string): boolean {
+  return startsLikeFormula(value.replace(/^'+/, ''));
+}
+
+/** The cell as a CSV delivery holds it: a formula-like value prefixed with `'` (see needsTextPrefix), any other as stored. */
+export function escapeCsvCell(value: string): string {
+  return needsTextPrefix(value) ? TEXT_PREFIX + value : value;
+}
+
+/**
+ * The stored value of a cell of a CSV delivery: the inverse of `escapeCsvCell`, so a trace of a leaked
+ * file compares the values that were stored, not their escaped forms. A `'` is removed only where
+ * `escapeCsvCell` would have put one.
+ */
+export function unescapeCsvCell(cell: string): string {
+  return cell.startsWith(TEXT_PREFIX) && needsTextPrefix(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+/**
+ * The records of the delivery: the header and rows of the first sheet only. CSV has no sheets, and the
+ * caller asks for exactly one sheet when the format is CSV, so a further sheet is a caller's mistake
+ * that must not be folded into the same table under the wrong header. Leaving the loop returns the
+ * sheets' iterator, letting its producer release whatever it holds.
+ */
+async function* csvRecords(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<string[]> {
+  for await (const sheet of sheets) {
+    const width = sheet.header.length;
+    yield sheet.header.map(escapeCsvCell);
+    for await (const row of sheet.rows) {
+      const record = row.map(escapeCsvCell);
+      // A short row is padded so every record has the header's number of fields (RFC 4180): readers
+      // such as csv-parse refuse a ragged file by default. A longer one keeps its cells: no value is dropped.
+      while (record.length < width) record.push('');
+      yield record;
+    }
+    return;
+  }
+  throw new Error('A CSV delivery needs one sheet; none was given.');
+}
+
+/**
+ * The delivery as a CSV file: UTF-8 with a byte order mark (without it Excel reads the file in the
+ * system's legacy code page and garbles `é€Ł张`), comma-separated, CRLF line ends, RFC 4180 quoting.
+ * Rows are pulled only as the returned stream is read: the object-mode source and the stringifier each
+ * buffer a bounded number of records (their high-water marks), so a slow download holds a few dozen
+ * rows, not the dataset. An error of the rows destroys the returned stream with that error.
+ */
+export function writeCsvDelivery(sheets: AsyncIterable<DeliverySheet>): Readable {
+  const stringifier = stringify({ bom: true, delimiter: ',', record_delimiter: 'windows', quote: '"', escape: '"' });
+  // pipeline destroys every stream with the first error, so the consumer of `stringifier` sees it;
+  // nothing is left to do in the callback.
+  pipeline(Readable.from(csvRecords(sheets)), stringifier, () => {});
+  return stringifier;
+}
