@@ -117,6 +117,8 @@ export interface DocumentItem {
   entityId: string;
   classification: Classification;
   personalData: PersonalData;
+  /** `dataset`: a CSV or XLSX table, delivered per recipient (room/datasets/); absent from servers before datasets. */
+  kind?: 'document' | 'dataset';
   mimeType: string;
   size: number;
   version: number;

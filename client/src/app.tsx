@@ -6,6 +6,7 @@ import { SignInPage } from './pages/sign-in/sign-in-page.js';
 import { RoomsPage } from './pages/rooms-page.js';
 import { RoomPage } from './pages/room-page.js';
 import { DocumentViewerPage } from './pages/document-viewer-page.js';
+import { DatasetColumnsPage } from './room/datasets/dataset-columns-page.js';
 import { AccountPage } from './pages/account-page.js';
 import { AdminPage } from './pages/admin/admin-page.js';
 import { InvitationPage } from './pages/invitation/invitation-page.js';
@@ -107,6 +108,7 @@ export function App() {
               <Route path="/">{() => <RoomsPage user={user} />}</Route>
               <Route path="/account">{() => <AccountPage user={user} />}</Route>
               <Route path="/admin/:section?">{(p) => <AdminPage user={user} section={p.section} />}</Route>
+              <Route path="/rooms/:roomId/documents/:documentId/columns">{(p) => <DatasetColumnsPage roomId={p.roomId} documentId={p.documentId} />}</Route>
               <Route path="/rooms/:roomId/documents/:documentId">{(p) => <DocumentViewerPage roomId={p.roomId} documentId={p.documentId} />}</Route>
               <Route path="/rooms/:roomId/:tab?">{(p) => <RoomPage user={user} roomId={p.roomId} tab={p.tab ?? 'documents'} />}</Route>
               <Route>

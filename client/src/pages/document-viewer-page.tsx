@@ -6,6 +6,7 @@ import { LoadView } from '../components/load-view.js';
 import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
 import type { PdfSource } from '../components/pdf-view.js';
 import { formatSize, formatType } from '../display-format.js';
+import { DatasetViewer } from '../room/datasets/dataset-viewer.js';
 
 // pdf.js is most of the client's weight: loaded only when a PDF is opened.
 const PdfView = lazy(() => import('../components/pdf-view.js'));
@@ -23,7 +24,7 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
   const [doc, reloadDoc] = useLoad(
     async (signal) => {
       const [d, room] = await Promise.all([api.document(documentId, signal), api.room(roomId, signal)]);
-      return { ...d, can: room.can ?? NO_ROOM_ACTIONS };
+      return { ...d, can: room.can ?? NO_ROOM_ACTIONS, room };
     },
     [documentId, roomId],
   );
@@ -38,6 +39,8 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
       </nav>
       <LoadView load={doc} retry={reloadDoc} label="document">
         {(d) => {
+          // A table is not a page to stamp: each reader pages through their own copy of it.
+          if (d.kind === 'dataset') return <DatasetViewer doc={d} />;
           const staff = d.can.viewAllDocuments;
           const canDownload = d.access === 'download' || d.access === 'original';
           return (

@@ -50,6 +50,9 @@ export function DocumentTable({ docs, ctx, onNewVersion }: { docs: DocumentItem[
                       Download
                     </a>
                   )}
+                  {staff && d.kind === 'dataset' && (
+                    <Link href={`/rooms/${ctx.room.id}/documents/${d.id}/columns`} className="button button-secondary button-small" aria-label={`Columns of ${d.title}`}>Columns</Link>
+                  )}
                   {isManager && (
                     <button type="button" className="button button-ghost button-small" onClick={() => onNewVersion(d)} aria-label={`Upload a new version of ${d.title}`}>
                       New version
