@@ -12,6 +12,7 @@ import * as documentPolicyVersion from './20261205000000-document-policy-version
 import * as apiTokenExpiry from './20261206150000-api-token-expiry.js';
 import * as sharedSecretFingerprints from './20261207000000-shared-secret-fingerprints.js';
 import * as directoryAndMail from './20261208000000-directory-and-mail.js';
+import * as datasets from './20261209000000-datasets.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261206150000-api-token-expiry', apiTokenExpiry],
   ['20261207000000-shared-secret-fingerprints', sharedSecretFingerprints],
   ['20261208000000-directory-and-mail', directoryAndMail],
+  ['20261209000000-datasets', datasets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

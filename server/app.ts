@@ -24,6 +24,7 @@ import { partiesRouter } from './parties/routes.js';
 import { ndasRouter } from './ndas/routes.js';
 import { foldersRouter } from './folders/routes.js';
 import { documentsRouter } from './documents/routes.js';
+import { datasetsRouter } from './datasets/routes.js';
 import { grantsRouter } from './grants/routes.js';
 import { traceRouter } from './trace/routes.js';
 import { auditRouter } from './audit/routes.js';
@@ -166,6 +167,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     ndasRouter(deps),
     foldersRouter(deps),
     documentsRouter(deps),
+    datasetsRouter(deps),
     grantsRouter(deps),
     traceRouter(deps),
     auditRouter(deps),

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   not_invited: 'The user has accepted their invitation already (or is disabled): nothing to send again.',
   invalid_state: 'The object is not in a state that allows this (an NDA already decided).',
   download_changed: 'The download cannot be resumed identically; start a new one.',
+  not_a_dataset: 'The document is not a dataset (a CSV or XLSX table), or its file could not be read as one (the message says why).',
   too_large: 'The request or file is over its size limit.',
   unsupported_type: 'The file or body type is not accepted here.',
   range_not_satisfiable: 'The byte range asked for is not in the file.',

@@ -11,6 +11,8 @@ export const presentDocument = (d: DocumentListItem) => ({
   entityId: d.entityId,
   classification: classificationOf(d.classificationRank),
   personalData: personalDataOf(d.personalDataRank),
+  // `dataset`: a table delivered per recipient (GET …/dataset, …/rows, content as CSV or XLSX).
+  kind: d.kind ?? 'document',
   mimeType: d.mimeType,
   size: Number(d.size),
   version: Number(d.version),

@@ -11,6 +11,8 @@ export interface DocumentRow {
   title: string;
   classificationRank: number;
   personalDataRank: number;
+  /** `dataset`: a CSV or XLSX kept as a table and delivered per recipient (server/datasets); fixed at creation. */
+  kind: 'document' | 'dataset';
   position: number;
   currentVersionId: string;
   version: number;

@@ -9,6 +9,9 @@ import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
 import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument, roomOfDocument } from './service.js';
 import { presentDocument, presentStoredVersion } from './presenter.js';
 import { incomingUpload } from '../uploads/incoming-upload.js';
+import { pipeline } from 'node:stream/promises';
+import { invalidRequest } from '../errors.js';
+import { deliverDataset } from '../datasets/service.js';
 
 const EXTENSIONS: Record<string, string> = {
   'application/pdf': '.pdf',
@@ -36,9 +39,10 @@ export function documentsRouter(deps: Deps) {
   router.post('/api/rooms/:roomId/documents', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const doc = await createDocument(ctx, pathId(req.params.roomId), incomingUpload(req));
-    res.status(201).json(
-      presentStoredVersion(doc.id, { id: doc.currentVersionId, documentId: doc.id, version: 1, objectKey: doc.objectKey, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, fileName: doc.fileName, createdBy: doc.createdBy, createdAt: doc.createdAt }),
-    );
+    res.status(201).json({
+      ...presentStoredVersion(doc.id, { id: doc.currentVersionId, documentId: doc.id, version: 1, objectKey: doc.objectKey, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, fileName: doc.fileName, createdBy: doc.createdBy, createdAt: doc.createdAt }),
+      kind: doc.kind,
+    });
   });
 
   router.post('/api/documents/:documentId/versions', async (req, res) => {
@@ -63,9 +67,22 @@ export function documentsRouter(deps: Deps) {
 
   router.get('/api/documents/:documentId/content', async (req, res) => {
     const ctx = await contextOf(req, deps);
-    const { disposition, download } = parseInput(ContentQuerySchema, req.query);
+    const { disposition, download, format, sheet } = parseInput(ContentQuerySchema, req.query);
     const kind = disposition === 'inline' ? 'view' : 'download';
     const doc = await findDocumentFor(ctx, pathId(req.params.documentId), kind, `document.${kind}`, { contentRequest: true });
+    if (doc.kind === 'dataset') {
+      // Each recipient's own copy, made as it streams: no ranges, nothing to resume.
+      if (download !== undefined) throw invalidRequest('A dataset delivery cannot be resumed; start a new one.', { download: 'datasets are delivered whole' });
+      const delivery = await deliverDataset(ctx, await roomOfDocument(ctx, doc), doc, kind, { format, sheet });
+      setFileHeaders(res, {
+        mimeType: delivery.mimeType,
+        disposition: dispositionHeader('attachment', `${doc.title}.${delivery.format}`, `dataset.${delivery.format}`),
+        downloadId: delivery.downloadId,
+      });
+      await pipeline(delivery.body, res).catch(() => undefined);
+      return;
+    }
+    if (format !== undefined || sheet !== undefined) throw invalidRequest('Only a dataset has a format or sheets.', format !== undefined ? { format: 'not a dataset' } : { sheet: 'not a dataset' });
     const range = honouredRange(req, download);
     const delivery = await deliverStamped(ctx, await roomOfDocument(ctx, doc), doc, kind, { resume: download, range, rangeFits: (size) => req.range(size) !== -1 });
     const ext = delivery.mimeType === 'application/pdf' ? '.pdf' : (EXTENSIONS[delivery.mimeType] ?? '');

@@ -26,4 +26,7 @@ export const ContentQuerySchema = z.strictObject({
   disposition: z.enum(['inline', 'attachment']).default('attachment'),
   /** Continues a download already started (the X-Download-Id of its first response): byte ranges of one stamped copy. */
   download: z.string().regex(DOWNLOAD_ID_PATTERN, 'a download id from X-Download-Id').optional(),
+  /** A dataset's delivery format (the uploaded one by default) and, for CSV, its sheet. */
+  format: z.enum(['csv', 'xlsx']).optional(),
+  sheet: z.string().min(1).max(200).optional(),
 });

@@ -15,6 +15,8 @@ import { DOCUMENT_TYPES } from '../uploads/sniff-type.js';
 import { classificationRank, LEVELS, personalDataRank, type Level } from '../ranks.js';
 import { discardRendition, prepareRendition, type PreparedRendition } from '../pdf-intake/intake.js';
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
+import { describeUpload } from '../datasets/service.js';
+import { insertDescription, type DescriptionRow } from '../datasets/repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
 import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
 import { documentIndexesFor } from './caller-indexes.js';
@@ -74,10 +76,13 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
     if (!(await ctx.db('roomEntities').where({ roomId, entityId: input.entityId }).first('entityId'))) {
       throw invalidRequest("The entity is not one of the room's targets.", { entityId: "not one of the room's target entities" });
     }
-    // Parsed (or converted) once here, so every stamped download only appends a small tail.
-    rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     const documentId = randomUUID();
     const version = versionRow(documentId, 1, file, ctx);
+    // A CSV or XLSX table is a dataset: kept native and read per delivery. Otherwise the file is
+    // parsed (or converted) once here, so every stamped download only appends a small tail.
+    const dataset = await describeUpload(ctx.store, file, version.id, ctx.at);
+    const kind = dataset?.status === 'ready' ? 'dataset' : 'document';
+    if (kind === 'document') rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     const doc = await ctx.db.transaction(async (trx) => {
       const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
       const row: DocumentRow = {
@@ -88,6 +93,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
         title: input.title ?? titleFromFileName(file.fileName),
         classificationRank: classificationRank(input.classification),
         personalDataRank: personalDataRank(input.personalData),
+        kind,
         position: Number(max?.m ?? 0) + 1,
         currentVersionId: version.id,
         version: 1,
@@ -97,12 +103,13 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
       await trx('documents').insert(row);
       await trx('documentVersions').insert(version);
       if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
+      if (dataset) await insertDescription(trx, dataset);
       await recordAllowed(trx, ctx, {
         action: 'document.create',
         subjectType: 'Document',
         subjectId: documentId,
         roomId,
-        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType },
+        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, kind, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType, ...(dataset?.status === 'not_dataset' ? { notADataset: dataset.reason } : {}) },
       });
       // Uploads are visible at once (staged disclosure will publish them instead): digests consider it.
       await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
@@ -127,12 +134,21 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
   let rendition: PreparedRendition | null = null;
   try {
     parseInput(NewVersionFieldsSchema, fields);
-    rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
+    const versionId = randomUUID();
+    // A dataset stays a dataset: its deliveries, classification and traces are of a table.
+    let dataset: DescriptionRow | null = null;
+    if (doc.kind === 'dataset') {
+      dataset = await describeUpload(ctx.store, file, versionId, ctx.at);
+      if (dataset?.status !== 'ready') throw invalidRequest('A new version of a dataset must be a CSV or XLSX table.', { file: dataset?.message ?? 'not a CSV or XLSX table' });
+    } else {
+      rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
+    }
     return await ctx.db.transaction(async (trx) => {
       const current = await trx('documents').where({ id: documentId }).first('version');
-      const version = versionRow(documentId, Number(current.version) + 1, file, ctx);
+      const version = { ...versionRow(documentId, Number(current.version) + 1, file, ctx), id: versionId };
       await trx('documentVersions').insert(version);
       if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
+      if (dataset) await insertDescription(trx, dataset);
       // Conditional on the version read: two uploads at once cannot both become version n+1.
       const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
       if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');

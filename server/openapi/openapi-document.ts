@@ -12,6 +12,7 @@ import { AddMemberSchema, CreatePartySchema, InviteMemberSchema } from '../parti
 import { DecisionSchema } from '../ndas/schema.js';
 import { CreateFolderSchema } from '../folders/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
+import { ClassifyDatasetSchema } from '../datasets/schema.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
 import { ROOM_ACTIONS } from '../rooms/room-actions.js';
 
@@ -132,12 +133,28 @@ const operations: Record<string, Operation> = {
   'POST /api/documents/{documentId}/versions': { summary: 'Upload a new version', who: 'manager', body: { multipart: { file } }, responses: { 201: '{versionId,version,sha256,size,mimeType}', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
   'GET /api/documents/{documentId}': { summary: 'A document', who: 'user', responses: { 200: 'the document', ...NOT_FOUND } },
-  'GET /api/documents/{documentId}/content': { summary: 'The stamped file', who: 'user (view for inline, download for attachment)', query: { disposition: 'inline | attachment' }, responses: { 200: 'the stamped file, X-Download-Id', 403: 'forbidden or nda_required', 422: 'unstampable', 429: 'rate_limited (too many images being stamped for the caller, or the wait was too long)', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/content': {
+    summary: "The stamped file; for a dataset, the caller's own copy (their rows and columns, fingerprinted by row order; XLSX stamped on a first sheet and in every header and footer)",
+    who: 'user (view for inline, download for attachment)',
+    query: { disposition: 'inline | attachment', format: 'csv | xlsx (datasets only; the uploaded format by default)', sheet: 'the sheet a CSV carries (datasets only; the first by default)' },
+    responses: { 200: 'the stamped file, X-Download-Id', 400: 'invalid_request (format or sheet on a document that is not a dataset; an unknown sheet)', 403: 'forbidden or nda_required', 409: 'not_a_dataset', 422: 'unstampable', 429: 'rate_limited (too many images being stamped for the caller, or the wait was too long)', ...NOT_FOUND },
+  },
+  'GET /api/documents/{documentId}/dataset': { summary: "A dataset's sheets, columns (inferred type, role) and row counts, with its subject and entity columns and entity map", who: 'deal team (manager, counsel)', responses: { 200: '{format,sheets:[{name,rows,columns:[{name,type,role}]}],subjectColumn,entityColumn,entityMap}', 403: 'forbidden', 409: 'not_a_dataset (with the reason the file is kept as a plain file)', ...NOT_FOUND } },
+  'PUT /api/documents/{documentId}/dataset': { summary: "Classify a dataset's columns: roles (none, direct, quasi), the subject column (direct), the entity column and its map to the room's target entities", who: 'manager', body: { json: ClassifyDatasetSchema }, responses: { 200: 'the dataset as GET answers it', 400: 'invalid_request naming columns.N.name, subjectColumn, entityColumn or entityMap.<value>', 403: 'forbidden', 409: 'not_a_dataset', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/rows': { summary: 'A page of the dataset as the caller would download it, in stored order: the grid viewer; recorded as a view', who: 'level view', query: { sheet: 'sheet name (the first by default)', offset: 'rows to skip (default 0)', limit: '1–1000 (default 100)' }, responses: { 200: '{columns,rows,total}', 403: 'forbidden or nda_required', 409: 'not_a_dataset', ...NOT_FOUND } },
   'GET /api/documents/{documentId}/original': { summary: 'The unstamped file', who: 'level original, room staff', responses: { 200: 'the stored file, X-Download-Id', 403: 'forbidden', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/grants': { summary: 'Grant a party access to a folder subtree (or the whole room)', who: 'manager', body: { json: CreateGrantSchema }, responses: { 201: 'the grant', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/grants': { summary: 'Grants', who: 'manager, counsel', responses: { 200: '{items}', ...NOT_FOUND } },
   'DELETE /api/rooms/{roomId}/grants/{grantId}': { summary: 'Delete a grant; access ends at once', who: 'manager', responses: { 204: 'deleted', ...NOT_FOUND } },
-  'POST /api/rooms/{roomId}/trace': { summary: 'Name the delivery a leaked copy came from', who: 'manager, counsel', body: { multipart: { file } }, responses: { 200: '{downloadId,documentId,versionId,user,org,at,ip,match,evidence} — match exact or watermark names one delivery; match unstamped (downloadId null) lists every recipient who held those bytes in recipients, with copyOf stored_version, earlier_revision or stamp_base', 404: 'not_traced' } },
+  'POST /api/rooms/{roomId}/trace': {
+    summary: 'Name the delivery a leaked copy came from: a PDF, a picture of a page, or a dataset (CSV or XLSX, whole or in part)',
+    who: 'manager, counsel',
+    body: { multipart: { file } },
+    responses: {
+      200: '{downloadId,documentId,versionId,user,org,at,ip,match,evidence} — match exact or watermark names one delivery; match fingerprint names the dataset delivery whose row order the leak has, with confidence, falseMatchProbability, log10FalseMatchProbability and rows (leaked rows placed; at least 20, false match below 1e-9); match party (downloadId null) names the party whose pseudonyms a re-sorted leak holds, with its deliveries in candidates; match unstamped (downloadId null) lists every recipient who held those bytes in recipients, with copyOf stored_version, earlier_revision or stamp_base',
+      404: 'not_traced',
+    },
+  },
   'GET /api/rooms/{roomId}/audit': {
     summary: "The room's audit trail, newest first; CSV exports every matching event, no cell starting a formula",
     who: 'manager, counsel',
@@ -157,6 +174,16 @@ const operations: Record<string, Operation> = {
       documentId: 'only this document',
     },
     responses: { 200: '{items:[{orgId,orgName,documentId,title,entityId,entityName,personalData,ndaIds,users,first,last,count}]} or CSV', 403: 'forbidden (external members)', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/disclosures/subjects': {
+    summary: "Which recipients received a data subject's rows of the room's datasets (GDPR Art. 15(1)(c)), and in which form",
+    who: 'manager, counsel',
+    query: { value: "the subject column's value of the person (e.g. an employee number); the ledger keeps only a keyed hash of it" },
+    responses: {
+      200: '{items:[{orgId,orgName,userId,downloadId,documentId,at,form}]} — every delivery outside the seller group (download, view, grid page) whose row scope included a row with that value in the subject column it was delivered under; form identified or pseudonymised (deliveries without personal-data columns are not disclosures of the person); a grid page only when the row was in its window',
+      403: 'forbidden (external members)',
+      ...NOT_FOUND,
+    },
   },
   'GET /api/rooms/{roomId}/access': { summary: 'Why a user can or cannot reach a document: the level and one reason per condition of the access rule', who: 'manager, counsel', query: { userId: 'the user', documentId: 'a document of the room' }, responses: { 200: "{level: null|view|download|original, index, partyIndex, reasons:[{rule,ok,detail}]}: index as staff read it, partyIndex as the user reads it (null when they cannot see it)", 403: 'forbidden', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/access/party/{partyId}': { summary: "View as a party: what each of the party's members can reach now, and at which level", who: 'manager', responses: { 200: '{partyId, members:[{userId,name,email,orgId,cleanTeam,coveredEntityIds,documents:[{id,title,folderId,entityId,index,access}]}]}: index as the member reads it', 403: 'forbidden', ...NOT_FOUND } },

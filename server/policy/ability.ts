@@ -134,8 +134,17 @@ export function buildAbility(facts: AccessFacts): AppAbility {
           classificationRank: { $lte: maxClassification },
           personalDataRank: { $lte: g.maxPersonalDataRank },
         });
+        // A dataset is shaped to the grant's personal-data limit instead of hidden by it
+        // (datasets/delivery-form.ts): its personal columns are pseudonymised or left out.
+        can(level, 'Document', { ...inGrant, kind: 'dataset', entityId: { $in: coveredEntityIds }, classificationRank: { $lte: maxClassification } });
+        // Rule 3 per row: a dataset whose entity column maps rows to a covered entity is theirs to
+        // see, with the rows of the entities covered only — whatever entity the file itself is filed under.
+        if (m.datasetIds.length > 0) can(level, 'Document', { ...inGrant, id: { $in: m.datasetIds }, classificationRank: { $lte: maxClassification } });
       }
     }
   }
+  // The stored file of a dataset holds every row and every column as the seller has them: outside
+  // the deal team it leaves only as each recipient's delivery, never as the original.
+  if (actor.role === 'external') cannot('original', 'Document', { kind: 'dataset' });
   return build();
 }

@@ -34,6 +34,8 @@ export interface MembershipFact {
    * through the Document rules' own SQL filter.
    */
   visibleFolderIds: string[];
+  /** The room's datasets whose entity column maps rows to an entity an NDA covers this user for. */
+  datasetIds: string[];
 }
 
 /**
@@ -151,6 +153,11 @@ async function loadMemberFacts(
     return out;
   };
 
+  // The entities each dataset's rows belong to (its entity map): rule 3 per row.
+  const datasetEntityRows: Array<{ documentId: string; roomId: string; entityId: string }> = await db('datasetEntities')
+    .whereIn('roomId', roomIds)
+    .select('documentId', 'roomId', 'entityId');
+
   const memberships = memberRows.map((m): MembershipFact => {
     const coverage = new Map<string, string[]>();
     for (const n of ndaRows) {
@@ -181,6 +188,7 @@ async function loadMemberFacts(
           maxPersonalDataRank: g.maxPersonalDataRank,
         })),
       visibleFolderIds: [],
+      datasetIds: [...new Set(datasetEntityRows.filter((d) => d.roomId === m.roomId && coverage.has(d.entityId)).map((d) => d.documentId))].sort(),
     };
   });
   const horizon = [

@@ -14,6 +14,8 @@ export interface ExplainedDocument {
   entityId: string;
   classificationRank: number;
   personalDataRank: number;
+  /** `dataset`: shaped to the grant's personal-data limit, not refused by it. */
+  kind?: string;
 }
 
 export type AccessRule = 'room_staff' | 'room_open' | 'membership' | 'ip_allowlist' | 'mfa' | 'nda_coverage' | 'grant' | 'clean_team';
@@ -136,7 +138,7 @@ function requestReasons(facts: AccessFacts, roomId: string): AccessReason[] {
 export async function explainRefusal(db: Db, facts: AccessFacts, ability: AppAbility, documentId: string): Promise<{ roomId: string; reasons: AccessReason[] } | undefined> {
   const doc: ExplainedDocument | undefined = await db('documents')
     .where({ id: documentId })
-    .first('id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank');
+    .first('id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind');
   return doc ? { roomId: doc.roomId, reasons: (await explainAccess(db, facts, ability, doc)).reasons } : undefined;
 }
 
@@ -242,7 +244,7 @@ async function grantReasons(db: Db, partyId: string, doc: ExplainedDocument, at:
       g.folderId && !ancestors.includes(g.folderId) ? `${name} does not cover the document's folder`
       : g.expiresAt !== null && g.expiresAt <= at ? `${name} expired at ${g.expiresAt}`
       : doc.classificationRank > g.maxClassificationRank ? `${name} allows classification up to ${CLASSIFICATIONS[g.maxClassificationRank]}, the document is ${CLASSIFICATIONS[doc.classificationRank]}`
-      : doc.personalDataRank > g.maxPersonalDataRank ? `${name} allows personal data up to ${PERSONAL_DATA[g.maxPersonalDataRank]}, the document has ${PERSONAL_DATA[doc.personalDataRank]}`
+      : doc.kind !== 'dataset' && doc.personalDataRank > g.maxPersonalDataRank ? `${name} allows personal data up to ${PERSONAL_DATA[g.maxPersonalDataRank]}, the document has ${PERSONAL_DATA[doc.personalDataRank]}`
       : null;
     // Stryker restore StringLiteral
     // Stryker disable next-line StringLiteral: wording

@@ -29,8 +29,11 @@ export async function sniffType(head: Buffer, fileName: string | undefined): Pro
   // Readers (and PDF 2.0, for print workflows) accept a header anywhere in the first 1024 bytes;
   // such a file is a PDF to them, so it is one here, not text converted to a PDF of its bytes.
   if (/%PDF-\d\.\d/.test(head.subarray(0, 1024).toString('latin1'))) return 'application/pdf';
-  if (!looksLikeUtf8Text(head)) return null;
-  return /\.csv$/i.test(fileName ?? '') ? 'text/csv' : 'text/plain';
+  const namedCsv = /\.csv$/i.test(fileName ?? '');
+  // Excel on western Windows saves CSV in Windows-1252: the dataset reader decodes it (and refuses
+  // what is binary after all); other text must be UTF-8.
+  if (!looksLikeUtf8Text(head)) return namedCsv && !head.includes(0) ? 'text/csv' : null;
+  return namedCsv ? 'text/csv' : 'text/plain';
 }
 
 function looksLikeUtf8Text(head: Buffer): boolean {

@@ -321,6 +321,10 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /api/documents/:documentId': { request: (t) => ({ path: `/api/documents/${docOf(t)}` }), expect: documentRoute(200, 200) },
   'GET /api/documents/:documentId/content': { request: (t) => ({ path: `/api/documents/${docOf(t)}/content` }), expect: documentRoute(200, 200) },
   'GET /api/documents/:documentId/original': { request: (t) => ({ path: `/api/documents/${docOf(t)}/original` }), expect: documentRoute(200, 403) },
+  // The target documents are PDFs: whoever gets past the access check learns it is not a dataset.
+  'GET /api/documents/:documentId/dataset': { request: (t) => ({ path: `/api/documents/${docOf(t)}/dataset` }), expect: documentRoute('409:not_a_dataset', 403) },
+  'PUT /api/documents/:documentId/dataset': { request: (t) => ({ path: `/api/documents/${docOf(t)}/dataset`, body: { columns: [] } }), expect: documentRoute('409:not_a_dataset', 403, true) },
+  'GET /api/documents/:documentId/rows': { request: (t) => ({ path: `/api/documents/${docOf(t)}/rows` }), expect: documentRoute('409:not_a_dataset', '409:not_a_dataset') },
   'POST /api/documents/:documentId/versions': { request: (t) => ({ path: `/api/documents/${docOf(t)}/versions`, multipart: uploadPdf({}) }), expect: documentRoute(201, 403, true) },
 
   'POST /api/rooms/:roomId/grants': {
@@ -336,6 +340,8 @@ const MATRIX: Record<string, RouteSpec> = {
   // A file never delivered: allowed callers learn only that it is not traced.
   'POST /api/rooms/:roomId/trace': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/trace`, multipart: { fields: {}, file: neverDelivered } }), expect: staffRead('404:not_traced') },
   'GET /api/rooms/:roomId/disclosures': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures` }), expect: staffRead(200) },
+  // A subject no dataset holds: the answer is an empty list, and only the deal's overseers may ask.
+  'GET /api/rooms/:roomId/disclosures/subjects': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures/subjects?value=E000000` }), expect: staffRead(200) },
   'GET /api/rooms/:roomId/audit': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/audit` }), expect: staffRead(200) },
   'GET /api/rooms/:roomId/access': {
     request: (t) => ({ path: `/api/rooms/${roomOf(t)}/access?userId=${deal.users.buyerA.id}&documentId=${t === 'otherRoom' ? room2.documentId : deal.docs.finance.id}` }),

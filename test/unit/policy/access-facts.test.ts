@@ -46,18 +46,21 @@ describe('loadAccessFacts for an external member', () => {
         grants: [GA1, GA2],
         // F1 and F11 hold documents a1 may view; GA2 names F2.
         visibleFolderIds: ['F1', 'F11', 'F2'],
+        datasetIds: [],
       },
       R2: {
         roomId: 'R2', roomOpen: false, partyId: 'PC', cleanTeam: false, requireMfa: false, ipAllowed: true,
         coverage: { E1: ['N6'] },
         grants: [{ grantId: 'GC1', folderId: null, folderIds: null, levelRank: 2, maxClassificationRank: 0, maxPersonalDataRank: 0 }],
         visibleFolderIds: [], // closed
+        datasetIds: [],
       },
       R3: {
         roomId: 'R3', roomOpen: true, partyId: 'PD', cleanTeam: false, requireMfa: true, ipAllowed: true,
         coverage: { E1: ['N7'] },
         grants: [{ grantId: 'GD1', folderId: null, folderIds: null, levelRank: 0, maxClassificationRank: 0, maxPersonalDataRank: 0 }],
         visibleFolderIds: [], // no second factor
+        datasetIds: [],
       },
     });
   });

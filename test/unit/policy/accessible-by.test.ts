@@ -16,7 +16,7 @@ const TABLES: Record<string, { type: SubjectType; columns: string[]; rows: Array
   rooms: { type: 'Room', columns: ['id', 'status'], rows: [{ id: 'R1', status: 'open' }, { id: 'R2', status: 'open' }, { id: 'R3', status: 'closed' }] },
   documents: {
     type: 'Document',
-    columns: ['id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank'],
+    columns: ['id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind'],
     rows: [
       documentOf({ id: 'D1' }),
       documentOf({ id: 'D2', folderId: 'F11' }),
@@ -27,6 +27,10 @@ const TABLES: Record<string, { type: SubjectType; columns: string[]; rows: Array
       documentOf({ id: 'D7', personalDataRank: 2 }),
       documentOf({ id: 'D8', roomId: 'R2', folderId: 'F21' }),
       documentOf({ id: 'D9', roomId: 'R3', folderId: 'F31' }),
+      // Datasets: shaped to the personal-data limit rather than hidden by it; rows of a covered entity.
+      documentOf({ id: 'D10', kind: 'dataset', personalDataRank: 2 }),
+      documentOf({ id: 'D11', kind: 'dataset', entityId: 'E2' }),
+      documentOf({ id: 'D12', kind: 'dataset', entityId: 'E2', classificationRank: 3 }),
     ],
   },
   folders: { type: 'Folder', columns: ['id', 'roomId', 'parentId'], rows: [
@@ -92,6 +96,9 @@ const ABILITIES: Record<string, () => AppAbility> = {
     membershipOf({ visibleFolderIds: ['F1', 'F11'], grants: [grantOf({ folderId: 'F1', folderIds: ['F1', 'F11'], levelRank: 1, maxClassificationRank: 1, maxPersonalDataRank: 1 })] }),
     membershipOf({ roomId: 'R3', partyId: 'P3', roomOpen: false, grants: [grantOf()] }),
   ] })),
+  'external member covered for rows of a dataset filed under another entity': () => buildAbility(factsOf(external, { memberships: [
+    membershipOf({ visibleFolderIds: ['F1'], datasetIds: ['D11'], grants: [grantOf({ maxClassificationRank: 1, maxPersonalDataRank: 0 })] }),
+  ] })),
   'external member with no coverage': () => buildAbility(factsOf(external, { memberships: [membershipOf({ coverage: new Map(), grants: [grantOf()] })] })),
   'external member of no room': () => buildAbility(factsOf(external)),
 };
@@ -107,12 +114,12 @@ describe.each(Object.keys(ABILITIES))('the SQL filter lists what ability.can all
 describe('lists written out from the rule', () => {
   it('an admin lists every room and document; staff only those of the rooms they staff', async () => {
     expect(await listed(ABILITIES.admin(), 'read', 'rooms')).toEqual(['R1', 'R2', 'R3']);
-    expect(await listed(ABILITIES.admin(), 'view', 'documents')).toEqual(['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8', 'D9']);
+    expect(await listed(ABILITIES.admin(), 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8', 'D9']);
     const staff = ABILITIES['manager of R1, counsel of R2']();
     expect(await listed(staff, 'read', 'rooms')).toEqual(['R1', 'R2']);
     expect(await listed(staff, 'edit', 'rooms')).toEqual(['R1']);
     expect(await listed(staff, 'decideNda', 'rooms')).toEqual(['R2']);
-    expect(await listed(staff, 'view', 'documents')).toEqual(['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8']);
+    expect(await listed(staff, 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8']);
     expect(await listed(staff, 'edit', 'grants')).toEqual(['G1']);
     expect(await listed(staff, 'read', 'orgs')).toEqual(['ACQ', 'ADV', 'LONE', 'SELLER']);
     expect(await listed(staff, 'read', 'users')).toEqual(['a1', 'admin', 'staff', 'v1']);
@@ -125,14 +132,19 @@ describe('lists written out from the rule', () => {
   });
   it('an external member lists the documents of their grant within its limits, in open rooms, and their own NDAs', async () => {
     const member = ABILITIES['external member with grants']();
-    expect(await listed(member, 'view', 'documents')).toEqual(['D1', 'D2', 'D5']);
-    expect(await listed(member, 'download', 'documents')).toEqual(['D1', 'D2', 'D5']);
+    // D10 is a dataset with identified personal data: shaped to the grant's limit, so listed.
+    expect(await listed(member, 'view', 'documents')).toEqual(['D1', 'D10', 'D2', 'D5']);
+    expect(await listed(member, 'download', 'documents')).toEqual(['D1', 'D10', 'D2', 'D5']);
     expect(await listed(member, 'original', 'documents')).toEqual([]);
     expect(await listed(member, 'read', 'folders')).toEqual(['F1', 'F11']);
     expect(await listed(member, 'read', 'rooms')).toEqual(['R1', 'R3']);
     expect(await listed(member, 'read', 'ndas')).toEqual(['N1']);
     expect(await listed(member, 'read', 'orgs')).toEqual([]);
     expect(await listed(ABILITIES['external member with no coverage'](), 'view', 'documents')).toEqual([]);
+    // D11 is filed under E2, which no NDA covers, but maps rows to E1: listed. Never a dataset's original.
+    const rows = ABILITIES['external member covered for rows of a dataset filed under another entity']();
+    expect(await listed(rows, 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D2', 'D3', 'D5']);
+    expect(await listed(rows, 'original', 'documents')).toEqual(['D1', 'D2', 'D3', 'D5']);
     expect(await listed(ABILITIES['external member of no room'](), 'read', 'rooms')).toEqual([]);
   });
   it('names its columns by table, so a join with columns of the same name stays unambiguous', async () => {
@@ -143,7 +155,7 @@ describe('lists written out from the rule', () => {
       .where(accessibleBy(member, 'read', 'Folder', 'folders'))
       .select('documents.id')
       .orderBy('documents.id');
-    expect(rows.map((r) => r.id)).toEqual(['D1', 'D2', 'D5']);
+    expect(rows.map((r) => r.id)).toEqual(['D1', 'D10', 'D2', 'D5']);
   });
 });
 
@@ -199,7 +211,7 @@ describe('operators and guards on hand-written rules', () => {
   });
   it('ranks compared with $lte', async () => {
     expect(await both([{ action: 'view', subject: 'Document', conditions: { classificationRank: { $lte: 1 }, personalDataRank: { $lte: 0 } } }], 'documents', 'view'))
-      .toEqual(['D1', 'D2', 'D3', 'D4', 'D5', 'D8', 'D9']);
+      .toEqual(['D1', 'D11', 'D2', 'D3', 'D4', 'D5', 'D8', 'D9']);
   });
   it('an inverted rule takes its rows out of what the others allow', async () => {
     expect(await both([read(), read({ roomId: 'R1' }, true)])).toEqual(['F21', 'F31']);

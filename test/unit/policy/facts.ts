@@ -40,6 +40,7 @@ export const membershipOf = (over: Partial<MembershipFact> = {}): MembershipFact
   requireMfa: false,
   ipAllowed: true,
   visibleFolderIds: [],
+  datasetIds: [],
   ...over,
 });
 
@@ -65,6 +66,7 @@ export const documentOf = (over: Partial<DocumentRow> = {}): DocumentRow => ({
   entityId: 'E1',
   classificationRank: 0,
   personalDataRank: 0,
+  kind: 'document',
   ...over,
 });
 

@@ -1,0 +1,79 @@
+import type { ColumnRole, DatasetClassification, DatasetDescription, SheetDescription } from './dataset-types.js';
+import type { PersonalData } from '../ranks.js';
+import { generalised, pseudonymOf } from './personal-data.js';
+
+/** Who a delivery is for, as datasetScopeFor (server/policy/dataset-scope.ts) decided it. */
+export interface DeliveryScope {
+  form: PersonalData;
+  /** Entities whose rows the recipient gets; null: every row (the deal team). */
+  entityIds: string[] | null;
+  partyId: string | null;
+  /** Whether an NDA covers the recipient for the entity the file itself is filed under. */
+  coversDocumentEntity: boolean;
+}
+
+/** One sheet as delivered: which stored columns, transformed how, and which rows. */
+export interface SheetPlan {
+  sheet: number;
+  name: string;
+  header: string[];
+  /** Builds the delivered cells of a stored row, or null when the row is not the recipient's. */
+  deliver(cells: string[]): string[] | null;
+}
+
+const sheetOf = (description: DatasetDescription, name: string | undefined) => (name === undefined ? 0 : description.sheets.findIndex((s) => s.name === name));
+
+/** The role the deal team gave a column (`none` until they say otherwise). */
+export function roleOf(classification: DatasetClassification, description: DatasetDescription, sheet: number, column: string): ColumnRole {
+  const found = classification.columns.find((c) => sheetOf(description, c.sheet) === sheet && c.name === column);
+  return found?.role ?? 'none';
+}
+
+/**
+ * The delivery of each sheet for one recipient (docs/http-api.md, "What a dataset delivery holds"):
+ * - rows: with an entity column on the sheet, the rows whose value maps to an entity of the scope
+ *   (unmapped values: the deal team only); on a sheet without one, the rows belong to the entity the
+ *   file is filed under, so they go where an NDA covers that entity;
+ * - columns: `identified` as stored; `pseudonymised` → direct columns as pseudonyms, quasi columns
+ *   generalised; `none` → direct and quasi columns left out;
+ * - every other value as stored.
+ */
+export function planDelivery(description: DatasetDescription, classification: DatasetClassification, scope: DeliveryScope, roomSecret: Buffer): SheetPlan[] {
+  const entitySheet = classification.entityColumn ? sheetOf(description, classification.entityColumn.sheet) : -1;
+  const allowed = scope.entityIds === null ? null : new Set(scope.entityIds);
+  return description.sheets.map((sheet, index) => {
+    const columns = sheet.columns.map((c, at) => ({ at, name: c.name, type: c.type, role: roleOf(classification, description, index, c.name) }));
+    const kept = scope.form === 'none' ? columns.filter((c) => c.role === 'none') : columns;
+    const transform = kept.map((c): ((v: string) => string) => {
+      if (scope.form !== 'pseudonymised' || c.role === 'none') return (v) => v;
+      if (c.role === 'direct') return (v) => pseudonymOf(roomSecret, scope.partyId ?? '', v);
+      return (v) => generalised(v, c.type);
+    });
+    const keeps = rowFilter(sheet, index, entitySheet, classification, allowed, scope);
+    return {
+      sheet: index,
+      name: sheet.name,
+      header: kept.map((c) => c.name),
+      deliver: (cells: string[]) => (keeps(cells) ? kept.map((c, i) => transform[i]!(cells[c.at] ?? '')) : null),
+    };
+  });
+}
+
+function rowFilter(
+  sheet: SheetDescription,
+  index: number,
+  entitySheet: number,
+  classification: DatasetClassification,
+  allowed: Set<string> | null,
+  scope: DeliveryScope,
+): (cells: string[]) => boolean {
+  if (allowed === null) return () => true;
+  if (index !== entitySheet) return () => scope.coversDocumentEntity;
+  const column = sheet.columns.findIndex((c) => c.name === classification.entityColumn!.name);
+  if (column < 0) return () => false;
+  const map = new Map(Object.entries(classification.entityMap));
+  return (cells) => {
+    const entityId = map.get(cells[column] ?? '');
+    return entityId !== undefined && allowed.has(entityId);
+  };
+}

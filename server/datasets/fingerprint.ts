@@ -1,0 +1,74 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * The fingerprint of a dataset delivery: its row order. No value changes (docs/http-api.md: every value
+ * exactly as stored), so the download is told by the order its rows come in. The stored rows are
+ * taken in blocks of BLOCK_ROWS; within a block, the rows a recipient gets are sorted by a keyed hash
+ * of their place in the stored file, under a key of this download alone (derived from the room's
+ * secret and the download id). Blocks follow each other as stored, so a delivery streams with one
+ * block in memory.
+ *
+ * A leaked part (200 rows or more, columns dropped or reordered, saved again as CSV or XLSX: all of
+ * which keep the rows' order) is traced by mapping its rows back to stored rows and asking of each
+ * delivery whether those rows come in that delivery's order. For a delivery that is not the source,
+ * k leaked rows of one block come in its order by chance with probability 1/k!, independently per
+ * block: the false-match probability of a whole leak is the product over its blocks — for 200 rows
+ * in one block, below 10^-370. Rows re-sorted by the leaker (by name, by salary) match no delivery:
+ * the trace then says so and names what it can (the party, by its pseudonyms) rather than guess.
+ */
+export const BLOCK_ROWS = 4096;
+
+export const orderKeyOf = (roomSecret: Buffer, downloadId: string): Buffer =>
+  createHmac('sha256', roomSecret).update('order\0').update(downloadId).digest();
+
+/** The rank of stored row `index` of `sheet` in the delivery keyed by `orderKey` (within its block). */
+export function rankOf(orderKey: Buffer, sheet: number, index: number): number {
+  const mac = createHmac('sha256', orderKey).update(`${sheet}:${index}`).digest();
+  return mac.readUIntBE(0, 6);
+}
+
+/** One block's rows in delivery order: sorted by rank (ties cannot happen in practice; broken by index). */
+export function orderBlock<T extends { sheet: number; index: number }>(orderKey: Buffer, rows: T[]): T[] {
+  const ranked = rows.map((row) => ({ row, rank: rankOf(orderKey, row.sheet, row.index) }));
+  ranked.sort((a, b) => a.rank - b.rank || a.row.index - b.row.index);
+  return ranked.map((r) => r.row);
+}
+
+export interface StoredPlace {
+  sheet: number;
+  index: number;
+}
+
+/**
+ * Whether `leaked` (stored places in the order the leaked file has them) is in the order of the
+ * delivery keyed by `orderKey`: sheets, then blocks, in stored order, and within a block by rank.
+ * Stops at the first pair out of order, so a wrong delivery costs a few hashes.
+ */
+export function inDeliveryOrder(orderKey: Buffer, leaked: StoredPlace[]): boolean {
+  let previous: { sheet: number; block: number; rank: number } | null = null;
+  for (const place of leaked) {
+    const block = Math.floor(place.index / BLOCK_ROWS);
+    if (previous && (place.sheet < previous.sheet || (place.sheet === previous.sheet && block < previous.block))) return false;
+    const sameBlock = previous !== null && previous.sheet === place.sheet && previous.block === block;
+    const rank = rankOf(orderKey, place.sheet, place.index);
+    if (sameBlock && rank <= previous!.rank) return false;
+    previous = { sheet: place.sheet, block, rank };
+  }
+  return true;
+}
+
+/**
+ * log10 of the chance that a delivery which is not the source puts `leaked` in its order: the sum over
+ * blocks of -log10(k!) for the k leaked rows of each block. Whether the sheets and blocks come in
+ * stored order is the same for every delivery, so it carries no evidence and is not counted.
+ */
+export function log10ChanceOfOrder(leaked: StoredPlace[]): number {
+  const perBlock = new Map<string, number>();
+  for (const p of leaked) {
+    const key = `${p.sheet}:${Math.floor(p.index / BLOCK_ROWS)}`;
+    perBlock.set(key, (perBlock.get(key) ?? 0) + 1);
+  }
+  let log10 = 0;
+  for (const k of perBlock.values()) for (let i = 2; i <= k; i++) log10 -= Math.log10(i);
+  return log10;
+}

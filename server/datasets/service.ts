@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import type { ServiceContext } from '../service-context.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { StoredFile } from '../uploads/multipart-upload.js';
+import type { DocumentView } from '../documents/repository.js';
+import type { RoomRow } from '../policy/room-gate.js';
+import { assertAllowed } from '../policy/assert-allowed.js';
+import { datasetScopeFor } from '../policy/dataset-scope.js';
+import { recordAllowed } from '../ledger/record.js';
+import { conflict, denied, forbidden, invalidRequest } from '../errors.js';
+import { parseInput } from '../http/validate.js';
+import { newDownloadId } from '../watermark/download-id.js';
+import { insertDownload } from '../downloads/repository.js';
+import type { Level } from '../ranks.js';
+import { NotADatasetError, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
+import { readDataset } from './read-dataset.js';
+import { describeDataset } from './describe-dataset.js';
+import { writeCsvDelivery } from './write-csv.js';
+import { writeXlsxDelivery } from './write-xlsx.js';
+import type { DeliverySheet } from './delivery-sheet.js';
+import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-plan.js';
+import { BLOCK_ROWS, orderBlock, orderKeyOf } from './fingerprint.js';
+import { descriptionOf, findClassification, findDescription, roomDatasetSecret, type DatasetDeliveryRow, type DescriptionRow } from './repository.js';
+import { ClassifyDatasetSchema } from './schema.js';
+
+/** The upload types read as datasets, by their sniffed MIME type. */
+export const DATASET_FORMATS: Record<string, DatasetFormat> = {
+  'text/csv': 'csv',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+};
+
+export const DATASET_MIME_TYPES: Record<DatasetFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+const openObject = (store: ObjectStore, key: string) => () => store.get(key);
+
+/**
+ * At upload: a CSV or XLSX file is read once into its description. What cannot be read as a table
+ * (encrypted, macro-enabled, binary, too wide…) is kept as a plain file, with the reason recorded
+ * for the deal team; anything else is not a dataset at all (null).
+ */
+export async function describeUpload(store: ObjectStore, file: StoredFile, versionId: string, at: string): Promise<DescriptionRow | null> {
+  const format = DATASET_FORMATS[file.mimeType];
+  if (!format) return null;
+  try {
+    const description = await describeDataset(openObject(store, file.objectKey), format);
+    return { versionId, status: 'ready', format, description: JSON.stringify(description), reason: null, message: null, createdAt: at };
+  } catch (err) {
+    if (!(err instanceof NotADatasetError)) throw err;
+    return { versionId, status: 'not_dataset', format, description: null, reason: err.reason, message: err.message, createdAt: at };
+  }
+}
+
+/** A dataset the caller may see, with its description; 409 for a document that is not one. */
+async function readyDescription(ctx: ServiceContext, doc: DocumentView): Promise<DatasetDescription> {
+  const row = await findDescription(ctx.db, doc.currentVersionId);
+  if (doc.kind !== 'dataset' || !row) throw conflict('not_a_dataset', 'This document is not a dataset (a CSV or XLSX table).');
+  if (row.status !== 'ready') throw conflict('not_a_dataset', `This file is kept as a plain file, not a dataset: ${row.message ?? row.reason}`);
+  return descriptionOf(row);
+}
+
+/** The description with the deal team's classification folded into each column. */
+export async function getDataset(ctx: ServiceContext, doc: DocumentView) {
+  assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'dataset.read', roomId: doc.roomId, subjectId: doc.id, reason: 'the deal team only' });
+  const description = await readyDescription(ctx, doc);
+  const classification = await findClassification(ctx.db, doc.id);
+  await recordAllowed(ctx.db, ctx, { action: 'dataset.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
+  return presentDataset(description, classification);
+}
+
+function presentDataset(description: DatasetDescription, classification: DatasetClassification) {
+  const sheetName = (name: string | undefined) => name ?? description.sheets[0]?.name;
+  return {
+    format: description.format,
+    sheets: description.sheets.map((s) => ({
+      name: s.name,
+      rows: s.rows,
+      columns: s.columns.map((c) => ({ name: c.name, type: c.type, role: classification.columns.find((x) => sheetName(x.sheet) === s.name && x.name === c.name)?.role ?? 'none' })),
+    })),
+    subjectColumn: classification.subjectColumn ? { sheet: sheetName(classification.subjectColumn.sheet), name: classification.subjectColumn.name } : null,
+    entityColumn: classification.entityColumn ? { sheet: sheetName(classification.entityColumn.sheet), name: classification.entityColumn.name } : null,
+    entityMap: classification.entityMap,
+  };
+}
+
+/**
+ * The deal team classifies a dataset: column roles, the subject column (a person: it must be `direct`),
+ * the entity column and its map (every entity one of the room's targets). Each column named must exist.
+ * The entities the map names become facts of the access rule in the same transaction.
+ */
+export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, body: unknown) {
+  assertAllowed(ctx, 'edit', 'Document', doc, { event: 'dataset.classify', roomId: doc.roomId, subjectId: doc.id, reason: 'managers only' });
+  const input = parseInput(ClassifyDatasetSchema, body);
+  const description = await readyDescription(ctx, doc);
+  const sheetIndex = (name: string | undefined) => (name === undefined ? 0 : description.sheets.findIndex((s) => s.name === name));
+  const exists = (ref: { sheet?: string; name: string }) => {
+    const s = sheetIndex(ref.sheet);
+    return s >= 0 && description.sheets[s]!.columns.some((c) => c.name === ref.name);
+  };
+  const problems: Record<string, string> = {};
+  input.columns.forEach((c, i) => {
+    if (!exists(c)) problems[`columns.${i}.name`] = c.sheet !== undefined && sheetIndex(c.sheet) < 0 ? `no sheet named ${c.sheet}` : `no column named ${c.name}`;
+  });
+  const seen = new Set<string>();
+  input.columns.forEach((c, i) => {
+    const key = `${sheetIndex(c.sheet)}\0${c.name}`;
+    if (seen.has(key)) problems[`columns.${i}.name`] = 'named twice';
+    seen.add(key);
+  });
+  const classification: DatasetClassification = {
+    columns: input.columns.filter((c) => c.role !== 'none').map((c) => ({ ...(c.sheet !== undefined ? { sheet: c.sheet } : {}), name: c.name, role: c.role })),
+    subjectColumn: input.subjectColumn ?? null,
+    entityColumn: input.entityColumn ?? null,
+    entityMap: input.entityMap ?? {},
+  };
+  const sameColumn = (a: { sheet?: string; name: string }, b: { sheet?: string; name: string }) => sheetIndex(a.sheet) === sheetIndex(b.sheet) && a.name === b.name;
+  if (classification.subjectColumn) {
+    if (!exists(classification.subjectColumn)) problems.subjectColumn = `no column named ${classification.subjectColumn.name}`;
+    else if (!classification.columns.some((c) => c.role === 'direct' && sameColumn(c, classification.subjectColumn!))) {
+      problems.subjectColumn = 'the subject column names a person: give it the role direct';
+    }
+  }
+  if (classification.entityColumn && !exists(classification.entityColumn)) problems.entityColumn = `no column named ${classification.entityColumn.name}`;
+  if (Object.keys(classification.entityMap).length > 0 && !classification.entityColumn) problems.entityMap = 'an entity map needs an entityColumn';
+  const targets = new Set((await ctx.db('roomEntities').where({ roomId: doc.roomId }).select('entityId')).map((r: { entityId: string }) => r.entityId));
+  for (const [value, entityId] of Object.entries(classification.entityMap)) {
+    if (!targets.has(entityId)) problems[`entityMap.${value.slice(0, 100)}`] = "not one of the room's target entities";
+  }
+  if (Object.keys(problems).length > 0) throw invalidRequest('The classification does not fit this dataset.', problems);
+
+  const entityIds = [...new Set(Object.values(classification.entityMap))].sort();
+  await ctx.db.transaction(async (trx) => {
+    const row = { documentId: doc.id, classification: JSON.stringify(classification), updatedBy: ctx.actor.id, updatedAt: ctx.at };
+    await trx('datasetClassifications').insert(row).onConflict('documentId').merge();
+    await trx('datasetEntities').where({ documentId: doc.id }).delete();
+    if (entityIds.length > 0) await trx('datasetEntities').insert(entityIds.map((entityId) => ({ documentId: doc.id, roomId: doc.roomId, entityId })));
+    await recordAllowed(trx, ctx, {
+      action: 'dataset.classify',
+      subjectType: 'Document',
+      subjectId: doc.id,
+      roomId: doc.roomId,
+      details: {
+        direct: classification.columns.filter((c) => c.role === 'direct').map((c) => c.name),
+        quasi: classification.columns.filter((c) => c.role === 'quasi').map((c) => c.name),
+        subjectColumn: classification.subjectColumn?.name ?? null,
+        entityColumn: classification.entityColumn?.name ?? null,
+        entityIds,
+      },
+    });
+  });
+  return presentDataset(description, classification);
+}
+
+/** What the caller may have of the dataset at `level`: decided by the policy, refused when nothing. */
+function scopeOf(ctx: ServiceContext, doc: DocumentView, level: Level, event: string): DeliveryScope {
+  const scope = datasetScopeFor(ctx.facts, doc, level);
+  if (!scope) {
+    throw denied({ action: event, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: `no grant gives the dataset at level ${level}` },
+      forbidden('forbidden', 'Your access does not include this dataset.'));
+  }
+  return { ...scope, coversDocumentEntity: scope.entityIds === null || scope.entityIds.includes(doc.entityId) };
+}
+
+/** The NDAs that cover the recipient for the entities whose rows they get: on the record with the delivery. */
+function coveringNdaIds(ctx: ServiceContext, doc: DocumentView, scope: DeliveryScope): string[] {
+  const coverage = ctx.facts.memberships.find((m) => m.roomId === doc.roomId)?.coverage;
+  if (!coverage || scope.entityIds === null) return [];
+  return [...new Set(scope.entityIds.flatMap((e) => coverage.get(e) ?? []))].sort();
+}
+
+export interface DatasetDelivery {
+  downloadId: string;
+  format: DatasetFormat;
+  mimeType: string;
+  body: Readable;
+}
+
+/**
+ * One recipient's copy of a dataset (docs/http-api.md, "Datasets"): their rows and columns, in an
+ * order that only this download has (fingerprint.ts), as CSV or XLSX (with the visible stamp). The
+ * delivery is recorded before a byte leaves; its SHA-256 and size are added once the last byte has.
+ */
+export async function deliverDataset(
+  ctx: ServiceContext,
+  room: RoomRow,
+  doc: DocumentView,
+  kind: 'view' | 'download',
+  opts: { format?: DatasetFormat; sheet?: string },
+): Promise<DatasetDelivery> {
+  const description = await readyDescription(ctx, doc);
+  const format = opts.format ?? description.format;
+  const sheetIndex = opts.sheet === undefined ? 0 : description.sheets.findIndex((s) => s.name === opts.sheet);
+  if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${opts.sheet}` });
+  const scope = scopeOf(ctx, doc, kind, `document.${kind}`);
+  const classification = await findClassification(ctx.db, doc.id);
+  const secret = await roomDatasetSecret(ctx.db, doc.roomId);
+  const plans = planDelivery(description, classification, scope, secret);
+  // A CSV holds one sheet: the one asked for, the first by default.
+  const delivered = format === 'csv' ? [plans[sheetIndex]!] : plans;
+
+  const downloadId = newDownloadId();
+  const ndaIds = coveringNdaIds(ctx, doc, scope);
+  const record: DatasetDeliveryRow = {
+    downloadId,
+    roomId: doc.roomId,
+    documentId: doc.id,
+    versionId: doc.currentVersionId,
+    partyId: scope.partyId,
+    form: scope.form,
+    format,
+    entityIds: scope.entityIds === null ? null : JSON.stringify(scope.entityIds),
+    classification: JSON.stringify({ ...classification, sheets: delivered.map((p) => p.sheet), coversDocumentEntity: scope.coversDocumentEntity }),
+  };
+  await ctx.db.transaction(async (trx) => {
+    await insertDownload(trx, {
+      id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind,
+      at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(ndaIds),
+    });
+    await trx('datasetDeliveries').insert(record);
+    await recordAllowed(trx, ctx, {
+      action: `document.${kind}`,
+      subjectType: 'Document',
+      subjectId: doc.id,
+      roomId: doc.roomId,
+      details: { downloadId, versionId: doc.currentVersionId, documentSha256: doc.sha256, dataset: { form: scope.form, format, entityIds: scope.entityIds, sheets: delivered.map((p) => p.name) }, ndaIds },
+    });
+  });
+
+  const orderKey = orderKeyOf(secret, downloadId);
+  const sheets = deliverySheets(readDataset(openObject(ctx.store, doc.objectKey), description.format), delivered, orderKey);
+  const orgName = (await ctx.db('orgs').where({ id: ctx.actor.orgId }).first('name'))?.name ?? '';
+  const body =
+    format === 'csv'
+      ? writeCsvDelivery(sheets)
+      : writeXlsxDelivery(sheets, {
+          lines: [
+            `${room.codeName ?? room.name} — confidential, delivered by Gatehouse`,
+            `For ${ctx.actor.name} (${orgName}) ${ctx.actor.email}`,
+            `${ctx.at.slice(0, 16).replace('T', ' ')} UTC · download ${downloadId}`,
+          ],
+        });
+  return { downloadId, format, mimeType: DATASET_MIME_TYPES[format], body: hashedOnTheWay(ctx.db, downloadId, body) };
+}
+
+/** Passes the delivery through, and records its SHA-256 and size on the download once it is whole. */
+function hashedOnTheWay(db: Knex, downloadId: string, body: Readable): Readable {
+  const hash = createHash('sha256');
+  let size = 0;
+  const out = new PassThrough();
+  body.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    size += chunk.length;
+  });
+  body.on('end', () => {
+    db('downloads').where({ id: downloadId }).update({ sha256: hash.digest('hex'), size }).catch(() => undefined);
+  });
+  body.on('error', (err) => out.destroy(err));
+  out.on('close', () => body.destroy());
+  body.pipe(out);
+  return out;
+}
+
+/**
+ * The reader's events as the writers' sheets, for the planned sheets only (the others are read
+ * past): rows kept and transformed by the plan, in blocks of BLOCK_ROWS stored rows put in the
+ * download's order. The writer takes a sheet's rows to the end before it asks for the next sheet.
+ */
+async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer): AsyncGenerator<DeliverySheet> {
+  const wanted = new Map(plans.map((p) => [p.sheet, p]));
+  const iterator = events[Symbol.asyncIterator]();
+  let pending: IteratorResult<Awaited<ReturnType<typeof iterator.next>>['value']> | null = null;
+  const next = async () => {
+    if (pending) {
+      const p = pending;
+      pending = null;
+      return p;
+    }
+    return iterator.next();
+  };
+  try {
+    for (;;) {
+      const event = await next();
+      if (event.done) return;
+      if (event.value.kind !== 'sheet') continue;
+      const plan = wanted.get(event.value.sheet);
+      if (!plan) continue;
+      const rows = async function* (): AsyncGenerator<string[]> {
+        let block: Array<{ sheet: number; index: number; cells: string[] }> = [];
+        let blockNumber = -1;
+        for (;;) {
+          const e = await next();
+          // The next sheet (or the end) is the outer loop's: put it back.
+          if (e.done || e.value.kind === 'sheet') {
+            pending = e;
+            break;
+          }
+          const { row } = e.value;
+          const b = Math.floor(row.index / BLOCK_ROWS);
+          if (b !== blockNumber && block.length > 0) {
+            for (const r of orderBlock(orderKey, block)) yield r.cells;
+            block = [];
+          }
+          blockNumber = b;
+          const cells = plan.deliver(row.cells);
+          if (cells) block.push({ sheet: row.sheet, index: row.index, cells });
+        }
+        for (const r of orderBlock(orderKey, block)) yield r.cells;
+      };
+      yield { name: plan.name, header: plan.header, rows: rows() };
+    }
+  } finally {
+    await iterator.return?.(undefined);
+  }
+}
+
+/**
+ * A page of the dataset as the caller would download it, in stored order (a view needs no
+ * fingerprint): for the grid viewer. Recorded as a view, like a page of a document shown inline.
+ */
+export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { sheet?: string; offset: number; limit: number }) {
+  const description = await readyDescription(ctx, doc);
+  const sheetIndex = query.sheet === undefined ? 0 : description.sheets.findIndex((s) => s.name === query.sheet);
+  if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${query.sheet}` });
+  const scope = scopeOf(ctx, doc, 'view', 'document.view');
+  const classification = await findClassification(ctx.db, doc.id);
+  const secret = await roomDatasetSecret(ctx.db, doc.roomId);
+  const plan = planDelivery(description, classification, scope, secret)[sheetIndex]!;
+  const rows: string[][] = [];
+  let total = 0;
+  for await (const event of readDataset(openObject(ctx.store, doc.objectKey), description.format)) {
+    if (event.kind !== 'row' || event.row.sheet !== sheetIndex) continue;
+    const cells = plan.deliver(event.row.cells);
+    if (!cells) continue;
+    if (total >= query.offset && rows.length < query.limit) rows.push(cells);
+    total++;
+  }
+  const downloadId = newDownloadId();
+  await ctx.db.transaction(async (trx) => {
+    await insertDownload(trx, {
+      id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind: 'view',
+      at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(coveringNdaIds(ctx, doc, scope)),
+    });
+    await trx('datasetDeliveries').insert({
+      downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, partyId: scope.partyId, form: scope.form, format: 'rows',
+      entityIds: scope.entityIds === null ? null : JSON.stringify(scope.entityIds),
+      classification: JSON.stringify({ ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit }),
+    } satisfies Omit<DatasetDeliveryRow, 'format'> & { format: string });
+    await recordAllowed(trx, ctx, {
+      action: 'document.view',
+      subjectType: 'Document',
+      subjectId: doc.id,
+      roomId: doc.roomId,
+      details: { downloadId, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } },
+    });
+  });
+  return { columns: plan.header, rows, total };
+}
