@@ -12,11 +12,15 @@ export interface DeliveryScope {
   coversDocumentEntity: boolean;
 }
 
+export type ColumnTreatment = 'as_stored' | 'pseudonymised' | 'generalised';
+
 /** One sheet as delivered: which stored columns, transformed how, and which rows. */
 export interface SheetPlan {
   sheet: number;
   name: string;
   header: string[];
+  /** What was done to each delivered column: the recipient is told. */
+  treatments: ColumnTreatment[];
   /** Builds the delivered cells of a stored row, or null when the row is not the recipient's. */
   deliver(cells: string[]): string[] | null;
 }
@@ -54,6 +58,7 @@ export function planDelivery(description: DatasetDescription, classification: Da
       sheet: index,
       name: sheet.name,
       header: kept.map((c) => c.name),
+      treatments: kept.map((c): ColumnTreatment => (scope.form !== 'pseudonymised' || c.role === 'none' ? 'as_stored' : c.role === 'direct' ? 'pseudonymised' : 'generalised')),
       deliver: (cells: string[]) => (keeps(cells) ? kept.map((c, i) => transform[i]!(cells[c.at] ?? '')) : null),
     };
   });

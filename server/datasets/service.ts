@@ -357,5 +357,14 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
       details: { downloadId, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } },
     });
   });
-  return { columns: plan.header, rows, total };
+  // Beside the contract's three fields: the sheets there are, and what was done to this copy.
+  return {
+    columns: plan.header,
+    rows,
+    total,
+    sheets: description.sheets.map((s) => s.name),
+    form: scope.form,
+    treatments: Object.fromEntries(plan.header.map((name, i) => [name, plan.treatments[i]!])),
+    leftOut: scope.form === 'none' ? description.sheets[sheetIndex]!.columns.length - plan.header.length : 0,
+  };
 }

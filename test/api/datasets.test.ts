@@ -148,6 +148,9 @@ describe('what each recipient gets', () => {
     }
     // Departments and grades as stored, row for row (matched through the rows' multiset).
     expect(rows.map((r) => `${r[7]}|${r[8]}`).sort()).toEqual(ltd.map((r) => `${r[7]}|${r[8]}`).sort());
+    // The grid viewer tells the bidder what was done to its copy.
+    const page = await buyerB.get(`/api/documents/${datasetId}/rows?limit=1`);
+    expect(page.body).toMatchObject({ form: 'pseudonymised', sheets: ['Sheet1'], treatments: { 'Employee ID': 'pseudonymised', 'Birth date': 'generalised', Department: 'as_stored' } });
     // No stored identifier leaks.
     const text = rows.flat().join('\n');
     for (const p of census.filter((x) => x.entity === 'Falcon Ltd').slice(0, 50)) {
