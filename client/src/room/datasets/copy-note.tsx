@@ -1,10 +1,10 @@
 import type { Room } from '../../api.js';
-import { copyTreatmentOf } from './copy-treatment.js';
+import type { ColumnTreatment } from './dataset-api.js';
 
 const list = (names: string[]) => names.join(', ');
 
 /** Above the grid: whose copy this is, and for an external user what was done to it. */
-export function CopyNote({ staff, room, columns, sample }: { staff: boolean; room: Room; columns: string[]; sample: string[][] }) {
+export function CopyNote({ staff, room, columns, treatments }: { staff: boolean; room: Room; columns: string[]; treatments: Record<string, ColumnTreatment> | null }) {
   if (staff) {
     return (
       <p className="dataset-note">
@@ -13,7 +13,9 @@ export function CopyNote({ staff, room, columns, sample }: { staff: boolean; roo
       </p>
     );
   }
-  const { pseudonymised, generalised } = copyTreatmentOf(columns, sample);
+  // The server says what it did to each column of this copy (/rows).
+  const pseudonymised = columns.filter((c) => treatments?.[c] === 'pseudonymised');
+  const generalised = columns.filter((c) => treatments?.[c] === 'generalised');
   const covered = room.nda?.entityIds.length ?? 0;
   const targets = room.entityIds?.length ?? 0;
   return (

@@ -48,7 +48,11 @@ export interface DatasetRows {
   rows: string[][];
   /** Rows of the caller's copy of this sheet, all pages together. */
   total: number;
+  /** What was done to each column of this copy (the server says; older servers do not). */
+  treatments?: Record<string, ColumnTreatment>;
 }
+
+export type ColumnTreatment = 'as_stored' | 'pseudonymised' | 'generalised';
 
 /** Rows per request the server allows at most. */
 export const MAX_ROWS_PER_REQUEST = 1000;

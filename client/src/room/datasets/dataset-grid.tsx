@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { ApiError } from '../../api.js';
 import { useRowPages } from './use-row-pages.js';
+import type { ColumnTreatment } from './dataset-api.js';
 
 /** Every row is this tall, so a row's place is its index times this and the grid needs no measuring. */
 export const ROW_HEIGHT = 32;
@@ -27,6 +28,8 @@ export interface GridSummary {
   total: number;
   /** The first rows that arrived: what the copy looks like. */
   sample: string[][];
+  /** What was done to each column, when the server says. */
+  treatments: Record<string, ColumnTreatment> | null;
 }
 
 /**
@@ -80,7 +83,7 @@ export function DatasetGrid({ documentId, sheet, label, summary }: { documentId:
 
   return (
     <div className="dataset-grid-frame">
-      {ready && summary?.({ columns, total, sample: pages.sample ?? [] })}
+      {ready && summary?.({ columns, total, sample: pages.sample ?? [], treatments: pages.treatments })}
       {pages.error && (
         <div className="alert alert-error dataset-grid-error" role="alert">
           <span>{pages.error instanceof ApiError ? pages.error.message : 'Rows of this dataset could not be loaded.'}</span>

@@ -28,13 +28,13 @@ export function DatasetViewer({ doc }: { doc: DatasetDocument }) {
   const canDownload = doc.access === 'download' || doc.access === 'original';
   const format = doc.mimeType.startsWith('text/csv') ? 'csv' : 'xlsx';
 
-  const summary = ({ columns, total, sample }: GridSummary) => (
+  const summary = ({ columns, total, treatments }: GridSummary) => (
     <div className="dataset-summary">
       <p className="dataset-total">
         <strong>{count.format(total)}</strong> {total === 1 ? 'row' : 'rows'} × {columns.length} {columns.length === 1 ? 'column' : 'columns'}
         {staff ? ' · the deal team’s copy' : ' in your copy'}
       </p>
-      <CopyNote staff={staff} room={doc.room} columns={columns} sample={sample} />
+      <CopyNote staff={staff} room={doc.room} columns={columns} treatments={treatments} />
     </div>
   );
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api.js';
-import { datasetApi } from './dataset-api.js';
+import { datasetApi, type ColumnTreatment } from './dataset-api.js';
 
 /** Rows per request of the grid viewer. */
 export const PAGE_ROWS = 200;
@@ -17,6 +17,8 @@ export interface RowPages {
   rowAt: (index: number) => string[] | undefined;
   /** The rows of the first page that answered, kept whatever is evicted later: what the copy looks like. */
   sample: string[][] | null;
+  /** What was done to each column, as the first page that answered says. */
+  treatments: Record<string, ColumnTreatment> | null;
   /** Pages of the visible range still on their way. */
   busy: boolean;
   error: Error | null;
@@ -32,6 +34,7 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
   const [pages, setPages] = useState<ReadonlyMap<number, string[][]>>(() => new Map());
   const [meta, setMeta] = useState<{ columns: string[]; total: number } | null>(null);
   const [sample, setSample] = useState<string[][] | null>(null);
+  const [treatments, setTreatments] = useState<Record<string, ColumnTreatment> | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [attempt, setAttempt] = useState(0);
   const inFlight = useRef(new Map<number, AbortController>());
@@ -65,6 +68,7 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
             cached.current.add(p);
             setMeta((m) => (m && m.total === answer.total && m.columns.join('\u0000') === answer.columns.join('\u0000') ? m : { columns: answer.columns, total: answer.total }));
             setSample((s) => s ?? answer.rows);
+            setTreatments((t) => t ?? answer.treatments ?? null);
             setPages((before) => {
               const next = new Map(before);
               next.set(p, answer.rows);
@@ -105,5 +109,5 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
   }, []);
   let busy = false;
   for (let p = firstPage; p <= lastPage && !busy; p++) busy = !pages.has(p);
-  return { columns: meta?.columns ?? null, total: meta?.total ?? null, rowAt, sample, busy: busy && !error, error, retry };
+  return { columns: meta?.columns ?? null, total: meta?.total ?? null, rowAt, sample, treatments, busy: busy && !error, error, retry };
 }
