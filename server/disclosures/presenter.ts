@@ -1,5 +1,6 @@
 import { csvRow } from '../audit/csv.js';
 import type { DocumentDisclosure, Recipient, RecipientDisclosure } from './service.js';
+import type { SubjectDisclosure } from './subject-disclosures.js';
 
 export const presentDocumentDisclosure = (d: DocumentDisclosure) => ({
   orgId: d.orgId,
@@ -28,6 +29,16 @@ export const presentRecipientDisclosure = (d: RecipientDisclosure) => ({
   first: d.first,
   last: d.last,
   count: d.count,
+});
+
+export const presentSubjectDisclosure = (d: SubjectDisclosure) => ({
+  orgId: d.orgId,
+  orgName: d.orgName,
+  userId: d.userId,
+  downloadId: d.downloadId,
+  documentId: d.documentId,
+  at: d.at,
+  form: d.form,
 });
 
 const usersCell = (users: Recipient[]) => users.map((u) => `${u.name} <${u.email}>`).join('; ');

@@ -56,3 +56,45 @@ export async function deliveryGroups(db: Db, roomId: string, f: DisclosureFilter
   if (f.personalData) q.whereIn('d.personalDataRank', f.personalData.map(personalDataRank));
   return (await q) as DeliveryGroup[];
 }
+
+/** A dataset delivery of the room (server/datasets: what it held), with its recipient and the stored version it was cut from. */
+export interface DatasetDeliveryOfRoom {
+  downloadId: string;
+  documentId: string;
+  versionId: string;
+  partyId: string | null;
+  form: 'identified' | 'pseudonymised' | 'none';
+  /** `csv`, `xlsx`, or `rows` for a page of the grid viewer. */
+  format: string;
+  entityIds: string | null;
+  classification: string;
+  userId: string;
+  orgId: string;
+  orgName: string;
+  at: string;
+  objectKey: string;
+  /** The version's dataset description (JSON). */
+  description: string;
+}
+
+/**
+ * Every dataset delivery (downloads, inline views and grid pages) of the room to users of
+ * organisations outside the seller group — the recipients, as in the register above — oldest first.
+ */
+export async function datasetDeliveriesOfRoom(db: Db, roomId: string): Promise<DatasetDeliveryOfRoom[]> {
+  return db('datasetDeliveries as dd')
+    .join('downloads as dl', 'dl.id', 'dd.downloadId')
+    .join('orgs as o', 'o.id', 'dl.orgId')
+    .join('documentVersions as v', 'v.id', 'dd.versionId')
+    .join('datasetDescriptions as dsd', 'dsd.versionId', 'dd.versionId')
+    .where('dd.roomId', roomId)
+    .whereIn('dl.kind', ['download', 'view'])
+    .whereNot('o.kind', 'seller')
+    .where('dsd.status', 'ready')
+    .orderBy('dl.at')
+    .orderBy('dl.id')
+    .select(
+      'dd.downloadId', 'dd.documentId', 'dd.versionId', 'dd.partyId', 'dd.form', 'dd.format', 'dd.entityIds', 'dd.classification',
+      'dl.userId', 'dl.orgId', 'o.name as orgName', 'dl.at', 'v.objectKey', 'dsd.description',
+    );
+}

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
-import { DisclosureQuerySchema } from './schema.js';
+import { DisclosureQuerySchema, SubjectDisclosureQuerySchema } from './schema.js';
 import { documentDisclosures, recipientDisclosures } from './service.js';
-import { DOCUMENT_CSV_COLUMNS, RECIPIENT_CSV_COLUMNS, disclosuresCsv, presentDocumentDisclosure, presentRecipientDisclosure } from './presenter.js';
+import { subjectDisclosures } from './subject-disclosures.js';
+import { DOCUMENT_CSV_COLUMNS, RECIPIENT_CSV_COLUMNS, disclosuresCsv, presentDocumentDisclosure, presentRecipientDisclosure, presentSubjectDisclosure } from './presenter.js';
 
 export function disclosuresRouter(deps: Deps) {
   const router = Router();
@@ -22,6 +23,13 @@ export function disclosuresRouter(deps: Deps) {
     }
     // The register is one answer, not a stream of pages: counsel reads it whole.
     res.json({ items, nextCursor: null });
+  });
+  // Which recipients received a data subject's rows of the room's datasets (GDPR Art. 15(1)(c)).
+  router.get('/api/rooms/:roomId/disclosures/subjects', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const roomId = pathId(req.params.roomId);
+    const { value } = parseInput(SubjectDisclosureQuerySchema, req.query);
+    res.json({ items: (await subjectDisclosures(ctx, roomId, value)).map(presentSubjectDisclosure) });
   });
   return router;
 }

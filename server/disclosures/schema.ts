@@ -24,3 +24,8 @@ export const DisclosureQuerySchema = z.strictObject({
 });
 export type DisclosureQuery = z.infer<typeof DisclosureQuerySchema>;
 export type DisclosureFilters = Pick<DisclosureQuery, 'entityId' | 'personalData' | 'orgId' | 'documentId'>;
+
+/** `GET /api/rooms/:roomId/disclosures/subjects?value=`: the subject column's value of one person. */
+export const SubjectDisclosureQuerySchema = z.strictObject({
+  value: z.string().min(1).max(1000),
+});

@@ -5,9 +5,11 @@ import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { HttpError } from '../errors.js';
 import type { IncomingUpload } from '../uploads/incoming-upload.js';
-import { sniffType, IMAGE_TYPES } from '../uploads/sniff-type.js';
+import { sniffType, IMAGE_TYPES, SNIFF_BYTES } from '../uploads/sniff-type.js';
 import { readStampEvidenceFromImage, readStampEvidenceFromPdf } from '../watermark/read-stamp.js';
 import { isDownloadId } from '../watermark/download-id.js';
+import { detectDatasetFormat } from '../datasets/read-dataset.js';
+import { traceDataset, type DatasetTrace } from '../datasets/trace-dataset.js';
 
 // A leaked copy is analysed whole; bound it well below the upload cap.
 const MAX_TRACE_BYTES = 200 * 1024 * 1024;
@@ -33,12 +35,34 @@ export interface TracedDownload {
  */
 export type TraceResult =
   | { match: 'exact' | 'watermark'; evidence: string; download: TracedDownload }
+  | ({ match: 'fingerprint'; evidence: string; download: TracedDownload } & FalseMatchOdds & { rows: number })
+  | ({
+      match: 'party';
+      evidence: string;
+      party: { id: string; name: string };
+      documentId: string;
+      versionId: string;
+      /** The party's deliveries the leak may have come from. */
+      candidates: TracedDownload[];
+      /** Distinct pseudonyms of the party in the leak. */
+      pseudonyms: number;
+    } & FalseMatchOdds)
   | {
       match: 'unstamped';
       evidence: string;
       copyOf: { what: UnstampedCopy; documentId: string; versionId: string };
       recipients: TracedDownload[];
     };
+
+/**
+ * How sure a statistical match is: the chance that it names the wrong delivery (or party), as a
+ * number (0 once it is below the smallest double) and as its base-10 logarithm, which never underflows.
+ */
+export interface FalseMatchOdds {
+  confidence: number;
+  falseMatchProbability: number;
+  log10FalseMatchProbability: number;
+}
 
 /**
  * - `stored_version`: the stored upload, as every `original` download (and the deal team) has it;
@@ -117,9 +141,9 @@ function holdersOf(ctx: ServiceContext, roomId: string, copy: { what: UnstampedC
 export async function traceLeak(ctx: ServiceContext, roomId: string, upload: IncomingUpload): Promise<TraceResult> {
   const room = await findVisibleRoom(ctx, roomId, 'trace');
   assertAllowed(ctx, 'oversee', 'Room', room, { event: 'trace', roomId, subjectId: roomId, reason: 'managers and counsel only' });
-  const { data } = await upload.inMemory(Math.min(MAX_TRACE_BYTES, ctx.config.maxUploadBytes));
+  const { data, fileName } = await upload.inMemory(Math.min(MAX_TRACE_BYTES, ctx.config.maxUploadBytes));
   const digest = sha256(data);
-  const result = await traceBytes(ctx, roomId, data, digest);
+  const result = await traceBytes(ctx, roomId, data, digest, fileName);
   await recordAllowed(ctx.db, ctx, {
     action: 'trace',
     subjectType: 'Room',
@@ -128,18 +152,66 @@ export async function traceLeak(ctx: ServiceContext, roomId: string, upload: Inc
     details: {
       sha256: digest,
       size: data.length,
-      result: !result
-        ? null
-        : result.match === 'unstamped'
-          ? { match: result.match, copyOf: result.copyOf, recipients: result.recipients.map((r) => r.id) }
-          : { downloadId: result.download.id, match: result.match, evidence: result.evidence },
+      result: ledgerResultOf(result),
     },
   });
   if (!result) throw new HttpError(404, 'not_traced', 'No delivery from this room matches the file.');
   return result;
 }
 
-async function traceBytes(ctx: ServiceContext, roomId: string, data: Buffer, digest: string): Promise<TraceResult | undefined> {
+/** What the ledger keeps of a trace: ids and odds, never a value of the leaked file. */
+function ledgerResultOf(result: TraceResult | undefined) {
+  if (!result) return null;
+  switch (result.match) {
+    case 'unstamped':
+      return { match: result.match, copyOf: result.copyOf, recipients: result.recipients.map((r) => r.id) };
+    case 'party':
+      return {
+        match: result.match, evidence: result.evidence, partyId: result.party.id, documentId: result.documentId, versionId: result.versionId,
+        candidates: result.candidates.map((c) => c.id), pseudonyms: result.pseudonyms, log10FalseMatchProbability: result.log10FalseMatchProbability,
+      };
+    case 'fingerprint':
+      return { downloadId: result.download.id, match: result.match, evidence: result.evidence, rows: result.rows, log10FalseMatchProbability: result.log10FalseMatchProbability };
+    default:
+      return { downloadId: result.download.id, match: result.match, evidence: result.evidence };
+  }
+}
+
+const oddsOf = (log10: number): FalseMatchOdds => {
+  const falseMatchProbability = 10 ** log10;
+  return { confidence: 1 - falseMatchProbability, falseMatchProbability, log10FalseMatchProbability: log10 };
+};
+
+/** A leaked CSV or XLSX file traced as a dataset (datasets/trace-dataset.ts), named with the room's records. */
+async function datasetTraceResult(ctx: ServiceContext, roomId: string, trace: DatasetTrace | undefined): Promise<TraceResult | undefined> {
+  if (!trace) return undefined;
+  if (trace.match === 'fingerprint') {
+    const download: TracedDownload | undefined = await downloadsOfRoom(ctx, roomId).where('d.id', trace.downloadId).first();
+    if (!download) return undefined;
+    return {
+      match: 'fingerprint',
+      evidence: `the order of ${trace.rows} leaked rows is this delivery's, and no other's among the ${trace.deliveriesTested} deliveries tested`,
+      download,
+      rows: trace.rows,
+      ...oddsOf(trace.log10FalseMatchProbability),
+    };
+  }
+  const party: { id: string; name: string } | undefined = await ctx.db('parties').where({ id: trace.partyId, roomId }).first('id', 'name');
+  if (!party) return undefined;
+  const candidates: TracedDownload[] = await downloadsOfRoom(ctx, roomId).whereIn('d.id', trace.candidateIds).orderBy('d.at').orderBy('d.id');
+  return {
+    match: 'party',
+    evidence: `${trace.pseudonyms} pseudonyms of the leak are this party's (no delivery's row order matches: the rows were re-sorted or too few)`,
+    party,
+    documentId: trace.documentId,
+    versionId: trace.versionId,
+    candidates,
+    pseudonyms: trace.pseudonyms,
+    ...oddsOf(trace.log10FalseMatchProbability),
+  };
+}
+
+async function traceBytes(ctx: ServiceContext, roomId: string, data: Buffer, digest: string, fileName: string): Promise<TraceResult | undefined> {
   // An `original` download's recorded hash is the version's own, which every holder of the file shares.
   const exact =
     (await downloadsOfRoom(ctx, roomId).where('d.sha256', digest).whereNot('d.kind', 'original').orderBy('d.at').first()) ??
@@ -149,7 +221,12 @@ async function traceBytes(ctx: ServiceContext, roomId: string, data: Buffer, dig
   const copy = await unstampedCopyOf(ctx, roomId, digest, data.length);
   if (copy) return { match: 'unstamped', evidence: UNSTAMPED_EVIDENCE[copy.what], copyOf: copy, recipients: await holdersOf(ctx, roomId, copy) };
 
-  const type = await sniffType(data.subarray(0, 4100), undefined);
+  // A table (a .csv, or an XLSX workbook) is traced by its rows: no stamp can be read from it. It is
+  // told as intake tells a dataset: a workbook by its zip entries (file-type misses one LibreOffice
+  // wrote, whose [Content_Types].xml comes last), a CSV by its name and text.
+  const datasetFormat = detectDatasetFormat(data.subarray(0, SNIFF_BYTES), fileName);
+  if (datasetFormat) return datasetTraceResult(ctx, roomId, await traceDataset(ctx.db, ctx.store, roomId, data, datasetFormat));
+  const type = await sniffType(data.subarray(0, SNIFF_BYTES), undefined);
   const candidates = type === 'application/pdf' ? await readStampEvidenceFromPdf(data) : type && IMAGE_TYPES.has(type) ? await readStampEvidenceFromImage(data) : [];
   const ids = candidates.filter((c) => isDownloadId(c.id));
   if (!ids.length) return undefined;
