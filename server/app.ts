@@ -92,6 +92,8 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/api/health/ready' },
+      // A data subject's question carries their identifier in the query: it never reaches the logs.
+      serializers: { req: (r: { url?: string; query?: unknown }) => (r.url && /\/disclosures\/subjects(\?|$)/.test(r.url) ? { ...r, url: r.url.replace(/\?.*$/, '?[redacted]'), query: '[redacted]' } : r) },
     }),
   );
 

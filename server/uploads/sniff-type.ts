@@ -25,6 +25,9 @@ export const PDF_ONLY = new Set(['application/pdf']);
 export async function sniffType(head: Buffer, fileName: string | undefined): Promise<string | null> {
   if (head.length === 0) return null;
   const detected = await fileTypeFromBuffer(head);
+  // LibreOffice writes an XLSX's [Content_Types].xml last, past what file-type reads: a zip named
+  // .xlsx is taken as one (the dataset reader, or the conversion, then says whether it is).
+  if (detected?.mime === 'application/zip' && /\.xlsx$/i.test(fileName ?? '')) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   if (detected) return detected.mime;
   // Readers (and PDF 2.0, for print workflows) accept a header anywhere in the first 1024 bytes;
   // such a file is a PDF to them, so it is one here, not text converted to a PDF of its bytes.

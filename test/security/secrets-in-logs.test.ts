@@ -20,6 +20,16 @@ function appWithCapturedLogs() {
 }
 
 describe('Secrets never reach the logs (docs/quality.md security 12)', () => {
+  it("keeps a data subject's identifier, asked of the disclosure register, out of the request log", async () => {
+    const { app, text } = appWithCapturedLogs();
+    const agent = request.agent(app);
+    await agent.post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password }).expect(200);
+    await agent.get('/api/rooms/00000000-0000-4000-8000-000000000000/disclosures/subjects?value=E100042-Jos%C3%A9');
+    expect(text()).toContain('/disclosures/subjects?[redacted]');
+    expect(text()).not.toContain('E100042');
+  });
+
+
   it('redacts passwords, session cookies, CSRF tokens, bearer tokens, TOTP secrets, codes and recovery codes from request logs', async () => {
     const { app, text } = appWithCapturedLogs();
     const agent = request.agent(app);
