@@ -20,9 +20,12 @@ export function pseudonymOf(roomSecret: Buffer, partyId: string, value: string):
   return `P-${mac.slice(0, 16).toUpperCase()}`;
 }
 
+// Every date and number the reader types as one (describe-dataset.ts) is recognised here too: a
+// day-first date with a time, a decimal written `.5` or with an exponent (`1e3`) would otherwise fall
+// through to the text rule, and `.5…` is the whole value.
 const ISO_DATE = /^(\d{4})-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const DAY_FIRST_DATE = /^\d{1,2}[./-]\d{1,2}[./-](\d{4})$/;
-const NUMBER = /^[-+]?\d+(?:[.,]\d+)?$/;
+const DAY_FIRST_DATE = /^\d{1,2}[./-]\d{1,2}[./-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$/;
+const NUMBER = /^[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][-+]?\d+)?$/;
 
 export function generalised(value: string, type: ColumnType): string {
   const v = value.trim();

@@ -196,6 +196,14 @@ async function ndaReason(
   const scopes: Array<{ ndaId: string; entityId: string }> = candidates.length
     ? await db('ndaEntities').whereIn('ndaId', candidates.map((n) => n.id)).select('ndaId', 'entityId')
     : [];
+  // Rule 3 per row: a dataset is opened by its own entity or by any entity its entity map names (ability.ts).
+  const entityIds = [doc.entityId];
+  if (doc.kind === 'dataset') {
+    const mapped: Array<{ entityId: string }> = await db('datasetEntities').where({ documentId: doc.id }).select('entityId');
+    entityIds.push(...mapped.map((m) => m.entityId).filter((e) => e !== doc.entityId).sort());
+  }
+  // Stryker disable next-line StringLiteral: wording
+  const entities = entityIds.length === 1 ? `entity ${doc.entityId}` : `entity ${doc.entityId} or the entities its rows map to (${entityIds.slice(1).join(', ')})`;
   const why = (n: NdaRow): string | null => {
     const own = n.orgId === actor.orgId;
     // Stryker disable next-line StringLiteral: wording
@@ -205,7 +213,7 @@ async function ndaReason(
     if (!confirmed) return `it is ${n.status}`;
     if (n.effectiveAt > at) return `not effective before ${n.effectiveAt}`;
     if (n.expiresAt <= at) return `expired at ${n.expiresAt}`;
-    if (!scopes.some((s) => s.ndaId === n.id && s.entityId === doc.entityId)) return `its scope does not include entity ${doc.entityId}`;
+    if (!scopes.some((s) => s.ndaId === n.id && entityIds.includes(s.entityId))) return `its scope does not include ${entities}`;
     // Stryker restore StringLiteral
     return null;
   };
@@ -214,7 +222,7 @@ async function ndaReason(
   const covering = candidates.filter((n) => why(n) === null);
   if (covering.length) {
     // Stryker disable next-line StringLiteral: wording
-    return { rule: 'nda_coverage', ok: true, detail: `covered for entity ${doc.entityId} by ${covering.map(label).join(', ')}` };
+    return { rule: 'nda_coverage', ok: true, detail: `covered for ${entities} by ${covering.map(label).join(', ')}` };
   }
   if (!candidates.length) {
     return {
@@ -225,7 +233,7 @@ async function ndaReason(
     };
   }
   // Stryker disable next-line StringLiteral: wording
-  return { rule: 'nda_coverage', ok: false, detail: `no NDA covers entity ${doc.entityId}: ${candidates.map((n) => `${label(n)}: ${why(n)}`).join('; ')}` };
+  return { rule: 'nda_coverage', ok: false, detail: `no NDA covers ${entities}: ${candidates.map((n) => `${label(n)}: ${why(n)}`).join('; ')}` };
 }
 
 async function grantReasons(db: Db, partyId: string, doc: ExplainedDocument, at: string): Promise<AccessReason[]> {

@@ -5,7 +5,7 @@
  * counterexample.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type World, type WorldDocument, type WorldFolder, type WorldOrg, type WorldUser } from './world-model.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type PersonalData, type World, type WorldDataset, type WorldDocument, type WorldFolder, type WorldOrg, type WorldUser } from './world-model.js';
 
 const rank = <T>(order: readonly T[], value: T) => order.indexOf(value);
 
@@ -65,9 +65,36 @@ export function coveringNdas(world: World, user: WorldUser, partyId: string, roo
     .map((n) => n.id);
 }
 
+/** The table of `doc` when it is a dataset: its rows, column roles and entity map (docs/http-api.md, "Datasets"). */
+export const datasetOf = (world: World, doc: WorldDocument): WorldDataset | undefined =>
+  doc.kind === 'dataset' ? world.datasets?.find((d) => d.documentId === doc.id) : undefined;
+
+/**
+ * The entities whose coverage opens `doc` (rule 3): its own; for a dataset also every entity its
+ * entity map names ("rule 3 per row": a party covered for a mapped entity sees the dataset, with
+ * that entity's rows, wherever the file itself is filed).
+ */
+export const entitiesOpening = (world: World, doc: WorldDocument) => [doc.entityId, ...Object.values(datasetOf(world, doc)?.entityMap ?? {})];
+
+/** The live grants of `partyId` that reach `doc`'s folder at `level` within their classification ceiling (rule 4 but personal data). */
+function grantsReaching(world: World, partyId: string, doc: WorldDocument, level: Level, at: string) {
+  return world.grants.filter(
+    (g) =>
+      g.partyId === partyId &&
+      g.roomId === doc.roomId &&
+      (g.folderId === null || inSubtree(world, g.folderId, doc.folderId)) &&
+      rank(LEVELS, g.level) >= rank(LEVELS, level) &&
+      rank(CLASSIFICATIONS, doc.classification) <= rank(CLASSIFICATIONS, g.maxClassification) &&
+      (g.expiresAt === null || at < g.expiresAt),
+  );
+}
+
 /** May `user` act at `level` on `doc` at `at`? */
 export function referenceAllows(world: World, user: WorldUser, doc: WorldDocument, level: Level, at: string = world.at): boolean {
   if (user.role !== 'external') return staffSeesRoom(world, user, doc.roomId);
+  // A dataset's stored file holds every row and column as the seller has them: an outsider has only
+  // their own delivery of it, never the original.
+  if (doc.kind === 'dataset' && level === 'original') return false;
 
   // 1. D's room is open
   const room = world.rooms.find((r) => r.id === doc.roomId);
@@ -81,23 +108,30 @@ export function referenceAllows(world: World, user: WorldUser, doc: WorldDocumen
   const req = requestOf(world, user);
   if (!addressAllowed(world, party.id, req.ip)) return false;
   if (room.requireMfa && !req.mfa) return false;
-  // 3. NDA coverage of U for D's entity at t
-  if (coveringNdas(world, user, party.id, doc.roomId, doc.entityId, at).length === 0) return false;
-  // 4. a grant of P covers D's folder, level ≥ L, ceilings, not expired at t
-  const granted = world.grants.some(
-    (g) =>
-      g.partyId === party.id &&
-      g.roomId === doc.roomId &&
-      (g.folderId === null || inSubtree(world, g.folderId, doc.folderId)) &&
-      rank(LEVELS, g.level) >= rank(LEVELS, level) &&
-      rank(CLASSIFICATIONS, doc.classification) <= rank(CLASSIFICATIONS, g.maxClassification) &&
-      rank(PERSONAL_DATA, doc.personalData) <= rank(PERSONAL_DATA, g.maxPersonalData) &&
-      (g.expiresAt === null || at < g.expiresAt),
+  // 3. NDA coverage of U for D's entity at t (for a dataset: or for an entity its map names)
+  if (!entitiesOpening(world, doc).some((e) => coveringNdas(world, user, party.id, doc.roomId, e, at).length > 0)) return false;
+  // 4. a grant of P covers D's folder, level ≥ L, ceilings, not expired at t. A dataset's personal
+  // data does not hide it: the grant's maxPersonalData shapes its delivery instead (referenceDatasetForm).
+  const granted = grantsReaching(world, party.id, doc, level, at).some(
+    (g) => doc.kind === 'dataset' || rank(PERSONAL_DATA, doc.personalData) <= rank(PERSONAL_DATA, g.maxPersonalData),
   );
   if (!granted) return false;
   // 5. a clean_team document also needs U to be a cleanTeam member
   if (doc.classification === 'clean_team' && !membership.cleanTeam) return false;
   return true;
+}
+
+/**
+ * How a dataset's personal-data columns reach `user` at `level`, or null when it is not theirs at
+ * that level: the deal team has it `identified` (as stored); an outsider, the highest
+ * `maxPersonalData` among the grants of their party that reach it at that level.
+ */
+export function referenceDatasetForm(world: World, user: WorldUser, doc: WorldDocument, level: Level, at: string = world.at): PersonalData | null {
+  if (!referenceAllows(world, user, doc, level, at)) return null;
+  if (user.role !== 'external') return 'identified';
+  const partyId = world.members.find((m) => m.userId === user.id && m.roomId === doc.roomId)!.partyId;
+  const forms = grantsReaching(world, partyId, doc, level, at).map((g) => rank(PERSONAL_DATA, g.maxPersonalData));
+  return PERSONAL_DATA[Math.max(...forms)];
 }
 
 /** The highest level `user` has on `doc` at `at`, or null: what a listing's `access` field shows. */

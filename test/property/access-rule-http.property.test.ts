@@ -5,6 +5,12 @@
  * everything else answers the very bytes of the answer to an id that never existed. Worlds include
  * parties with IP allow-lists (fixed and random ranges around the loopback address every request
  * comes from) and rooms that require a second factor (tokens minted with or without one).
+ * In about half the worlds the deal team uploads a small census CSV and classifies it (dataset-http.ts):
+ * each user's `GET …/rows?limit=1000` (in stored order) and CSV download (its rows as a multiset:
+ * the order is the download's fingerprint) hold the rows and columns of the plain reference
+ * (dataset-reference.ts) — pseudonyms by their shape and consistency (one value, one pseudonym within
+ * a party; never the same across parties), generalised values by the rule of docs/http-api.md — and
+ * a user who may not have it gets the answer of a missing id, or 403 for a download seen but not granted.
  * Replay with PROPERTY_SEED; PROPERTY_SECONDS or PROPERTY_RUNS size the sample (run-budget.ts), and
  * at least FLOOR worlds are read whatever the budget.
  */
@@ -18,6 +24,9 @@ import { makePdf } from '../support/fixtures.js';
 import { sha256Hex } from '../../server/auth/secret-hash.js';
 import { addressAllowed, contentParty, coveringNdas, referenceAllows, referenceIndexes, referenceLevel, referenceSeesFolder, requestOf } from './access-reference.js';
 import { drawWorld } from './world-arbitrary.js';
+import { csvRecords, uploadDataset } from './dataset-http.js';
+import { referenceDelivery } from './dataset-reference.js';
+import { differenceAsMultiset, differenceInOrder, PseudonymBook } from './dataset-compare.js';
 import { insertWorld } from './world-store.js';
 import type { Level, World, WorldUser } from './world-model.js';
 
@@ -26,7 +35,7 @@ import { floorOf, runProperty, seeds, settleInFlight, timeoutFor, track } from '
 const SECONDS = 15;
 /** Worlds read through the API on each database, at the least. */
 const FLOOR = floorOf(25);
-const checked = { worlds: 0, contentKinds: new Set<string>(), allowlists: 0, mfaRooms: 0 };
+const checked = { worlds: 0, contentKinds: new Set<string>(), allowlists: 0, mfaRooms: 0, datasets: 0, deliveries: 0, rows: 0, forms: new Set<string>(), pseudonyms: 0, acrossParties: 0, refused: 0, datasetMs: 0 };
 
 let t: TestApp;
 let worldNo = 0;
@@ -45,6 +54,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.stdout.write(`access-rule HTTP sample: ${checked.worlds} worlds read (${checked.allowlists} allow-list ranges, ${checked.mfaRooms} rooms requiring MFA; content as ${[...checked.contentKinds].sort().join(', ')})\n`);
+  process.stdout.write(
+    `access-rule HTTP sample: ${checked.datasets} datasets uploaded; ${checked.deliveries} rows pages and CSV downloads to outsiders compared (${checked.rows} rows; forms ${[...checked.forms].sort().join(', ')}; ${checked.pseudonyms} pseudonyms, ${checked.acrossParties} values pseudonymised for several parties), ${checked.refused} refused as the reference refuses them; ${(checked.datasetMs / 1000).toFixed(1)} s on datasets\n`,
+  );
   await settleInFlight();
   await t?.close();
 });
@@ -107,6 +119,54 @@ const observable = (res: request.Response) => ({
 
 const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
 
+/**
+ * One user and the world's dataset: `GET …/rows?limit=1000` against the reference's view (in stored
+ * order), and a CSV download against its download (header, then rows as a multiset); where the
+ * reference gives nothing, the answer of a made-up id (or 403 for a download of a dataset seen).
+ */
+async function compareDataset(world: World, user: WorldUser, datasetId: string, get: (url: string) => request.Test, book: PseudonymBook) {
+  const doc = world.documents.find((d) => d.id === datasetId)!;
+  const context = { user: user.id, dataset: datasetId };
+  const rowsUrl = (id: string) => `/api/documents/${id}/rows?limit=1000`;
+  const csvUrl = (id: string) => `/api/documents/${id}/content?format=csv`;
+
+  const view = referenceDelivery(world, user, doc, 'view');
+  const page = await get(rowsUrl(datasetId));
+  if (view) {
+    const [sheet] = view.sheets;
+    expect({ ...context, status: page.status, columns: page.body.columns, total: page.body.total }).toEqual({ ...context, status: 200, columns: sheet!.header, total: sheet!.rows.length });
+    expect({ ...context, form: view.form, rows: differenceInOrder(book, view.partyId, sheet!.rows, page.body.rows) }).toEqual({ ...context, form: view.form, rows: null });
+  } else {
+    expect({ ...context, ...observable(page) }).toEqual({ ...context, ...observable(await get(rowsUrl(randomUUID()))) });
+    checked.refused++;
+  }
+
+  const download = referenceDelivery(world, user, doc, 'download');
+  const csv = await get(csvUrl(datasetId));
+  if (download) {
+    const [sheet] = download.sheets;
+    expect({ ...context, status: csv.status, type: csv.headers['content-type'] }).toEqual({ ...context, status: 200, type: expect.stringMatching(/^text\/csv/) });
+    // Every column left out (form none, every column personal): CSV has no way to write a record of no
+    // fields, so each is an empty line, which reads back as one empty field.
+    const records = csvRecords(csv.text).map((r) => (sheet!.header.length === 0 && r.length === 1 && r[0] === '' ? [] : r));
+    const [header, ...rows] = records;
+    expect({ ...context, header }).toEqual({ ...context, header: sheet!.header });
+    expect({ ...context, form: download.form, rows: differenceAsMultiset(book, download.partyId, sheet!.rows, rows) }).toEqual({ ...context, form: download.form, rows: null });
+  } else if (view) {
+    expect({ ...context, status: csv.status, code: csv.body.error?.code }).toEqual({ ...context, status: 403, code: 'forbidden' });
+    checked.refused++;
+  } else {
+    expect({ ...context, ...observable(csv) }).toEqual({ ...context, ...observable(await get(csvUrl(randomUUID()))) });
+  }
+
+  for (const d of [view, download]) {
+    if (!d?.partyId) continue;
+    checked.deliveries++;
+    checked.rows += d.sheets[0]!.rows.length;
+    checked.forms.add(d.form);
+  }
+}
+
 describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
   beforeAll(() => {
     process.stdout.write(`access-rule HTTP sample: seed ${seed} (replay: PROPERTY_SEED=${seed})\n`);
@@ -117,11 +177,23 @@ describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
       fc.asyncProperty(fc.gen(), (g) => track((async () => {
         // A minute ago, so every instant the world was drawn with keeps its side of "now" while requests run.
         const at = new Date(Date.now() - 60_000).toISOString();
-        const world = drawWorld(g, `h${(worldNo++).toString(36)}-`, at, { address: loopback });
+        // Half the worlds are drawn focused on datasets (outsiders mostly covered and granted) and get
+        // one, uploaded through the API below as the deal team does it (never inserted with a PDF).
+        const withDataset = g(fc.boolean);
+        const world = drawWorld(g, `h${(worldNo++).toString(36)}-`, at, {
+          address: loopback,
+          datasets: false,
+          ...(withDataset ? { focus: 'datasets' as const, requestConditions: g(fc.boolean) } : {}),
+        });
         await insertWorld(t.db, world, () => pdfKey);
         // The original goes out as stored, with its stored size as Content-Length.
         await t.db('documentVersions').whereIn('documentId', world.documents.map((d) => d.id)).update({ size: pdfSize });
         const tokens = await tokensFor(world);
+        const started = performance.now();
+        const dataset = withDataset ? await uploadDataset(t.app, g, world, tokens.get(world.staff[0]!.userId)!) : null;
+        checked.datasetMs += performance.now() - started;
+        if (dataset) checked.datasets++;
+        const book = new PseudonymBook();
         for (const user of world.users) {
           const get = (url: string) => request(t.app).get(url).set('Authorization', `Bearer ${tokens.get(user.id)}`);
           const missingRead = await get(`/api/documents/${randomUUID()}`);
@@ -178,8 +250,16 @@ describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
           if (referenceAllows(world, user, doc, content.level)) expect({ ...context, status: res.status }).toEqual({ ...context, status: 200 });
           else if (referenceAllows(world, user, doc, 'view')) expect({ ...context, status: res.status, code: res.body.error?.code }).toEqual({ ...context, status: 403, code: 'forbidden' });
           else expect({ ...context, ...observable(res) }).toEqual({ ...context, ...observable(missing) });
+
+          if (dataset) {
+            const comparing = performance.now();
+            await compareDataset(world, user, dataset.id, get, book);
+            checked.datasetMs += performance.now() - comparing;
+          }
         }
         checked.worlds++;
+        checked.pseudonyms += book.size;
+        checked.acrossParties += book.valuesAcrossParties();
         checked.allowlists += world.allowlists.length;
         checked.mfaRooms += world.rooms.filter((r) => r.requireMfa).length;
       })())),
@@ -189,9 +269,12 @@ describe.each(seeds)('random worlds through the HTTP API (seed %i)', (seed) => {
   }, timeoutFor(1, SECONDS, 600));
 });
 
-it(`read at least ${FLOOR} worlds through the API, with allow-lists, rooms requiring MFA and every kind of content`, () => {
+it(`read at least ${FLOOR} worlds through the API, with allow-lists, rooms requiring MFA, every kind of content and datasets`, () => {
   expect(checked.worlds).toBeGreaterThanOrEqual(FLOOR);
   if (FLOOR >= 25) {
+    expect(checked.datasets).toBeGreaterThan(0);
+    expect(checked.deliveries).toBeGreaterThan(0);
+    expect(checked.refused).toBeGreaterThan(0);
     expect(checked.allowlists).toBeGreaterThan(0);
     expect(checked.mfaRooms).toBeGreaterThan(0);
     expect([...checked.contentKinds].sort()).toEqual(['attachment', 'inline', 'original']);

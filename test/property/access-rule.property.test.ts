@@ -4,8 +4,12 @@
  * user × document × level, on every folder a user may see (issue 15: only where something below is
  * theirs to view, or a grant names it) and on every organisation and person of the directory; the
  * index numbers each user reads are the reference's (a party's count only what it sees); revoking
- * anything never widens access; time passing an expiry never widens access. Runs on SQLite, and on
- * PostgreSQL under TEST_DATABASE_URL (npm run test:postgres).
+ * anything never widens access; time passing an expiry never widens access. Worlds hold datasets
+ * (issue 18): a dataset is seen where its own entity or an entity its map names is covered, whatever
+ * the grant's personal-data limit, and never as the original by an outsider; the rows and columns each
+ * user receives of it (the ability, datasetScopeFor and planDelivery) are those of the plain
+ * reference (dataset-reference.ts), after revocations (an entity map losing a value among them) and
+ * expiries too. Runs on SQLite, and on PostgreSQL under TEST_DATABASE_URL (npm run test:postgres).
  *
  * Replay a failure with PROPERTY_SEED=<seed printed below>; PROPERTY_SECONDS (default 50 per database)
  * or PROPERTY_RUNS size the run (test/property/run-budget.ts); whatever the budget, at least
@@ -18,6 +22,7 @@ import { insertWorld, requestContext, revokeInDb } from './world-store.js';
 import { missingFrom, productionDecisions, referenceDecisions } from './production-decisions.js';
 import { referenceIndexes } from './access-reference.js';
 import { database, floorOf, runProperty, seeds, settleInFlight, timeoutFor, track } from './run-budget.js';
+import { datasetCoverage, datasetDeliveryDifferences } from './dataset-deliveries.js';
 import type { World } from './world-model.js';
 import type { Db } from '../../server/db.js';
 import { loadAccess } from '../../server/policy/load-access.js';
@@ -28,10 +33,10 @@ import { documentIndexesFor } from '../../server/documents/caller-indexes.js';
 const AT = '2030-06-15T12:00:00.000Z';
 const SECONDS = 50;
 /** Worlds each property checks on each database, at the least, however loaded the machine. */
-const FLOOR = { worlds: floorOf(300), revocations: floorOf(50), expirySteps: floorOf(50) };
+const FLOOR = { worlds: floorOf(300), revocations: floorOf(50), expirySteps: floorOf(50), datasetWorlds: floorOf(100) };
 /** The floor `total` reached by the end of `seed`'s turn (the seeds run one after the other). */
 const floorAfter = (seed: number, total: number) => Math.ceil((total * (seeds.indexOf(seed) + 1)) / seeds.length);
-const checked = { worlds: 0, revocations: 0, expirySteps: 0 };
+const checked = { worlds: 0, revocations: 0, expirySteps: 0, datasetWorlds: 0 };
 
 /**
  * The index of every folder and document each user of the world reads in each room, through the
@@ -71,7 +76,11 @@ beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(async () => {
-  process.stdout.write(`access-rule property suite on ${database}: ${checked.worlds} worlds compared, ${checked.revocations} revocations, ${checked.expirySteps} expiry steps\n`);
+  process.stdout.write(`access-rule property suite on ${database}: ${checked.worlds} worlds compared, ${checked.revocations} revocations, ${checked.expirySteps} expiry steps, ${checked.datasetWorlds} worlds focused on datasets\n`);
+  const c = datasetCoverage;
+  process.stdout.write(
+    `access-rule property suite on ${database}: ${c.deliveries} dataset deliveries compared (${c.outsiders} to outsiders, in the forms ${[...c.forms].sort().join(', ')}; ${c.rows} rows; ${c.throughMapOnly} through the entity map alone; ${c.pseudonymsChecked} pseudonyms, ${c.valuesAcrossParties} values pseudonymised for several parties)\n`,
+  );
   await settleInFlight();
   await t?.close();
 });
@@ -83,7 +92,7 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
     process.stdout.write(`access-rule property suite on ${database}: seed ${seed} (replay: PROPERTY_SEED=${seed})\n`);
   });
 
-  it('ability.can, the SQL-filtered list and the reference agree on every user, document and level, folder, organisation and person; each user reads the reference numbering', async () => {
+  it('ability.can, the SQL-filtered list and the reference agree on every user, document and level, folder, organisation and person; each user reads the reference numbering and receives the reference rows and columns of each dataset', async () => {
     await runProperty(
       fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, nextPrefix(), AT);
@@ -93,13 +102,15 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         expect({ allowedByAbilityOnly: missingFrom(can, expected), allowedByReferenceOnly: missingFrom(expected, can) }).toEqual({ allowedByAbilityOnly: [], allowedByReferenceOnly: [] });
         expect({ listedButNotAllowed: missingFrom(sql, can), allowedButNotListed: missingFrom(can, sql) }).toEqual({ listedButNotAllowed: [], allowedButNotListed: [] });
         expect(await productionIndexes(t.db, world)).toEqual(referenceIndexesOf(world));
+        expect(await datasetDeliveryDifferences(t.db, world)).toEqual([]);
         checked.worlds++;
       })())),
-      { seed, share: 0.5, defaultSeconds: SECONDS, floor: floorAfter(seed, FLOOR.worlds), checked: () => checked.worlds },
+      // 0.1 of the budget goes to the worlds focused on datasets below (the mutation run keeps its count: runsShare).
+      { seed, share: 0.4, runsShare: 0.5, defaultSeconds: SECONDS, floor: floorAfter(seed, FLOOR.worlds), checked: () => checked.worlds },
     );
-  }, timeoutFor(0.5, SECONDS, 300));
+  }, timeoutFor(0.4, SECONDS, 300));
 
-  it('revoking anything (member, clean team, NDA, NDA scope, grant, room, staff, a first allow-list range, MFA) never widens access', async () => {
+  it('revoking anything (member, clean team, NDA, NDA scope, grant, room, staff, a first allow-list range, MFA, a value of an entity map) never widens access', async () => {
     await runProperty(
       fc.asyncProperty(fc.gen(), (g) => track((async () => {
         const world = drawWorld(g, nextPrefix(), AT);
@@ -116,6 +127,7 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         // ...and what remains is still exactly the rule.
         expect(missingFrom(after.can, referenceDecisions(revoked))).toEqual([]);
         expect(missingFrom(referenceDecisions(revoked), after.can)).toEqual([]);
+        expect({ revocation, datasets: await datasetDeliveryDifferences(t.db, revoked) }).toEqual({ revocation, datasets: [] });
         checked.revocations++;
       })())),
       { seed: seed + 1, share: 0.25, defaultSeconds: SECONDS, floor: floorAfter(seed, FLOOR.revocations), checked: () => checked.revocations },
@@ -136,15 +148,36 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         expect({ allowedByAbilityOnly: missingFrom(after.can, expected), allowedByReferenceOnly: missingFrom(expected, after.can) }).toEqual({ allowedByAbilityOnly: [], allowedByReferenceOnly: [] });
         expect(missingFrom(after.sql, after.can)).toEqual([]);
         expect(missingFrom(after.can, after.sql)).toEqual([]);
+        expect({ later, datasets: await datasetDeliveryDifferences(t.db, world, later!) }).toEqual({ later, datasets: [] });
         checked.expirySteps++;
       })())),
       { seed: seed + 2, share: 0.25, defaultSeconds: SECONDS, floor: floorAfter(seed, FLOOR.expirySteps), checked: () => checked.expirySteps },
     );
   }, timeoutFor(0.25, SECONDS, 200));
+
+  it('each user receives the reference rows and columns of every dataset, on worlds where outsiders mostly have some', async () => {
+    await runProperty(
+      fc.asyncProperty(fc.gen(), (g) => track((async () => {
+        const world = drawWorld(g, nextPrefix(), AT, { focus: 'datasets', requestConditions: g(fc.boolean) });
+        await insertWorld(t.db, world);
+        expect(await datasetDeliveryDifferences(t.db, world)).toEqual([]);
+        checked.datasetWorlds++;
+      })())),
+      { seed: seed + 3, share: 0.1, defaultSeconds: SECONDS, floor: floorAfter(seed, FLOOR.datasetWorlds), checked: () => checked.datasetWorlds },
+    );
+  }, timeoutFor(0.1, SECONDS, 120));
 });
 
-it(`checked at least ${FLOOR.worlds} worlds, ${FLOOR.revocations} revocations and ${FLOOR.expirySteps} expiry steps on ${database}, however loaded the machine`, () => {
+it(`checked at least ${FLOOR.worlds} worlds, ${FLOOR.revocations} revocations, ${FLOOR.expirySteps} expiry steps and ${FLOOR.datasetWorlds} worlds focused on datasets on ${database}, however loaded the machine`, () => {
   expect(checked.worlds).toBeGreaterThanOrEqual(FLOOR.worlds);
   expect(checked.revocations).toBeGreaterThanOrEqual(FLOOR.revocations);
   expect(checked.expirySteps).toBeGreaterThanOrEqual(FLOOR.expirySteps);
+  expect(checked.datasetWorlds).toBeGreaterThanOrEqual(FLOOR.datasetWorlds);
+  // Outsiders received datasets in every form, some through the entity map alone, and one value as
+  // the pseudonyms of several parties: the comparison was not vacuous.
+  if (FLOOR.datasetWorlds >= 100) {
+    expect([...datasetCoverage.forms].sort()).toEqual(['identified', 'none', 'pseudonymised']);
+    expect(datasetCoverage.throughMapOnly).toBeGreaterThan(0);
+    expect(datasetCoverage.valuesAcrossParties).toBeGreaterThan(0);
+  }
 });

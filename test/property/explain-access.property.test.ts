@@ -2,13 +2,13 @@
  * The access explanation (GET /api/rooms/:roomId/access) on random worlds: its level is the
  * ability's and the reference's, and its reasons are a faithful account of the rule — the level is
  * non-null exactly when every condition holds and some grant applies; the NDA reason names exactly
- * the NDAs that cover.
+ * the NDAs that cover (for a dataset, its own entity or one its entity map names).
  */
 import fc from 'fast-check';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { loadAccess } from '../../server/policy/load-access.js';
 import { explainAccess } from '../../server/policy/explain-access.js';
-import { addressAllowed, coveringNdas, referenceLevel, requestOf } from './access-reference.js';
+import { addressAllowed, coveringNdas, entitiesOpening, referenceLevel, requestOf } from './access-reference.js';
 import { drawWorld } from './world-arbitrary.js';
 import { insertWorld, requestContext } from './world-store.js';
 
@@ -68,7 +68,8 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
           const req = requestOf(world, user);
           expect({ ...context, ipOk: reasons[2].ok }).toEqual({ ...context, ipOk: addressAllowed(world, membership.partyId, req.ip) });
           expect({ ...context, mfaOk: reasons[3].ok }).toEqual({ ...context, mfaOk: !world.rooms.find((r) => r.id === doc.roomId)!.requireMfa || req.mfa });
-          const covering = coveringNdas(world, user, membership.partyId, doc.roomId, doc.entityId, AT);
+          // A dataset is opened by its own entity or any its entity map names: the NDAs covering either.
+          const covering = [...new Set(entitiesOpening(world, doc).flatMap((e) => coveringNdas(world, user, membership.partyId, doc.roomId, e, AT)))];
           const nda = reasons[4];
           expect({ ...context, ndaOk: nda.ok }).toEqual({ ...context, ndaOk: covering.length > 0 });
           for (const ndaId of covering) expect(nda.detail).toContain(ndaId);

@@ -16,9 +16,11 @@ import {
   type WorldRoom,
   type WorldStaff,
   type WorldAllowedRange,
+  type WorldDataset,
   type WorldRequest,
   type WorldUser,
 } from './world-model.js';
+import { drawDataset } from './dataset-arbitrary.js';
 
 const DAY = 86_400_000;
 const NDA_STATUSES: NdaStatus[] = ['pending', 'confirmed', 'confirmed', 'confirmed', 'rejected', 'terminated'];
@@ -83,8 +85,21 @@ const someOf = <T>(g: Draw, items: readonly T[], atLeastOne: boolean): T[] => {
  * With `requestConditions` (the default) rooms may require a second factor, parties may have IP
  * allow-lists (fixed ranges and random ones), and each user's request comes from a drawn address
  * (every request from `address` when given: the HTTP sample's loopback), with or without a second factor.
+ * With `datasets` (the default) two documents in five are datasets (dataset-arbitrary.ts): a
+ * small table, its column roles, and an entity column mapping rows to some of the room's entities.
+ * `focus: 'datasets'` draws worlds where outsiders mostly have something to receive: most documents
+ * datasets, rooms open, two parties or more, NDAs mostly confirmed, in force and signed by the
+ * room's party organisations, more grants (each still random, but often on the whole room, up to
+ * every classification and pseudonymised), so deliveries to several members and parties of one room
+ * are common.
  */
-export function drawWorld(g: Draw, prefix: string, at: string, { requestConditions = true, address }: { requestConditions?: boolean; address?: string } = {}): World {
+export function drawWorld(
+  g: Draw,
+  prefix: string,
+  at: string,
+  { requestConditions = true, address, datasets: withDatasets = true, focus }: { requestConditions?: boolean; address?: string; datasets?: boolean; focus?: 'datasets' } = {},
+): World {
+  const focused = focus === 'datasets';
   const addresses = address ? [address] : ADDRESSES;
   const ranges = address ? [...RANGES, '127.0.0.0/8', '127.0.0.1/32', '::1/128'] : RANGES;
   const t = Date.parse(at);
@@ -116,10 +131,11 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
   const documents: WorldDocument[] = [];
   const grants: WorldGrant[] = [];
   const allowlists: WorldAllowedRange[] = [];
+  const datasets: WorldDataset[] = [];
 
   const roomCount = g(fc.integer, { min: 1, max: 2 });
   for (let r = 0; r < roomCount; r++) {
-    const room: WorldRoom = { id: id(`r${r}`), status: chance(g, 80) ? 'open' : 'closed', entityIds: someOf(g, entityIds, true), requireMfa: requestConditions && chance(g, 25) };
+    const room: WorldRoom = { id: id(`r${r}`), status: chance(g, focused ? 95 : 80) ? 'open' : 'closed', entityIds: someOf(g, entityIds, true), requireMfa: requestConditions && chance(g, 25) };
     rooms.push(room);
     staff.push({ roomId: room.id, userId: id('staff0'), role: 'manager' });
     if (chance(g, 50)) staff.push({ roomId: room.id, userId: id('staff1'), role: pick(g, ['manager', 'counsel'] as const) });
@@ -132,6 +148,7 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
     }
     folders.push(...roomFolders);
     for (let d = 0, n = g(fc.integer, { min: 1, max: 8 }); d < n; d++) {
+      const dataset = withDatasets && chance(g, focused ? 75 : 40);
       documents.push({
         id: id(`r${r}d${d}`),
         roomId: room.id,
@@ -139,11 +156,13 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
         entityId: pick(g, room.entityIds),
         classification: pick(g, CLASSIFICATIONS),
         personalData: pick(g, PERSONAL_DATA),
+        ...(dataset ? { kind: 'dataset' as const } : {}),
       });
+      if (dataset) datasets.push(drawDataset(g, id(`r${r}d${d}`), room.entityIds));
     }
 
     const roomParties: WorldParty[] = [];
-    for (let p = 0, n = g(fc.integer, { min: 1, max: 3 }); p < n; p++) {
+    for (let p = 0, n = g(fc.integer, { min: focused ? 2 : 1, max: 3 }); p < n; p++) {
       roomParties.push({ id: id(`r${r}p${p}`), roomId: room.id, acquirerOrgId: pick(g, acquirers), advisorOrgIds: someOf(g, advisors, false) });
     }
     parties.push(...roomParties);
@@ -162,12 +181,12 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
       }
     }
 
-    for (let k = 0, n = g(fc.integer, { min: 0, max: 5 }); k < n; k++) {
+    for (let k = 0, n = g(fc.integer, { min: focused ? 2 : 0, max: focused ? 6 : 5 }); k < n; k++) {
       // Mostly the party organisations; sometimes an organisation that is in no party of this room.
-      const orgId = pick(g, [...acquirers, ...advisors]);
+      const orgId = focused && chance(g, 80) ? pick(g, roomParties.flatMap((p) => [p.acquirerOrgId, ...p.advisorOrgIds])) : pick(g, [...acquirers, ...advisors]);
       // Most NDAs live at `at` (so coverage, and what grants then give, is common enough to test);
       // the rest anywhere, boundaries included.
-      const live = chance(g, 60);
+      const live = chance(g, focused ? 90 : 60);
       let effectiveAt = live ? new Date(t + pick(g, [-30, -1, 0]) * DAY).toISOString() : instant();
       let expiresAt = live ? new Date(t + pick(g, [1, 2, 30]) * DAY).toISOString() : instant();
       if (expiresAt <= effectiveAt) [effectiveAt, expiresAt] = expiresAt < effectiveAt ? [expiresAt, effectiveAt] : [effectiveAt, new Date(Date.parse(effectiveAt) + DAY).toISOString()];
@@ -176,7 +195,7 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
         roomId: room.id,
         orgId,
         kind: pick(g, NDA_KINDS),
-        status: pick(g, NDA_STATUSES),
+        status: focused && chance(g, 80) ? 'confirmed' : pick(g, NDA_STATUSES),
         effectiveAt,
         expiresAt,
         coversRepresentatives: g(fc.boolean),
@@ -184,15 +203,15 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
       });
     }
 
-    for (let k = 0, n = g(fc.integer, { min: 0, max: 5 }); k < n; k++) {
+    for (let k = 0, n = g(fc.integer, { min: focused ? 3 : 0, max: focused ? 8 : 5 }); k < n; k++) {
       grants.push({
         id: id(`r${r}g${k}`),
         roomId: room.id,
         partyId: pick(g, roomParties).id,
-        folderId: chance(g, 30) ? null : pick(g, roomFolders).id,
+        folderId: chance(g, focused ? 50 : 30) ? null : pick(g, roomFolders).id,
         level: pick(g, LEVELS),
-        maxClassification: pick(g, CLASSIFICATIONS),
-        maxPersonalData: pick(g, PERSONAL_DATA),
+        maxClassification: focused && chance(g, 50) ? 'clean_team' : pick(g, CLASSIFICATIONS),
+        maxPersonalData: focused && chance(g, 40) ? 'pseudonymised' : pick(g, PERSONAL_DATA),
         expiresAt: chance(g, 50) ? null : instant(),
       });
     }
@@ -200,7 +219,7 @@ export function drawWorld(g: Draw, prefix: string, at: string, { requestConditio
   const requests: WorldRequest[] = users.map((u) =>
     requestConditions ? { userId: u.id, ip: pick(g, addresses), mfa: chance(g, 60) } : { userId: u.id, ip: address ?? '127.0.0.1', mfa: false },
   );
-  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests };
+  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests, datasets };
 }
 
 /** One way of taking something away, as the deal team or counsel would. */
@@ -213,7 +232,8 @@ export type Revocation =
   | { kind: 'remove-staff'; roomId: string; userId: string }
   | { kind: 'drop-clean-team'; roomId: string; userId: string }
   | { kind: 'restrict-ip'; partyId: string; cidr: string }
-  | { kind: 'require-mfa'; roomId: string };
+  | { kind: 'require-mfa'; roomId: string }
+  | { kind: 'unmap-value'; documentId: string; value: string };
 
 /** Every revocation possible in `world`; `cidr` draws the range a first allow-list starts with. */
 export function revocationsOf(world: World, cidr: () => string): Revocation[] {
@@ -228,6 +248,8 @@ export function revocationsOf(world: World, cidr: () => string): Revocation[] {
     // A first range narrows a party's reach; another range added to an existing list would widen it.
     ...world.parties.filter((p) => !world.allowlists.some((a) => a.partyId === p.id)).map((p): Revocation => ({ kind: 'restrict-ip', partyId: p.id, cidr: cidr() })),
     ...world.rooms.filter((r) => !r.requireMfa).map((r): Revocation => ({ kind: 'require-mfa', roomId: r.id })),
+    // The deal team takes a value out of a dataset's entity map: its rows go to no one outside the deal team.
+    ...(world.datasets ?? []).flatMap((d) => Object.keys(d.entityMap).map((value): Revocation => ({ kind: 'unmap-value', documentId: d.documentId, value }))),
   ];
 }
 
@@ -252,8 +274,12 @@ export function applyRevocation(world: World, rev: Revocation): World {
       return { ...world, allowlists: [...world.allowlists, { partyId: rev.partyId, cidr: rev.cidr }] };
     case 'require-mfa':
       return { ...world, rooms: world.rooms.map((r) => (r.id === rev.roomId ? { ...r, requireMfa: true } : r)) };
+    case 'unmap-value':
+      return { ...world, datasets: world.datasets?.map((d) => (d.documentId === rev.documentId ? { ...d, entityMap: withoutKey(d.entityMap, rev.value) } : d)) };
   }
 }
+
+const withoutKey = (map: Record<string, string>, key: string) => Object.fromEntries(Object.entries(map).filter(([k]) => k !== key));
 
 /**
  * The next instant after `world.at` at which something expires, provided nothing takes effect in

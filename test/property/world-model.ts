@@ -42,6 +42,30 @@ export interface WorldDocument {
   entityId: string;
   classification: Classification;
   personalData: PersonalData;
+  /** `dataset`: a table (its rows and classification in `World.datasets`); a plain document when left out. */
+  kind?: 'document' | 'dataset';
+}
+
+/**
+ * Datasets (docs/http-api.md, "Datasets"): what the deal team says of a column — `none`, `direct`
+ * (identifies a person), `quasi` (identifies in combination) — and what its values are, as the
+ * reader types them at upload.
+ */
+export const COLUMN_ROLES = ['none', 'direct', 'quasi'] as const;
+export type ColumnRole = (typeof COLUMN_ROLES)[number];
+export type ColumnType = 'empty' | 'integer' | 'decimal' | 'date' | 'boolean' | 'text';
+export interface WorldColumn { name: string; type: ColumnType; role: ColumnRole }
+export interface WorldSheet { name: string; columns: WorldColumn[]; rows: string[][] }
+/**
+ * The table behind a document of kind `dataset`, and the deal team's classification of it: column
+ * roles, the column that says which entity a row belongs to (on one sheet; null: none), and the map
+ * from that column's values to entities of the room (values left out of it are unmapped).
+ */
+export interface WorldDataset {
+  documentId: string;
+  sheets: WorldSheet[];
+  entityColumn: { sheet: number; name: string } | null;
+  entityMap: Record<string, string>;
 }
 export interface WorldGrant {
   id: string;
@@ -70,6 +94,8 @@ export interface World {
   grants: WorldGrant[];
   allowlists: WorldAllowedRange[];
   requests: WorldRequest[];
+  /** The tables of the documents of kind `dataset` (none when left out). */
+  datasets?: WorldDataset[];
 }
 
 /**

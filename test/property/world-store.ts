@@ -1,6 +1,7 @@
 import type { Db } from '../../server/db.js';
 import type { Actor } from '../../server/auth/actor.js';
-import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, positionsInWorld, type World, type WorldUser } from './world-model.js';
+import type { DatasetClassification, DatasetDescription } from '../../server/datasets/dataset-types.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, positionsInWorld, type World, type WorldDataset, type WorldUser } from './world-model.js';
 import type { Revocation } from './world-arbitrary.js';
 
 const CREATED = '2020-01-01T00:00:00.000Z';
@@ -43,7 +44,7 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
     await insert('folders', w.folders.map((f) => ({ id: f.id, roomId: f.roomId, parentId: f.parentId, name: f.id, position: position.get(f.id), createdAt: CREATED })));
     await insert('documents', w.documents.map((d) => ({
       id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, title: d.id,
-      classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData),
+      classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData), kind: d.kind ?? 'document',
       position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
     })));
     await insert('documentVersions', w.documents.map((d) => ({
@@ -55,7 +56,39 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
       maxClassificationRank: rank(CLASSIFICATIONS, g.maxClassification), maxPersonalDataRank: rank(PERSONAL_DATA, g.maxPersonalData),
       expiresAt: g.expiresAt, createdBy: staffUser, createdAt: CREATED,
     })));
+    // A dataset's classification, and the entities its map names (facts of the rule), as classifyDataset stores them.
+    const datasets = (w.datasets ?? []).map((d) => ({ d, roomId: w.documents.find((doc) => doc.id === d.documentId)!.roomId }));
+    await insert('datasetClassifications', datasets.map(({ d }) => ({ documentId: d.documentId, classification: JSON.stringify(datasetClassificationOf(d)), updatedBy: staffUser, updatedAt: CREATED })));
+    await insert('datasetEntities', datasets.flatMap(({ d, roomId }) => datasetEntityRows(d, roomId)));
   });
+}
+
+const datasetEntityRows = (d: WorldDataset, roomId: string) => [...new Set(Object.values(d.entityMap))].sort().map((entityId) => ({ documentId: d.documentId, roomId, entityId }));
+
+/**
+ * A world dataset as the reader describes it (server/datasets/describe-dataset.ts): a workbook when it
+ * has several sheets, else a CSV.
+ */
+export function datasetDescriptionOf(d: WorldDataset): DatasetDescription {
+  return {
+    format: d.sheets.length > 1 ? 'xlsx' : 'csv',
+    sheets: d.sheets.map((s) => ({ name: s.name, rows: s.rows.length, columns: s.columns.map((c) => ({ name: c.name, type: c.type })) })),
+  };
+}
+
+/**
+ * A world dataset's classification as the deal team's PUT …/dataset stores it: the columns with a
+ * role besides `none`, each named by its sheet — left out for the first sheet of a one-sheet dataset,
+ * named for every sheet of a workbook, so both ways of naming the first sheet occur.
+ */
+export function datasetClassificationOf(d: WorldDataset): DatasetClassification {
+  const sheetRef = (index: number) => (d.sheets.length === 1 && index === 0 ? {} : { sheet: d.sheets[index]!.name });
+  return {
+    columns: d.sheets.flatMap((s, i) => s.columns.filter((c) => c.role !== 'none').map((c) => ({ ...sheetRef(i), name: c.name, role: c.role }))),
+    subjectColumn: null,
+    entityColumn: d.entityColumn ? { ...sheetRef(d.entityColumn.sheet), name: d.entityColumn.name } : null,
+    entityMap: d.entityMap,
+  };
 }
 
 /** The same revocation as applyRevocation, done to the stored world. */
@@ -88,6 +121,20 @@ export async function revokeInDb(db: Db, rev: Revocation): Promise<void> {
     case 'require-mfa':
       await db('rooms').where({ id: rev.roomId }).update({ requireMfa: true });
       return;
+    case 'unmap-value': {
+      // As classifyDataset does it: the classification and the entities its map names, in one transaction.
+      await db.transaction(async (trx) => {
+        const row = await trx('datasetClassifications').where({ documentId: rev.documentId }).first('classification');
+        const classification = JSON.parse(row.classification) as DatasetClassification;
+        const entityMap = Object.fromEntries(Object.entries(classification.entityMap).filter(([value]) => value !== rev.value));
+        await trx('datasetClassifications').where({ documentId: rev.documentId }).update({ classification: JSON.stringify({ ...classification, entityMap }) });
+        const { roomId } = await trx('documents').where({ id: rev.documentId }).first('roomId');
+        await trx('datasetEntities').where({ documentId: rev.documentId }).delete();
+        const rows = [...new Set(Object.values(entityMap))].map((entityId) => ({ documentId: rev.documentId, roomId, entityId }));
+        if (rows.length) await trx('datasetEntities').insert(rows);
+      });
+      return;
+    }
   }
 }
 
