@@ -192,6 +192,12 @@ describe('what each recipient gets', () => {
     expect(sortRows(all)).toEqual(sortRows(census.map(censusRow)));
   });
 
+  it("explains a bidder's level on a dataset as the deal team's access view and the content routes decide it", async () => {
+    const res = await deal.manager.get(`${deal.roomPath}/access?userId=${deal.users.buyerB.id}&documentId=${datasetId}`);
+    expect(res.status).toBe(200);
+    expect(res.body.level).toBe('download');
+  });
+
   it('never hands a bidder the stored file, which holds every row and column', async () => {
     await deal.grant({ partyId: deal.parties.A.id, folderId: null, level: 'original', maxPersonalData: 'identified' });
     const res = await buyerA.get(`/api/documents/${datasetId}/original`);
