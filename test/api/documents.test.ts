@@ -154,16 +154,18 @@ describe('stamped delivery', () => {
     expect(row).toMatchObject({ kind: 'view', userId: deal.users.buyerA.id, sha256: sha256(res.body) });
   });
 
-  it('delivers a CSV below level original as a stamped PDF converted at upload, never the native file', async () => {
-    const csv = await deal.manager.upload(`${deal.roomPath}/documents`, { data: Buffer.from('name,salary\nAnna,1\n'), name: 'salaries.csv' }, fields());
-    expect(csv.body.mimeType).toBe('text/csv');
+  it("delivers a CSV below level original as the recipient's own dataset copy, never the stored file", async () => {
+    const stored = Buffer.from('name,salary\nAnna,1\n');
+    const csv = await deal.manager.upload(`${deal.roomPath}/documents`, { data: stored, name: 'salaries.csv' }, fields());
+    expect(csv.body).toMatchObject({ mimeType: 'text/csv', kind: 'dataset' });
     const buyer = await deal.login('buyerA');
     const res = await buyer.get(`/api/documents/${csv.body.id}/content`).buffer(true).parse(binary);
     expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toBe('application/pdf');
-    const text = pdfText(res.body as Buffer);
-    expect(text).toContain('Anna');
-    expect(text).toContain(`Download ${res.headers['x-download-id']}`);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect((res.body as Buffer).toString('utf8')).toContain('Anna');
+    expect(sha256(res.body)).not.toBe(sha256(stored));
+    const row = await t.db('downloads').where({ id: res.headers['x-download-id'] }).first();
+    expect(row).toMatchObject({ kind: 'download', userId: deal.users.buyerA.id });
   });
 
   it('refuses at upload, with 422 and a clear message, a PDF that needs a password to open', async () => {
