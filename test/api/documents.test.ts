@@ -5,7 +5,6 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 import { ELF_BYTES, makePdf, TINY_PNG } from '../support/fixtures.js';
 import { storedObjectKeys } from '../support/stored-objects.js';
-import { pdfText } from '../support/pdf-tools.js';
 import { createHash } from 'node:crypto';
 
 let t: TestApp;
