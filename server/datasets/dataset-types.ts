@@ -56,6 +56,8 @@ export interface DatasetClassification {
   entityColumn: ColumnRef | null;
   /** Cell value of the entity column → entity id (each one of the room's targets). */
   entityMap: Record<string, string>;
+  /** The columns of each sheet when the deal team classified (unclassified-columns.ts); absent until they have. */
+  seen?: Array<{ sheet: string; columns: string[] }>;
 }
 
 /** Why an upload named as a dataset is kept as a plain file instead: shown to the deal team. */

@@ -73,6 +73,9 @@ function rowFilter(
   scope: DeliveryScope,
 ): (cells: string[]) => boolean {
   if (allowed === null) return () => true;
+  // The entity column's sheet is gone (a new version renamed it): which sheet's rows belong to which
+  // entity is unknown until the deal team says again, so no sheet's rows go out.
+  if (entitySheet < 0 && classification.entityColumn) return () => false;
   if (index !== entitySheet) return () => scope.coversDocumentEntity;
   const column = sheet.columns.findIndex((c) => c.name === classification.entityColumn!.name);
   if (column < 0) return () => false;

@@ -13,8 +13,8 @@ import { conflict, denied, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { newDownloadId } from '../watermark/download-id.js';
 import { insertDownload } from '../downloads/repository.js';
-import type { Level } from '../ranks.js';
-import { NotADatasetError, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
+import { personalDataRank, type Level } from '../ranks.js';
+import { NotADatasetError, type ColumnRef, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
 import { describeDataset } from './describe-dataset.js';
 import { writeCsvDelivery } from './write-csv.js';
@@ -24,6 +24,8 @@ import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-pla
 import { BLOCK_ROWS, orderBlock, orderKeyOf } from './fingerprint.js';
 import { descriptionOf, findClassification, findDescription, roomDatasetSecret, type DatasetDeliveryRow, type DescriptionRow } from './repository.js';
 import { ClassifyDatasetSchema } from './schema.js';
+import { unclassifiedColumns } from './unclassified-columns.js';
+import { columnsRepeatingDirect } from './repeated-columns.js';
 
 /** The upload types read as datasets, by their sniffed MIME type. */
 export const DATASET_FORMATS: Record<string, DatasetFormat> = {
@@ -44,7 +46,9 @@ const openObject = (store: ObjectStore, key: string) => () => store.get(key);
  * for the deal team; anything else is not a dataset at all (null).
  */
 export async function describeUpload(store: ObjectStore, file: StoredFile, versionId: string, at: string): Promise<DescriptionRow | null> {
-  const format = DATASET_FORMATS[file.mimeType];
+  // Excel keeps a workbook saved with a password in an OLE container: named as a workbook, it is read
+  // as one, so that the deal team is told it is encrypted (read-dataset.ts) rather than nothing.
+  const format = DATASET_FORMATS[file.mimeType] ?? (file.mimeType === 'application/x-cfb' && /\.xls[xm]$/i.test(file.fileName) ? 'xlsx' : undefined);
   if (!format) return null;
   try {
     const description = await describeDataset(openObject(store, file.objectKey), format);
@@ -55,18 +59,22 @@ export async function describeUpload(store: ObjectStore, file: StoredFile, versi
   }
 }
 
-/** A dataset the caller may see, with its description; 409 for a document that is not one. */
-async function readyDescription(ctx: ServiceContext, doc: DocumentView): Promise<DatasetDescription> {
+/**
+ * A dataset the caller may see, with its description; 409 for a document that is not one. Why a CSV or
+ * XLSX file was kept as a plain file (a document, not a dataset) is told to the deal team (`explain`),
+ * who can fix it at the source; to anyone else the file's make-up is none of their business.
+ */
+async function readyDescription(ctx: ServiceContext, doc: DocumentView, explain = false): Promise<DatasetDescription> {
   const row = await findDescription(ctx.db, doc.currentVersionId);
-  if (doc.kind !== 'dataset' || !row) throw conflict('not_a_dataset', 'This document is not a dataset (a CSV or XLSX table).');
-  if (row.status !== 'ready') throw conflict('not_a_dataset', `This file is kept as a plain file, not a dataset: ${row.message ?? row.reason}`);
+  if (explain && row?.status === 'not_dataset') throw conflict('not_a_dataset', `This file is kept as a plain file, not a dataset: ${row.message ?? row.reason}`);
+  if (doc.kind !== 'dataset' || !row || row.status !== 'ready') throw conflict('not_a_dataset', 'This document is not a dataset (a CSV or XLSX table).');
   return descriptionOf(row);
 }
 
 /** The description with the deal team's classification folded into each column. */
 export async function getDataset(ctx: ServiceContext, doc: DocumentView) {
   assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'dataset.read', roomId: doc.roomId, subjectId: doc.id, reason: 'the deal team only' });
-  const description = await readyDescription(ctx, doc);
+  const description = await readyDescription(ctx, doc, true);
   const classification = await findClassification(ctx.db, doc.id);
   await recordAllowed(ctx.db, ctx, { action: 'dataset.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
   return presentDataset(description, classification);
@@ -95,7 +103,7 @@ function presentDataset(description: DatasetDescription, classification: Dataset
 export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, body: unknown) {
   assertAllowed(ctx, 'edit', 'Document', doc, { event: 'dataset.classify', roomId: doc.roomId, subjectId: doc.id, reason: 'managers only' });
   const input = parseInput(ClassifyDatasetSchema, body);
-  const description = await readyDescription(ctx, doc);
+  const description = await readyDescription(ctx, doc, true);
   const sheetIndex = (name: string | undefined) => (name === undefined ? 0 : description.sheets.findIndex((s) => s.name === name));
   const exists = (ref: { sheet?: string; name: string }) => {
     const s = sheetIndex(ref.sheet);
@@ -116,6 +124,7 @@ export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, bo
     subjectColumn: input.subjectColumn ?? null,
     entityColumn: input.entityColumn ?? null,
     entityMap: input.entityMap ?? {},
+    seen: description.sheets.map((s) => ({ sheet: s.name, columns: s.columns.map((c) => c.name) })),
   };
   const sameColumn = (a: { sheet?: string; name: string }, b: { sheet?: string; name: string }) => sheetIndex(a.sheet) === sheetIndex(b.sheet) && a.name === b.name;
   if (classification.subjectColumn) {
@@ -129,6 +138,19 @@ export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, bo
   const targets = new Set((await ctx.db('roomEntities').where({ roomId: doc.roomId }).select('entityId')).map((r: { entityId: string }) => r.entityId));
   for (const [value, entityId] of Object.entries(classification.entityMap)) {
     if (!targets.has(entityId)) problems[`entityMap.${value.slice(0, 100)}`] = "not one of the room's target entities";
+  }
+  if (Object.keys(problems).length > 0) throw invalidRequest('The classification does not fit this dataset.', problems);
+  // Kept by their sheet's name, not its place: a new version that reorders the sheets must not hand
+  // one sheet's roles, or its entity column, to another (a renamed sheet loses them: delivery-plan.ts).
+  const onSheet = <T extends ColumnRef>(ref: T): T => ({ ...ref, sheet: description.sheets[sheetIndex(ref.sheet)]!.name });
+  classification.columns = classification.columns.map(onSheet);
+  classification.subjectColumn = classification.subjectColumn && onSheet(classification.subjectColumn);
+  classification.entityColumn = classification.entityColumn && onSheet(classification.entityColumn);
+  for (const r of await columnsRepeatingDirect(readDataset(openObject(ctx.store, doc.objectKey), description.format), description, classification)) {
+    const at = input.columns.findIndex((c) => description.sheets[sheetIndex(c.sheet)]?.name === r.sheet && c.name === r.name);
+    const field = at >= 0 ? `columns.${at}.role` : 'columns';
+    const problem = `${r.name} repeats the direct column ${r.direct} in ${r.rows.toLocaleString('en')} rows: as stored beside its pseudonym, it would undo it; give ${r.name} the role direct`;
+    problems[field] = problems[field] ? `${problems[field]}; ${problem}` : problem;
   }
   if (Object.keys(problems).length > 0) throw invalidRequest('The classification does not fit this dataset.', problems);
 
@@ -165,6 +187,19 @@ function scopeOf(ctx: ServiceContext, doc: DocumentView, level: Level, event: st
   return { ...scope, coversDocumentEntity: scope.entityIds === null || scope.entityIds.includes(doc.entityId) };
 }
 
+/**
+ * A dataset with columns the deal team has not classified (none yet, or new in this version) may hold
+ * personal data in a column that would go out as stored: to a recipient whose grant allows less
+ * personal data than the document declares, it goes out only once they have classified them.
+ */
+function assertClassifiedFor(doc: DocumentView, description: DatasetDescription, classification: DatasetClassification, scope: DeliveryScope, event: string) {
+  if (doc.personalDataRank <= personalDataRank(scope.form)) return;
+  const unclassified = unclassifiedColumns(description, classification);
+  if (unclassified.length === 0) return;
+  throw denied({ action: event, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: `${unclassified.length} columns not classified yet` },
+    forbidden('forbidden', 'This dataset is not ready for your access yet: the deal team has still to say which of its columns hold personal data.'));
+}
+
 /** The NDAs that cover the recipient for the entities whose rows they get: on the record with the delivery. */
 function coveringNdaIds(ctx: ServiceContext, doc: DocumentView, scope: DeliveryScope): string[] {
   const coverage = ctx.facts.memberships.find((m) => m.roomId === doc.roomId)?.coverage;
@@ -197,6 +232,7 @@ export async function deliverDataset(
   if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${opts.sheet}` });
   const scope = scopeOf(ctx, doc, kind, `document.${kind}`);
   const classification = await findClassification(ctx.db, doc.id);
+  assertClassifiedFor(doc, description, classification, scope, `document.${kind}`);
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
   const plans = planDelivery(description, classification, scope, secret);
   // A CSV holds one sheet: the one asked for, the first by default.
@@ -327,6 +363,7 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
   if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${query.sheet}` });
   const scope = scopeOf(ctx, doc, 'view', 'document.view');
   const classification = await findClassification(ctx.db, doc.id);
+  assertClassifiedFor(doc, description, classification, scope, 'document.view');
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
   const plan = planDelivery(description, classification, scope, secret)[sheetIndex]!;
   const rows: string[][] = [];
