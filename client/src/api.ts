@@ -120,7 +120,8 @@ export interface DocumentItem {
   /** `dataset`: a CSV or XLSX table, delivered per recipient (room/datasets/); absent from servers before datasets. */
   kind?: 'document' | 'dataset';
   mimeType: string;
-  size: number;
+  /** Null for a dataset outside the deal team: its stored file holds every entity's rows. */
+  size: number | null;
   version: number;
   versionId: string;
   access: Level | null;

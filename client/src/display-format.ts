@@ -19,7 +19,9 @@ export const LEVEL_HELP: Record<Level, string> = {
   original: 'also download unstamped originals',
 };
 
-export function formatSize(bytes: number): string {
+/** A size in bytes as people read it; an unknown one (a dataset's, outside the deal team) as a dash. */
+export function formatSize(bytes: number | null): string {
+  if (bytes === null) return '—';
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes / 1024;

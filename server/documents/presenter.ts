@@ -14,7 +14,9 @@ export const presentDocument = (d: DocumentListItem) => ({
   // `dataset`: a table delivered per recipient (GET …/dataset, …/rows, content as CSV or XLSX).
   kind: d.kind ?? 'document',
   mimeType: d.mimeType,
-  size: Number(d.size),
+  // A dataset's stored file holds every entity's rows: its size would tell a bidder how many rows the
+  // others have. It is a fact of the original, which outside the deal team no one has of a dataset.
+  size: d.kind === 'dataset' && d.access !== 'original' ? null : Number(d.size),
   version: Number(d.version),
   versionId: d.currentVersionId,
   access: d.access,

@@ -271,7 +271,7 @@ describe('rows a bidder may not have', () => {
     }
   });
 
-  it.skip("tells a bidder nothing of the stored file in the document list or the document: not its size, not its hash", async () => {
+  it("tells a bidder nothing of the stored file in the document list or the document: not its size, not its hash", async () => {
     const list = await buyerB.get(`${deal.roomPath}/documents?limit=100`);
     const item = list.body.items.find((d: { id: string }) => d.id === censusId);
     expect(item).toBeDefined();
