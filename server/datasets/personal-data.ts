@@ -11,10 +11,11 @@ import type { ColumnType } from './dataset-types.js';
  * - a `quasi` value is generalised: a date to its year, a number to the band of its leading digit
  *   (45,500 → 40000–49999), text to its first two characters — coarse enough that a birth date, a
  *   salary and a postcode no longer single a person out, and still useful for a distribution.
- * Empty cells stay empty: a pseudonym for nothing would invent a person.
+ * Empty cells, and cells of spaces alone, stay empty: a pseudonym for nothing would invent a person.
  */
 export function pseudonymOf(roomSecret: Buffer, partyId: string, value: string): string {
-  if (value === '') return '';
+  // Spaces alone are no value either (the reader takes such a row for an empty one, generalised() for an empty cell).
+  if (value.trim() === '') return '';
   const mac = createHmac('sha256', roomSecret).update('pseudonym\0').update(partyId).update('\0').update(value).digest('hex');
   // 64 bits: among a million distinct values the chance of any two sharing a pseudonym is ~3 in 100 million.
   return `P-${mac.slice(0, 16).toUpperCase()}`;

@@ -86,8 +86,8 @@ export function referenceDelivery(world: World, user: WorldUser, doc: WorldDocum
         kept.map(({ column, at }): ReferenceCell => {
           const value = cells[at]!;
           if (form !== 'pseudonymised' || column.role === 'none') return value;
-          // "Empty cells stay empty: a pseudonym for nothing would invent a person."
-          if (column.role === 'direct') return value === '' ? '' : { pseudonym: value };
+          // "Empty cells, and cells of spaces alone, stay empty: a pseudonym for nothing would invent a person."
+          if (column.role === 'direct') return value.trim() === '' ? '' : { pseudonym: value };
           return referenceGeneralised(value, column.type);
         }),
       ),
