@@ -129,6 +129,20 @@ async function objectsOpenedBy(act: () => Promise<unknown>): Promise<number> {
   return opened;
 }
 
+/**
+ * A list of 400 people in Legal, where A's grant is pseudonymised: A gets GmbH's rows, B Ltd's, and
+ * many names occur in both. Made once, by the first test that needs it.
+ */
+let legalListId: Promise<string> | undefined;
+function legalList(): Promise<string> {
+  legalListId ??= (async () => {
+    const id = await uploadDataset({ data: censusCsv(census.slice(0, 400)), name: 'legal-list.csv' }, { folderId: deal.folders.legal.id, classification: 'standard' });
+    await classify(id, { ...CENSUS_CLASSIFICATION, entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id } });
+    return id;
+  })();
+  return legalListId;
+}
+
 beforeAll(async () => {
   t = await startTestApp();
   deal = await buildDeal(t);
@@ -358,10 +372,8 @@ describe('existence and counting oracles', () => {
 
 describe('pseudonyms', () => {
   it('never gives two parties the same pseudonym for a value, and gives one party always the same', async () => {
-    // A shared list in Legal: A (pseudonymised there) gets GmbH's rows, B gets Ltd's; many names occur in both.
     const people = census.slice(0, 400);
-    const id = await uploadDataset({ data: censusCsv(people), name: 'legal-list.csv' }, { folderId: deal.folders.legal.id, classification: 'standard' });
-    await classify(id, { ...CENSUS_CLASSIFICATION, entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id } });
+    const id = await legalList();
     const nameColumn = (rows: string[][]) => new Set(rows.map((r) => r[1]!));
     const a = csvRows((await content(buyerA, id)).body).slice(1);
     const a2 = csvRows((await content(advisorA, id)).body).slice(1);
@@ -455,6 +467,45 @@ describe('fingerprint', () => {
     const storedOrder = [...placesOne].sort((x, y) => x.index - y.index);
     expect(placesOne).not.toEqual(storedOrder);
   });
+});
+
+describe('tracing what colluders leak', () => {
+  const asCsv = (rows: string[][]) => Buffer.from(`${rows.map((r) => r.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n')}\r\n`);
+  const trace = (data: Buffer) => deal.counsel.upload(`${deal.roomPath}/trace`, { data, name: 'leak.csv' });
+  /** The first half of one copy, then the rest of the rows in the order the other copy has them. */
+  const mixed = (one: string[][], two: string[][]) => {
+    const half = one.slice(0, Math.floor(one.length / 2));
+    const taken = new Set(half.map((r) => JSON.stringify(r)));
+    return [...half, ...two.filter((r) => !taken.has(JSON.stringify(r)))];
+  };
+
+  it('names the download a member leaked, never the other member\'s, and names no download from a mix of both', async () => {
+    const one = await content(buyerA, censusId);
+    const two = await content(advisorA, censusId);
+    const [header, ...rowsOne] = csvRows(one.body);
+    const rowsTwo = csvRows(two.body).slice(1);
+    const leaked = await trace(asCsv([header!, ...rowsOne]));
+    expect(leaked.status).toBe(200);
+    expect(leaked.body.downloadId).toBe(one.headers['x-download-id']);
+    const fromMix = await trace(asCsv([header!, ...mixed(rowsOne, rowsTwo)]));
+    // Identified copies carry no pseudonym: a mix matches no delivery's order, and no one is named rather than the wrong one.
+    if (fromMix.status === 200) expect([one.headers['x-download-id'], two.headers['x-download-id']]).toContain(fromMix.body.downloadId);
+    else expect(fromMix.body.error.code).toBe('not_traced');
+  }, 60_000);
+
+  it('names the party of a pseudonymised copy that two of its members mixed, or that was put back in stored order from the grid', async () => {
+    const id = await legalList();
+    const one = csvRows((await content(buyerA, id)).body);
+    const two = csvRows((await content(advisorA, id)).body).slice(1);
+    const res = await trace(asCsv([one[0]!, ...mixed(one.slice(1), two)]));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ match: 'party', party: { id: deal.parties.A.id } });
+    // The grid shows rows in stored order, without a fingerprint: scraped whole, it still names the party.
+    const grid = await buyerA.get(`/api/documents/${id}/rows?limit=1000`);
+    const scraped = await trace(asCsv([grid.body.columns, ...grid.body.rows]));
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toMatchObject({ match: 'party', party: { id: deal.parties.A.id } });
+  }, 60_000);
 });
 
 describe("the deal team's mistakes", () => {
