@@ -764,7 +764,8 @@ async function uploadHostile(data: Buffer, name: string, reason: RegExp) {
   const rowsBefore = await t.db('documents').count({ n: '*' }).first();
   const objectsBefore = storedObjectKeys(t).length;
   const rssBefore = process.memoryUsage().rss;
-  const res = await upload({ data, name }, { folderId: deal.folders.finance.id, classification: 'standard', personalData: 'none' });
+  // In Legal, filed under GmbH: party A may see it.
+  const res = await upload({ data, name }, { folderId: deal.folders.legal.id, classification: 'standard', personalData: 'none' });
   const rssGrowth = process.memoryUsage().rss - rssBefore;
   expect(res.status).toBeLessThan(500);
   if (res.status >= 400) {
@@ -778,6 +779,10 @@ async function uploadHostile(data: Buffer, name: string, reason: RegExp) {
   expect(message).toMatch(reason);
   // Kept as a plain file: no description row pretends otherwise, no classification can be put on it.
   expect((await deal.manager.put(`/api/documents/${res.body.id}/dataset`, { columns: [] })).status).toBe(409);
+  // A bidder who may see the file is told it is no dataset, and nothing of why: the file's make-up is the deal team's.
+  const asBidder = await buyerA.get(`/api/documents/${res.body.id}/rows`);
+  expect([asBidder.status, asBidder.body.error.code]).toEqual([409, 'not_a_dataset']);
+  expect(asBidder.body.error.message).not.toMatch(reason);
   return { res, rssGrowth, message };
 }
 
