@@ -16,8 +16,9 @@ import * as upload from './upload-u1.bench.js';
 import * as policy from './policy-p2.bench.js';
 import * as mail from './mail-m1.bench.js';
 import * as intakeQpdfWasm from './intake-qpdf-wasm.bench.js';
+import * as datasets from './datasets-d.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
