@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
-import { CENSUS_HEADER, censusCsv, generateCensus, type CensusPerson } from '../support/census.js';
+import { CENSUS_HEADER, censusCsv, generateCensus, type CensusPerson, CENSUS_CLASSIFICATION, CENSUS_ENTITY_VALUES } from '../support/census.js';
 
 /**
  * Tracing a leaked dataset and the data subject's question (docs/http-api.md, "Datasets"): a census of
@@ -25,19 +25,6 @@ let buyerA: Client;
 let advisorA: Client;
 let buyerB: Client;
 
-const ENTITY_VALUES = ['Falcon GmbH', 'Falcon Ltd', 'Falcon BV'];
-const CLASSIFICATION = {
-  columns: [
-    { name: 'Employee ID', role: 'direct' },
-    { name: 'Name', role: 'direct' },
-    { name: 'Email', role: 'direct' },
-    { name: 'Birth date', role: 'quasi' },
-    { name: 'Postcode', role: 'quasi' },
-    { name: 'Salary', role: 'quasi' },
-  ],
-  subjectColumn: { name: 'Employee ID' },
-  entityColumn: { name: 'Entity' },
-};
 
 interface Delivered {
   downloadId: string;
@@ -93,14 +80,14 @@ const trace = (data: Buffer, name: string, client: Client = deal.counsel) => cli
 beforeAll(async () => {
   t = await startTestApp();
   deal = await buildDeal(t);
-  census = generateCensus(3000, ENTITY_VALUES);
+  census = generateCensus(3000, CENSUS_ENTITY_VALUES);
   const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: censusCsv(census), name: 'census.csv' }, {
     folderId: deal.folders.payroll.id, entityId: deal.entities.gmbh.id, classification: 'confidential', personalData: 'identified', title: 'Employee census',
   });
   expect(up.status).toBe(201);
   datasetId = up.body.id;
   const put = await deal.manager.put(`/api/documents/${datasetId}/dataset`, {
-    ...CLASSIFICATION,
+    ...CENSUS_CLASSIFICATION,
     entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id },
   });
   expect(put.status).toBe(200);
@@ -212,7 +199,7 @@ describe('tracing a leaked dataset', () => {
   });
 
   it('answers 404 not_traced for a table that never left the room', async () => {
-    const others = generateCensus(400, ENTITY_VALUES, 777);
+    const others = generateCensus(400, CENSUS_ENTITY_VALUES, 777);
     const res = await trace(censusCsv(others), 'census.csv');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_traced');

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
-import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson } from '../support/census.js';
+import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson, CENSUS_CLASSIFICATION, CENSUS_ENTITY_VALUES } from '../support/census.js';
 
 /**
  * Datasets (docs/http-api.md, "Datasets"): a census of 3,000 people over three entities — Falcon GmbH
@@ -19,19 +19,6 @@ let buyerA: Client;
 let advisorA: Client;
 let buyerB: Client;
 
-const ENTITY_VALUES = ['Falcon GmbH', 'Falcon Ltd', 'Falcon BV'];
-const CLASSIFICATION = {
-  columns: [
-    { name: 'Employee ID', role: 'direct' },
-    { name: 'Name', role: 'direct' },
-    { name: 'Email', role: 'direct' },
-    { name: 'Birth date', role: 'quasi' },
-    { name: 'Postcode', role: 'quasi' },
-    { name: 'Salary', role: 'quasi' },
-  ],
-  subjectColumn: { name: 'Employee ID' },
-  entityColumn: { name: 'Entity' },
-};
 
 const rowsOf = (data: Buffer): string[][] => parse(data.toString('utf8').replace(/^\uFEFF/, ''), { relax_column_count: false });
 const download = (client: Client, id = datasetId, query = '') => client.get(`/api/documents/${id}/content${query}`).buffer(true).parse(binary);
@@ -45,7 +32,7 @@ async function dropGrants(partyId: string) {
 beforeAll(async () => {
   t = await startTestApp();
   deal = await buildDeal(t);
-  census = generateCensus(3000, ENTITY_VALUES);
+  census = generateCensus(3000, CENSUS_ENTITY_VALUES);
   const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: censusCsv(census), name: 'census.csv' }, {
     folderId: deal.folders.payroll.id, entityId: deal.entities.gmbh.id, classification: 'confidential', personalData: 'identified', title: 'Employee census',
   });
@@ -53,7 +40,7 @@ beforeAll(async () => {
   expect(up.body.kind).toBe('dataset');
   datasetId = up.body.id;
   const put = await deal.manager.put(`/api/documents/${datasetId}/dataset`, {
-    ...CLASSIFICATION,
+    ...CENSUS_CLASSIFICATION,
     entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id },
   });
   expect(put.status).toBe(200);

@@ -7,7 +7,7 @@ import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
 import { makePdf } from '../support/fixtures.js';
 import { storedObjectKeys } from '../support/stored-objects.js';
-import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson } from '../support/census.js';
+import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson, CENSUS_CLASSIFICATION, CENSUS_ENTITY_VALUES } from '../support/census.js';
 import { inDeliveryOrder, orderKeyOf } from '../../server/datasets/fingerprint.js';
 
 /**
@@ -30,20 +30,7 @@ let bookId: string;
 let hiddenId: string;
 let censusBytes: Buffer;
 
-const ENTITY_VALUES = ['Falcon GmbH', 'Falcon Ltd', 'Falcon BV'];
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
-const CENSUS_CLASSIFICATION = {
-  columns: [
-    { name: 'Employee ID', role: 'direct' },
-    { name: 'Name', role: 'direct' },
-    { name: 'Email', role: 'direct' },
-    { name: 'Birth date', role: 'quasi' },
-    { name: 'Postcode', role: 'quasi' },
-    { name: 'Salary', role: 'quasi' },
-  ],
-  subjectColumn: { name: 'Employee ID' },
-  entityColumn: { name: 'Entity' },
-};
 const NOTES_HEADER = ['Topic', 'Note'];
 const NOTES = [
   ['Pension', 'GmbH pension deficit of 4.2m, not yet provisioned'],
@@ -146,7 +133,7 @@ function legalList(): Promise<string> {
 beforeAll(async () => {
   t = await startTestApp();
   deal = await buildDeal(t);
-  census = generateCensus(600, ENTITY_VALUES, 7);
+  census = generateCensus(600, CENSUS_ENTITY_VALUES, 7);
   censusBytes = censusCsv(census);
   censusId = await uploadDataset({ data: censusBytes, name: 'census.csv' }, { title: 'Employee census' });
   await classify(censusId, { ...CENSUS_CLASSIFICATION, entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id } });

@@ -18,6 +18,24 @@ export interface CensusPerson {
 
 export const CENSUS_HEADER = ['Employee ID', 'Name', 'Email', 'Birth date', 'Postcode', 'Salary', 'Entity', 'Department', 'Grade'] as const;
 
+/** The entity column's values: the room's two targets and a third entity mapped to none of them. */
+export const CENSUS_ENTITY_VALUES = ['Falcon GmbH', 'Falcon Ltd', 'Falcon BV'];
+
+/** How the deal team classifies the census: who a row is, what identifies them, whose entity it is. */
+export const CENSUS_CLASSIFICATION = {
+  columns: [
+    { name: 'Employee ID', role: 'direct' },
+    { name: 'Name', role: 'direct' },
+    { name: 'Email', role: 'direct' },
+    { name: 'Birth date', role: 'quasi' },
+    { name: 'Postcode', role: 'quasi' },
+    { name: 'Salary', role: 'quasi' },
+  ],
+  subjectColumn: { name: 'Employee ID' },
+  entityColumn: { name: 'Entity' },
+};
+
+
 const FIRST = ['Anna', 'Ben', 'Chiara', 'Dirk', 'Eva', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jan', 'Katrin', 'Lukas', 'Mira', 'Noah', 'Olga', 'Piet', 'Łukasz', 'Zoë'];
 const LAST = ['Müller', 'de Vries', 'Smith', 'Rossi', 'Novak', 'Jansen', 'Dubois', 'Kowalski', 'Ørsted', 'García', 'Weber', 'Bakker'];
 const DEPARTMENTS = ['Finance', 'Sales', 'Operations', 'Legal', 'IT', 'HR'];
