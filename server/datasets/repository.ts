@@ -45,7 +45,8 @@ export interface DatasetDeliveryRow {
   versionId: string;
   partyId: string | null;
   form: 'identified' | 'pseudonymised' | 'none';
-  format: 'csv' | 'xlsx';
+  /** `rows`: a page of the grid viewer. */
+  format: 'csv' | 'xlsx' | 'rows';
   /** JSON array of entity ids; null: every row. */
   entityIds: string | null;
   /** JSON of the DatasetClassification the delivery was made under, with the sheet it carried. */

@@ -207,6 +207,34 @@ function coveringNdaIds(ctx: ServiceContext, doc: DocumentView, scope: DeliveryS
   return [...new Set(scope.entityIds.flatMap((e) => coverage.get(e) ?? []))].sort();
 }
 
+/**
+ * Records one delivery of a dataset before a byte of it leaves: the download (with the NDAs covering
+ * the recipient's rows), what it holds (form, row scope, the classification it was made under:
+ * tracing and the subject question answer from this), and the ledger event. Returns its download id.
+ */
+async function recordDatasetDelivery(
+  ctx: ServiceContext,
+  doc: DocumentView,
+  scope: DeliveryScope,
+  what: { kind: 'view' | 'download'; format: DatasetDeliveryRow['format']; snapshot: object; details: (downloadId: string) => Record<string, unknown> },
+): Promise<string> {
+  const downloadId = newDownloadId();
+  await ctx.db.transaction(async (trx) => {
+    await insertDownload(trx, {
+      id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind: what.kind,
+      at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(coveringNdaIds(ctx, doc, scope)),
+    });
+    const record: DatasetDeliveryRow = {
+      downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, partyId: scope.partyId, form: scope.form, format: what.format,
+      entityIds: scope.entityIds === null ? null : JSON.stringify(scope.entityIds),
+      classification: JSON.stringify(what.snapshot),
+    };
+    await trx('datasetDeliveries').insert(record);
+    await recordAllowed(trx, ctx, { action: `document.${what.kind}`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: what.details(downloadId) });
+  });
+  return downloadId;
+}
+
 export interface DatasetDelivery {
   downloadId: string;
   format: DatasetFormat;
@@ -238,32 +266,12 @@ export async function deliverDataset(
   // A CSV holds one sheet: the one asked for, the first by default.
   const delivered = format === 'csv' ? [plans[sheetIndex]!] : plans;
 
-  const downloadId = newDownloadId();
   const ndaIds = coveringNdaIds(ctx, doc, scope);
-  const record: DatasetDeliveryRow = {
-    downloadId,
-    roomId: doc.roomId,
-    documentId: doc.id,
-    versionId: doc.currentVersionId,
-    partyId: scope.partyId,
-    form: scope.form,
+  const downloadId = await recordDatasetDelivery(ctx, doc, scope, {
+    kind,
     format,
-    entityIds: scope.entityIds === null ? null : JSON.stringify(scope.entityIds),
-    classification: JSON.stringify({ ...classification, sheets: delivered.map((p) => p.sheet), coversDocumentEntity: scope.coversDocumentEntity }),
-  };
-  await ctx.db.transaction(async (trx) => {
-    await insertDownload(trx, {
-      id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind,
-      at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(ndaIds),
-    });
-    await trx('datasetDeliveries').insert(record);
-    await recordAllowed(trx, ctx, {
-      action: `document.${kind}`,
-      subjectType: 'Document',
-      subjectId: doc.id,
-      roomId: doc.roomId,
-      details: { downloadId, versionId: doc.currentVersionId, documentSha256: doc.sha256, dataset: { form: scope.form, format, entityIds: scope.entityIds, sheets: delivered.map((p) => p.name) }, ndaIds },
-    });
+    snapshot: { ...classification, sheets: delivered.map((p) => p.sheet), coversDocumentEntity: scope.coversDocumentEntity },
+    details: (id) => ({ downloadId: id, versionId: doc.currentVersionId, documentSha256: doc.sha256, dataset: { form: scope.form, format, entityIds: scope.entityIds, sheets: delivered.map((p) => p.name) }, ndaIds }),
   });
 
   const orderKey = orderKeyOf(secret, downloadId);
@@ -375,24 +383,11 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
     if (total >= query.offset && rows.length < query.limit) rows.push(cells);
     total++;
   }
-  const downloadId = newDownloadId();
-  await ctx.db.transaction(async (trx) => {
-    await insertDownload(trx, {
-      id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind: 'view',
-      at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(coveringNdaIds(ctx, doc, scope)),
-    });
-    await trx('datasetDeliveries').insert({
-      downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, partyId: scope.partyId, form: scope.form, format: 'rows',
-      entityIds: scope.entityIds === null ? null : JSON.stringify(scope.entityIds),
-      classification: JSON.stringify({ ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit }),
-    } satisfies Omit<DatasetDeliveryRow, 'format'> & { format: string });
-    await recordAllowed(trx, ctx, {
-      action: 'document.view',
-      subjectType: 'Document',
-      subjectId: doc.id,
-      roomId: doc.roomId,
-      details: { downloadId, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } },
-    });
+  await recordDatasetDelivery(ctx, doc, scope, {
+    kind: 'view',
+    format: 'rows',
+    snapshot: { ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit },
+    details: (id) => ({ downloadId: id, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } }),
   });
   // Beside the contract's three fields: the sheets there are, and what was done to this copy.
   return {
