@@ -86,28 +86,39 @@ export function drawSheet(g: Draw, name: string, spec: TableSpec, roles: (kind: 
     stray: chance(g, spec.strays ?? 10) ? pick(g, KINDS) : null,
   }));
   if (spec.entityLabels) columns.splice(g(fc.integer, { min: 0, max: columns.length }), 0, { kind: 'entity', name: 'Entity', stray: null });
+  const columnRoles = columns.map((c) => roles(c.kind));
   const kinds: ValueKind[][] = columns.map(() => []);
   const rows: string[][] = [];
   for (let r = 0; r < spec.rows; r++) {
-    const cells = columns.map((c, i): string => {
+    const shapes = columns.map((c): Shape | null => {
       if (c.kind === 'entity') {
         const value = pick(g, spec.entityLabels!);
-        if (value !== '') kinds[i]!.push('text');
-        return value;
+        return value === '' ? null : { value, kind: 'text' };
       }
-      if (c.kind !== 'id' && chance(g, blanks)) return '';
-      const shape = COLUMN_KINDS[c.stray && chance(g, 30) ? c.stray : c.kind].value(g, r);
-      kinds[i]!.push(shape.kind);
-      return shape.value;
+      if (c.kind !== 'id' && chance(g, blanks)) return null;
+      return COLUMN_KINDS[c.stray && chance(g, 30) ? c.stray : c.kind].value(g, r);
     });
-    // A row of blanks is no row to the reader: give it its identifier back, or a department.
+    // A column left as stored that repeats a direct column in the same row is a classification
+    // the deal team cannot make (PUT …/dataset refuses it: the value beside its pseudonym undoes
+    // it); strays make such rows by chance (a department in two columns, a date in Name), so the
+    // repeating cell is drawn blank. Compared as the service compares: trimmed, NFC, any case.
+    const comparable = (shape: Shape | null) => shape?.value.trim().normalize('NFC').toLowerCase() ?? '';
+    const direct = new Set(shapes.flatMap((shape, i) => (columnRoles[i] === 'direct' && comparable(shape) !== '' ? [comparable(shape)] : [])));
+    shapes.forEach((shape, i) => {
+      if (columnRoles[i] === 'none' && direct.has(comparable(shape))) shapes[i] = null;
+    });
+    const cells = shapes.map((shape, i) => {
+      if (shape) kinds[i]!.push(shape.kind);
+      return shape?.value ?? '';
+    });
+    // A row of blanks is no row to the reader: give it a department.
     if (!cells.some((c) => c !== '')) {
       cells[0] = 'HR';
       kinds[0]!.push('text');
     }
     rows.push(cells);
   }
-  const described: WorldColumn[] = columns.map((c, i) => ({ name: c.name, type: columnTypeOf(kinds[i]!), role: roles(c.kind) }));
+  const described: WorldColumn[] = columns.map((c, i) => ({ name: c.name, type: columnTypeOf(kinds[i]!), role: columnRoles[i]! }));
   return { name, columns: described, rows };
 }
 

@@ -11,6 +11,9 @@ import { startServerProcess, type ServerProcess } from './support/server-process
 import { findExecutable } from '../../server/pdf-intake/bounded-process.js';
 import { describeQpdfEngine } from '../../server/pdf-intake/qpdf-engine.js';
 
+// database-independent: left out of `npm run test:postgres` (package.json), since what this checks —
+// the WebAssembly qpdf on the corpus, in files and a child process — is the same on either database; the API suites run there.
+
 /**
  * Issue 17, "nothing but Node.js on the machine": a server whose PATH holds node and nothing else —
  * no qpdf, no LibreOffice — still stamps PDFs, through qpdf's WebAssembly build in worker threads.

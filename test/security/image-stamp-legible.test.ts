@@ -7,6 +7,9 @@ import { startTestApp, type Client, type TestApp } from '../support/test-app.js'
 import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
 
+// database-independent: left out of `npm run test:postgres` (package.json), since what this checks —
+// the pixels of stamped images, read back by tesseract — is the same on either database; the API suites run there.
+
 /*
  * docs/access-rule.md (Delivery and stamping): images get the same stamp text as PDF pages, tiled. The EXIF and XMP copies of the
  * download id are gone after one screenshot; what a leak investigator relies on is the text a person

@@ -12,6 +12,9 @@ import { convertToPdf } from '../../server/pdf-intake/office-conversion.js';
 import { probeOfficeSandbox, sandboxedCommand } from '../../server/pdf-intake/office-sandbox.js';
 import { MINIMAL_ENV } from '../../server/pdf-intake/bounded-process.js';
 
+// database-independent: left out of `npm run test:postgres` (package.json), since what this checks —
+// LibreOffice's sandbox, a child process that never sees the database — is the same on either database; the API suites run there.
+
 /**
  * LibreOffice converts untrusted documents (issue 15, "Sandboxing"). A document can link a file of
  * the server's disk (DATA_DIR/session-secret signs every session cookie) or a remote image (a

@@ -26,6 +26,9 @@ import {
   unstampedPages,
 } from '../support/pdf-cuts.js';
 
+// database-independent: left out of `npm run test:postgres` (package.json), since what this checks —
+// the bytes of stamped files, cut and searched — is the same on either database; the API suites run there.
+
 /*
  * Issue 14: a stamped PDF used to begin with the unstamped upload byte for byte, so `head -c`, a
  * Range request or a recovery tool gave the original back, and trace then blamed whoever
