@@ -1,6 +1,6 @@
 import type { ColumnRole, DatasetClassification, DatasetDescription, SheetDescription } from './dataset-types.js';
 import type { PersonalData } from '../ranks.js';
-import { generalised, pseudonymOf } from './personal-data.js';
+import { generalised, pseudonymiser } from './personal-data.js';
 
 /** Who a delivery is for, as datasetScopeFor (server/policy/dataset-scope.ts) decided it. */
 export interface DeliveryScope {
@@ -21,6 +21,12 @@ export interface SheetPlan {
   header: string[];
   /** What was done to each delivered column: the recipient is told. */
   treatments: ColumnTreatment[];
+  /**
+   * Whether any row of the sheet can be the recipient's. A sheet that cannot is left out of what the
+   * recipient is told and given, its name and header included: a workbook's "Falcon BV bonuses" sheet
+   * says enough to a party covered for another entity.
+   */
+  forRecipient: boolean;
   /** Builds the delivered cells of a stored row, or null when the row is not the recipient's. */
   deliver(cells: string[]): string[] | null;
 }
@@ -45,24 +51,30 @@ export function roleOf(classification: DatasetClassification, description: Datas
 export function planDelivery(description: DatasetDescription, classification: DatasetClassification, scope: DeliveryScope, roomSecret: Buffer): SheetPlan[] {
   const entitySheet = classification.entityColumn ? sheetOf(description, classification.entityColumn.sheet) : -1;
   const allowed = scope.entityIds === null ? null : new Set(scope.entityIds);
+  const pseudonym = pseudonymiser(roomSecret, scope.partyId ?? '');
   return description.sheets.map((sheet, index) => {
     const columns = sheet.columns.map((c, at) => ({ at, name: c.name, type: c.type, role: roleOf(classification, description, index, c.name) }));
     const kept = scope.form === 'none' ? columns.filter((c) => c.role === 'none') : columns;
     const transform = kept.map((c): ((v: string) => string) => {
       if (scope.form !== 'pseudonymised' || c.role === 'none') return (v) => v;
-      if (c.role === 'direct') return (v) => pseudonymOf(roomSecret, scope.partyId ?? '', v);
+      if (c.role === 'direct') return pseudonym;
       return (v) => generalised(v, c.type);
     });
     const keeps = rowFilter(sheet, index, entitySheet, classification, allowed, scope);
+    const forRecipient = keeps !== NO_ROWS;
     return {
       sheet: index,
       name: sheet.name,
       header: kept.map((c) => c.name),
+      forRecipient,
       treatments: kept.map((c): ColumnTreatment => (scope.form !== 'pseudonymised' || c.role === 'none' ? 'as_stored' : c.role === 'direct' ? 'pseudonymised' : 'generalised')),
       deliver: (cells: string[]) => (keeps(cells) ? kept.map((c, i) => transform[i]!(cells[c.at] ?? '')) : null),
     };
   });
 }
+
+/** The filter of a sheet none of whose rows is the recipient's. */
+const NO_ROWS = () => false;
 
 function rowFilter(
   sheet: SheetDescription,
@@ -75,10 +87,10 @@ function rowFilter(
   if (allowed === null) return () => true;
   // The entity column's sheet is gone (a new version renamed it): which sheet's rows belong to which
   // entity is unknown until the deal team says again, so no sheet's rows go out.
-  if (entitySheet < 0 && classification.entityColumn) return () => false;
-  if (index !== entitySheet) return () => scope.coversDocumentEntity;
+  if (entitySheet < 0 && classification.entityColumn) return NO_ROWS;
+  if (index !== entitySheet) return scope.coversDocumentEntity ? () => true : NO_ROWS;
   const column = sheet.columns.findIndex((c) => c.name === classification.entityColumn!.name);
-  if (column < 0) return () => false;
+  if (column < 0) return NO_ROWS;
   const map = new Map(Object.entries(classification.entityMap));
   return (cells) => {
     const entityId = map.get(cells[column] ?? '');

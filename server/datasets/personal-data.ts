@@ -21,6 +21,28 @@ export function pseudonymOf(roomSecret: Buffer, partyId: string, value: string):
   return `P-${mac.slice(0, 16).toUpperCase()}`;
 }
 
+/** Distinct values a delivery remembers the pseudonyms of: at most a few megabytes. */
+const REMEMBERED_PSEUDONYMS = 8_192;
+
+/**
+ * pseudonymOf for one party, remembering the pseudonyms it has made: a name, a manager or a cost
+ * centre's owner comes back row after row, and each HMAC costs microseconds. One per delivery; the
+ * memory is dropped whole when full rather than kept in order (the values of a table come in no order
+ * that an LRU would exploit).
+ */
+export function pseudonymiser(roomSecret: Buffer, partyId: string): (value: string) => string {
+  let known = new Map<string, string>();
+  return (value) => {
+    let pseudonym = known.get(value);
+    if (pseudonym === undefined) {
+      if (known.size >= REMEMBERED_PSEUDONYMS) known = new Map();
+      pseudonym = pseudonymOf(roomSecret, partyId, value);
+      known.set(value, pseudonym);
+    }
+    return pseudonym;
+  };
+}
+
 // Every date and number the reader types as one (describe-dataset.ts) is recognised here too: a
 // day-first date with a time, a decimal written `.5` or with an exponent (`1e3`) would otherwise fall
 // through to the text rule, and `.5…` is the whole value.

@@ -19,9 +19,9 @@ import { readDataset } from './read-dataset.js';
 import { describeDataset } from './describe-dataset.js';
 import { writeCsvDelivery } from './write-csv.js';
 import { writeXlsxDelivery } from './write-xlsx.js';
-import type { DeliverySheet } from './delivery-sheet.js';
+import { deliverySheets } from './delivery-sheet.js';
 import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-plan.js';
-import { BLOCK_ROWS, orderBlock, orderKeyOf } from './fingerprint.js';
+import { orderKeyOf } from './fingerprint.js';
 import { descriptionOf, findClassification, findDescription, roomDatasetSecret, type DatasetDeliveryRow, type DescriptionRow } from './repository.js';
 import { ClassifyDatasetSchema } from './schema.js';
 import { unclassifiedColumns } from './unclassified-columns.js';
@@ -200,6 +200,23 @@ function assertClassifiedFor(doc: DocumentView, description: DatasetDescription,
     forbidden('forbidden', 'This dataset is not ready for your access yet: the deal team has still to say which of its columns hold personal data.'));
 }
 
+/**
+ * The sheets of the recipient (planDelivery's forRecipient), and the one asked for by name (their
+ * first by default). A sheet that is not theirs is answered as one the file does not have, so its
+ * name cannot be found by asking. No sheet at all is theirs only while the deal team has still to
+ * classify a new version (the entity column's sheet renamed): not ready, as for unclassified columns.
+ */
+function recipientSheets(doc: DocumentView, plans: SheetPlan[], name: string | undefined, event: string): { sheets: SheetPlan[]; asked: SheetPlan } {
+  const sheets = plans.filter((p) => p.forRecipient);
+  if (sheets.length === 0) {
+    throw denied({ action: event, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'no sheet is the recipient\'s until the deal team classifies this version' },
+      forbidden('forbidden', 'This dataset is not ready for your access yet: the deal team has still to say which of its rows are whose.'));
+  }
+  const asked = name === undefined ? sheets[0] : sheets.find((p) => p.name === name);
+  if (!asked) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${name}` });
+  return { sheets, asked };
+}
+
 /** The NDAs that cover the recipient for the entities whose rows they get: on the record with the delivery. */
 function coveringNdaIds(ctx: ServiceContext, doc: DocumentView, scope: DeliveryScope): string[] {
   const coverage = ctx.facts.memberships.find((m) => m.roomId === doc.roomId)?.coverage;
@@ -256,15 +273,13 @@ export async function deliverDataset(
 ): Promise<DatasetDelivery> {
   const description = await readyDescription(ctx, doc);
   const format = opts.format ?? description.format;
-  const sheetIndex = opts.sheet === undefined ? 0 : description.sheets.findIndex((s) => s.name === opts.sheet);
-  if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${opts.sheet}` });
   const scope = scopeOf(ctx, doc, kind, `document.${kind}`);
   const classification = await findClassification(ctx.db, doc.id);
   assertClassifiedFor(doc, description, classification, scope, `document.${kind}`);
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
-  const plans = planDelivery(description, classification, scope, secret);
+  const { sheets: recipients, asked } = recipientSheets(doc, planDelivery(description, classification, scope, secret), opts.sheet, `document.${kind}`);
   // A CSV holds one sheet: the one asked for, the first by default.
-  const delivered = format === 'csv' ? [plans[sheetIndex]!] : plans;
+  const delivered = format === 'csv' ? [asked] : recipients;
 
   const ndaIds = coveringNdaIds(ctx, doc, scope);
   const downloadId = await recordDatasetDelivery(ctx, doc, scope, {
@@ -309,71 +324,17 @@ function hashedOnTheWay(db: Knex, downloadId: string, body: Readable): Readable 
 }
 
 /**
- * The reader's events as the writers' sheets, for the planned sheets only (the others are read
- * past): rows kept and transformed by the plan, in blocks of BLOCK_ROWS stored rows put in the
- * download's order. The writer takes a sheet's rows to the end before it asks for the next sheet.
- */
-async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer): AsyncGenerator<DeliverySheet> {
-  const wanted = new Map(plans.map((p) => [p.sheet, p]));
-  const iterator = events[Symbol.asyncIterator]();
-  let pending: IteratorResult<Awaited<ReturnType<typeof iterator.next>>['value']> | null = null;
-  const next = async () => {
-    if (pending) {
-      const p = pending;
-      pending = null;
-      return p;
-    }
-    return iterator.next();
-  };
-  try {
-    for (;;) {
-      const event = await next();
-      if (event.done) return;
-      if (event.value.kind !== 'sheet') continue;
-      const plan = wanted.get(event.value.sheet);
-      if (!plan) continue;
-      const rows = async function* (): AsyncGenerator<string[]> {
-        let block: Array<{ sheet: number; index: number; cells: string[] }> = [];
-        let blockNumber = -1;
-        for (;;) {
-          const e = await next();
-          // The next sheet (or the end) is the outer loop's: put it back.
-          if (e.done || e.value.kind === 'sheet') {
-            pending = e;
-            break;
-          }
-          const { row } = e.value;
-          const b = Math.floor(row.index / BLOCK_ROWS);
-          if (b !== blockNumber && block.length > 0) {
-            for (const r of orderBlock(orderKey, block)) yield r.cells;
-            block = [];
-          }
-          blockNumber = b;
-          const cells = plan.deliver(row.cells);
-          if (cells) block.push({ sheet: row.sheet, index: row.index, cells });
-        }
-        for (const r of orderBlock(orderKey, block)) yield r.cells;
-      };
-      yield { name: plan.name, header: plan.header, rows: rows() };
-    }
-  } finally {
-    await iterator.return?.(undefined);
-  }
-}
-
-/**
  * A page of the dataset as the caller would download it, in stored order (a view needs no
  * fingerprint): for the grid viewer. Recorded as a view, like a page of a document shown inline.
  */
 export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { sheet?: string; offset: number; limit: number }) {
   const description = await readyDescription(ctx, doc);
-  const sheetIndex = query.sheet === undefined ? 0 : description.sheets.findIndex((s) => s.name === query.sheet);
-  if (sheetIndex < 0) throw invalidRequest('No such sheet.', { sheet: `no sheet named ${query.sheet}` });
   const scope = scopeOf(ctx, doc, 'view', 'document.view');
   const classification = await findClassification(ctx.db, doc.id);
   assertClassifiedFor(doc, description, classification, scope, 'document.view');
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
-  const plan = planDelivery(description, classification, scope, secret)[sheetIndex]!;
+  const { sheets: recipients, asked: plan } = recipientSheets(doc, planDelivery(description, classification, scope, secret), query.sheet, 'document.view');
+  const sheetIndex = plan.sheet;
   const rows: string[][] = [];
   let total = 0;
   for await (const event of readDataset(openObject(ctx.store, doc.objectKey), description.format)) {
@@ -394,7 +355,7 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
     columns: plan.header,
     rows,
     total,
-    sheets: description.sheets.map((s) => s.name),
+    sheets: recipients.map((s) => s.name),
     form: scope.form,
     treatments: Object.fromEntries(plan.header.map((name, i) => [name, plan.treatments[i]!])),
     leftOut: scope.form === 'none' ? description.sheets[sheetIndex]!.columns.length - plan.header.length : 0,

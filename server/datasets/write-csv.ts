@@ -1,5 +1,5 @@
-import { pipeline, Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
 import type { DeliverySheet } from './delivery-sheet.js';
 
 /**
@@ -18,6 +18,9 @@ const PLAIN_NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** The first characters of a value that may need the text-prefix: a formula start, or `'` (see needsTextPrefix). */
+const MAY_NEED_PREFIX = new Set([..."=+-@\t\r'"].map((c) => c.charCodeAt(0)));
+
 /** The text-prefix a spreadsheet shows as text instead of evaluating what follows. */
 const TEXT_PREFIX = "'";
 
@@ -34,6 +37,8 @@ function startsLikeFormula(value: string): boolean {
  * stored.
  */
 function needsTextPrefix(value: string): boolean {
+  // Most cells begin with none of these: answered without a regular expression.
+  if (!MAY_NEED_PREFIX.has(value.charCodeAt(0))) return false;
   return startsLikeFormula(value.replace(/^'+/, ''));
 }
 
@@ -51,39 +56,46 @@ export function unescapeCsvCell(cell: string): string {
   return cell.startsWith(TEXT_PREFIX) && needsTextPrefix(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
+/** Records stringified at once: one call into csv-stringify and one chunk of the download per batch. */
+const RECORDS_PER_CHUNK = 1024;
+
+/** RFC 4180 as the delivery writes it: comma-separated, fields quoted (and quotes doubled) only where needed, CRLF after every record. */
+const CSV_OPTIONS = { delimiter: ',', record_delimiter: 'windows', quote: '"', escape: '"' } as const;
+
 /**
- * The records of the delivery: the header and rows of the first sheet only. CSV has no sheets, and the
- * caller asks for exactly one sheet when the format is CSV, so a further sheet is a caller's mistake
- * that must not be folded into the same table under the wrong header. Leaving the loop returns the
- * sheets' iterator, letting its producer release whatever it holds.
+ * The delivery's bytes, a batch of records at a time: a byte order mark (without it Excel reads the
+ * file in the system's legacy code page and garbles `é€Ł张`), then the header and rows of the first
+ * sheet only. CSV has no sheets, and the caller asks for exactly one sheet when the format is CSV, so
+ * a further sheet is a caller's mistake that must not be folded into the same table under the wrong
+ * header. Leaving the loop returns the sheets' iterator, letting its producer release whatever it holds.
  */
-async function* csvRecords(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<string[]> {
+async function* csvChunks(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<Buffer> {
   for await (const sheet of sheets) {
     const width = sheet.header.length;
-    yield sheet.header.map(escapeCsvCell);
+    yield Buffer.from(`\ufeff${stringify([sheet.header.map(escapeCsvCell)], CSV_OPTIONS)}`, 'utf8');
+    let records: string[][] = [];
     for await (const row of sheet.rows) {
       const record = row.map(escapeCsvCell);
       // A short row is padded so every record has the header's number of fields (RFC 4180): readers
       // such as csv-parse refuse a ragged file by default. A longer one keeps its cells: no value is dropped.
       while (record.length < width) record.push('');
-      yield record;
+      records.push(record);
+      if (records.length === RECORDS_PER_CHUNK) {
+        yield Buffer.from(stringify(records, CSV_OPTIONS), 'utf8');
+        records = [];
+      }
     }
+    if (records.length > 0) yield Buffer.from(stringify(records, CSV_OPTIONS), 'utf8');
     return;
   }
   throw new Error('A CSV delivery needs one sheet; none was given.');
 }
 
 /**
- * The delivery as a CSV file: UTF-8 with a byte order mark (without it Excel reads the file in the
- * system's legacy code page and garbles `é€Ł张`), comma-separated, CRLF line ends, RFC 4180 quoting.
- * Rows are pulled only as the returned stream is read: the object-mode source and the stringifier each
- * buffer a bounded number of records (their high-water marks), so a slow download holds a few dozen
- * rows, not the dataset. An error of the rows destroys the returned stream with that error.
+ * The delivery as a CSV file: UTF-8 with a byte order mark, comma-separated, CRLF line ends, RFC 4180
+ * quoting. Rows are pulled only as the returned stream is read, a batch at a time, so a slow download
+ * holds a batch or two, not the dataset. An error of the rows destroys the returned stream with that error.
  */
 export function writeCsvDelivery(sheets: AsyncIterable<DeliverySheet>): Readable {
-  const stringifier = stringify({ bom: true, delimiter: ',', record_delimiter: 'windows', quote: '"', escape: '"' });
-  // pipeline destroys every stream with the first error, so the consumer of `stringifier` sees it;
-  // nothing is left to do in the callback.
-  pipeline(Readable.from(csvRecords(sheets)), stringifier, () => {});
-  return stringifier;
+  return Readable.from(csvChunks(sheets), { objectMode: false });
 }

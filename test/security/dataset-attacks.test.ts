@@ -168,24 +168,33 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('rows a bidder may not have', () => {
-  it('gives a party covered only through the entity map no row of a sheet without an entity column, however it asks', async () => {
-    const page = await buyerB.get(`/api/documents/${bookId}/rows?sheet=Notes`);
-    expect(page.status).toBe(200);
-    expect(page.body).toMatchObject({ rows: [], total: 0 });
-    const csv = await content(buyerB, bookId, '?format=csv&sheet=Notes');
-    expect(csv.status).toBe(200);
-    expect(csvRows(csv.body)).toEqual([NOTES_HEADER]);
+  it("gives a party covered only through the entity map no row, name or header of a sheet without an entity column: it is answered as a sheet the file does not have", async () => {
+    // Asked by name, in the grid and as CSV: the answer of a name the file has no sheet of, but for the name sent.
+    const asked = async (sheet: string) => {
+      const page = await buyerB.get(`/api/documents/${bookId}/rows?sheet=${sheet}`);
+      const csv = await content(buyerB, bookId, `?format=csv&sheet=${sheet}`);
+      return JSON.stringify([page.status, page.body, csv.status, csv.body.toString('utf8')]).replaceAll(sheet, 'SHEET');
+    };
+    expect(await asked('Notes')).toBe(await asked('Notez'));
+    expect(await asked('Notes')).toContain('400');
+    // Told of nowhere: not in the grid's list of sheets, not in the workbook.
+    const grid = await buyerB.get(`/api/documents/${bookId}/rows`);
+    expect(grid.body.sheets).toEqual(['Staff']);
     const xlsx = await content(buyerB, bookId, '?format=xlsx');
     expect(xlsx.status).toBe(200);
     const sheets = await xlsxSheets(xlsx.body);
-    expect(sheets.get('Notes') ?? [NOTES_HEADER]).toEqual([NOTES_HEADER]);
-    const text = `${csv.body.toString('utf8')}${JSON.stringify([...sheets.values()])}`;
+    expect([...sheets.keys()]).toEqual(['Staff']);
+    const text = JSON.stringify([grid.body, [...sheets.keys()], [...sheets.values()]]);
+    expect(text).not.toContain('Notes');
+    for (const name of NOTES_HEADER) expect(text).not.toContain(name);
     for (const [, note] of NOTES) expect(text).not.toContain(note);
     // The Staff sheet: Ltd's rows only, whatever the format.
     expect(sheets.get('Staff')!.slice(1).every((r) => r[6] === 'Falcon Ltd')).toBe(true);
     expect(sheets.get('Staff')!.length - 1).toBe(census.slice(0, 300).filter((p) => p.entity === 'Falcon Ltd').length);
-    // A, covered for the entity the file is filed under, has the notes.
-    expect((await buyerA.get(`/api/documents/${bookId}/rows?sheet=Notes`)).body.rows).toEqual(NOTES);
+    // A, covered for the entity the file is filed under, has the notes and both sheets.
+    const own = await buyerA.get(`/api/documents/${bookId}/rows?sheet=Notes`);
+    expect(own.body.rows).toEqual(NOTES);
+    expect(own.body.sheets).toEqual(['Staff', 'Notes']);
   });
 
   it('delivers one bidder the same rows and pseudonyms as CSV, as XLSX and in the grid', async () => {
