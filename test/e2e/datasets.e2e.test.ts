@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'playwright-core';
 import { buildDeal, PASSWORD, type Deal } from '../support/world.js';
-import { CENSUS_HEADER, censusCsv, generateCensus, type CensusPerson } from '../support/census.js';
+import ExcelJS from 'exceljs';
+import { CENSUS_CLASSIFICATION, CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson } from '../support/census.js';
 import { screenshot as takeScreenshot, signIn, signOut, startE2e, type E2eWorld } from './browser.js';
 
 /**
@@ -211,6 +212,41 @@ describe('datasets in Chromium', () => {
       expect(text).not.toContain(p.email);
       expect(text).not.toContain(p.employeeId);
     }
+    await signOut(page);
+  });
+
+  it("lets a bidder switch between the sheets of their copy, learnt from the copy itself", async () => {
+    // A workbook filed under Falcon GmbH: its Staff sheet scoped by the entity column, its Notes
+    // sheet the file's entity's, which the bidder's NDA covers — both sheets are the bidder's.
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('Staff').addRows([[...CENSUS_HEADER], ...census.slice(0, 60).map(censusRow)]);
+    book.addWorksheet('Notes').addRows([['Topic', 'Note'], ['Pensions', 'Defined benefit scheme closed in 2019'], ['Works council', 'Consulted on the sale']]);
+    const uploaded = await deal.manager.upload(`${deal.roomPath}/documents`, { data: Buffer.from(await book.xlsx.writeBuffer()), name: 'Staff book.xlsx' }, {
+      folderId: deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: 'confidential', personalData: 'identified',
+    });
+    expect(uploaded.status).toBe(201);
+    const classified = await deal.manager.put(`/api/documents/${uploaded.body.id}/dataset`, {
+      columns: CENSUS_CLASSIFICATION.columns.map((c) => ({ ...c, sheet: 'Staff' })),
+      subjectColumn: { sheet: 'Staff', name: 'Employee ID' },
+      entityColumn: { sheet: 'Staff', name: 'Entity' },
+      entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id },
+    });
+    expect(classified.status).toBe(200);
+
+    const { page } = w;
+    await signIn(page, deal.users.buyerA.email, PASSWORD);
+    await page.goto(`/rooms/${deal.room.id}/documents/${uploaded.body.id}`);
+    const tabs = page.getByRole('tablist', { name: 'Sheets' });
+    await tabs.getByRole('tab', { name: 'Staff', selected: true }).waitFor();
+    expect(await tabs.getByRole('tab').allTextContents()).toEqual(['Staff', 'Notes']);
+    const gmbh = census.slice(0, 60).filter((p) => p.entity === 'Falcon GmbH').length;
+    await page.getByText(`${number(gmbh)} rows × 9 columns in your copy`).waitFor();
+
+    await tabs.getByRole('tab', { name: 'Notes' }).click();
+    const grid = page.getByRole('grid', { name: 'Staff book, sheet Notes' });
+    await grid.getByRole('gridcell', { name: 'Consulted on the sale' }).waitFor();
+    await page.getByText('2 rows × 2 columns in your copy').waitFor();
+    expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toContain('sheet=Notes');
     await signOut(page);
   });
 });

@@ -50,6 +50,8 @@ export interface DatasetRows {
   total: number;
   /** What was done to each column of this copy (the server says; older servers do not). */
   treatments?: Record<string, ColumnTreatment>;
+  /** The sheets of the caller's copy, by name (the server says; older servers do not). */
+  sheets?: string[];
 }
 
 export type ColumnTreatment = 'as_stored' | 'pseudonymised' | 'generalised';

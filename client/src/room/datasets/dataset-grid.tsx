@@ -39,7 +39,14 @@ export interface GridSummary {
  * (use-row-pages.ts). Sizes and places are set through the style properties (CSSOM), which the
  * CSP's style-src 'self' allows, unlike style attributes in markup.
  */
-export function DatasetGrid({ documentId, sheet, label, summary }: { documentId: string; sheet: string | undefined; label: string; summary?: (s: GridSummary) => ReactNode }) {
+export function DatasetGrid({ documentId, sheet, label, summary, onSheets }: {
+  documentId: string;
+  sheet: string | undefined;
+  label: string;
+  summary?: (s: GridSummary) => ReactNode;
+  /** Told the sheets of the caller's copy once the first page answers (a bidder has no other way to learn them). */
+  onSheets?: (names: string[]) => void;
+}) {
   const scroller = useRef<HTMLDivElement>(null);
   const frame = useRef(0);
   const [view, setView] = useState({ top: 0, height: 600 });
@@ -70,6 +77,9 @@ export function DatasetGrid({ documentId, sheet, label, summary }: { documentId:
   const last = Math.floor((bodyTop + view.height) / ROW_HEIGHT) + OVERSCAN;
   const pages = useRowPages(documentId, sheet, first, last);
   const { columns, total } = pages;
+  useEffect(() => {
+    if (pages.sheets) onSheets?.(pages.sheets);
+  }, [pages.sheets, onSheets]);
   const ready = columns !== null && total !== null;
 
   const visible: number[] = [];

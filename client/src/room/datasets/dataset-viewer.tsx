@@ -20,11 +20,15 @@ const count = new Intl.NumberFormat('en-GB');
  */
 export function DatasetViewer({ doc }: { doc: DatasetDocument }) {
   const staff = doc.can.viewAllDocuments;
-  // The sheets' names are the deal team's to read (GET …/dataset); a bidder pages the first sheet.
+  // The deal team reads the sheets' names from the description (GET …/dataset); anyone else learns
+  // the sheets of their own copy from its first page (GET …/rows), and pages its first sheet meanwhile.
   const [described] = useLoad((signal) => (staff ? datasetApi.dataset(doc.id, signal) : Promise.resolve(null)), [doc.id, staff]);
-  const sheets = described.state === 'ready' && described.data ? described.data.sheets.map((s) => s.name) : [];
+  const [copySheets, setCopySheets] = useState<string[]>([]);
+  const sheets = staff ? (described.state === 'ready' && described.data ? described.data.sheets.map((s) => s.name) : []) : copySheets;
   const [chosen, setChosen] = useState<string | null>(null);
   const sheet = chosen ?? sheets[0];
+  // A bidder's grid asks for its default sheet until a tab is chosen: learning the names must not reload it.
+  const gridSheet = staff ? sheet : (chosen ?? undefined);
   const canDownload = doc.access === 'download' || doc.access === 'original';
   const format = doc.mimeType.startsWith('text/csv') ? 'csv' : 'xlsx';
 
@@ -78,7 +82,14 @@ export function DatasetViewer({ doc }: { doc: DatasetDocument }) {
       {staff && described.state === 'loading' ? (
         <div className="panel panel-message" role="status"><span className="spinner" aria-hidden="true" /> Loading the dataset…</div>
       ) : (
-      <DatasetGrid key={sheet ?? ''} documentId={doc.id} sheet={sheet} label={`${doc.title}${sheet && sheets.length > 1 ? `, sheet ${sheet}` : ''}`} summary={summary} />
+      <DatasetGrid
+        key={gridSheet ?? ''}
+        documentId={doc.id}
+        sheet={gridSheet}
+        label={`${doc.title}${sheet && sheets.length > 1 ? `, sheet ${sheet}` : ''}`}
+        summary={summary}
+        onSheets={staff ? undefined : setCopySheets}
+      />
       )}
     </>
   );

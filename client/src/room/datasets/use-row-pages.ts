@@ -19,6 +19,8 @@ export interface RowPages {
   sample: string[][] | null;
   /** What was done to each column, as the first page that answered says. */
   treatments: Record<string, ColumnTreatment> | null;
+  /** The sheets of the caller's copy, as the first page that answered says. */
+  sheets: string[] | null;
   /** Pages of the visible range still on their way. */
   busy: boolean;
   error: Error | null;
@@ -35,6 +37,7 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
   const [meta, setMeta] = useState<{ columns: string[]; total: number } | null>(null);
   const [sample, setSample] = useState<string[][] | null>(null);
   const [treatments, setTreatments] = useState<Record<string, ColumnTreatment> | null>(null);
+  const [sheets, setSheets] = useState<string[] | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [attempt, setAttempt] = useState(0);
   const inFlight = useRef(new Map<number, AbortController>());
@@ -69,6 +72,7 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
             setMeta((m) => (m && m.total === answer.total && m.columns.join('\u0000') === answer.columns.join('\u0000') ? m : { columns: answer.columns, total: answer.total }));
             setSample((s) => s ?? answer.rows);
             setTreatments((t) => t ?? answer.treatments ?? null);
+            setSheets((s) => s ?? answer.sheets ?? null);
             setPages((before) => {
               const next = new Map(before);
               next.set(p, answer.rows);
@@ -109,5 +113,5 @@ export function useRowPages(documentId: string, sheet: string | undefined, first
   }, []);
   let busy = false;
   for (let p = firstPage; p <= lastPage && !busy; p++) busy = !pages.has(p);
-  return { columns: meta?.columns ?? null, total: meta?.total ?? null, rowAt, sample, treatments, busy: busy && !error, error, retry };
+  return { columns: meta?.columns ?? null, total: meta?.total ?? null, rowAt, sample, treatments, sheets, busy: busy && !error, error, retry };
 }
