@@ -21,6 +21,15 @@ export const BLOCK_ROWS = 4096;
 export const orderKeyOf = (roomSecret: Buffer, downloadId: string): Buffer =>
   createHmac('sha256', roomSecret).update('order\0').update(downloadId).digest();
 
+/**
+ * The order key of one user's grid of one version (GET …/rows): pages are slices of the user's own
+ * order of their rows (blocks as a download's), the same on every request so that pages fit together,
+ * and the user's alone, so that a grid scraped page by page is traced to them as a download is. A tag
+ * of its own keeps it apart from every download's key.
+ */
+export const viewOrderKeyOf = (roomSecret: Buffer, userId: string, versionId: string): Buffer =>
+  createHmac('sha256', roomSecret).update('view\0').update(userId).update('\0').update(versionId).digest();
+
 /** The ranks of one block's stored rows, cached: a trace asks for the same few blocks of many downloads. */
 const blockCache = new Map<string, Uint32Array>();
 const BLOCK_CACHE_SIZE = 256;

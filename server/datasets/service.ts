@@ -21,7 +21,7 @@ import { writeCsvDelivery } from './write-csv.js';
 import { writeXlsxDelivery } from './write-xlsx.js';
 import { deliverySheets } from './delivery-sheet.js';
 import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-plan.js';
-import { orderKeyOf } from './fingerprint.js';
+import { orderKeyOf, viewOrderKeyOf } from './fingerprint.js';
 import { descriptionOf, findClassification, findDescription, roomDatasetSecret, type DatasetDeliveryRow, type DescriptionRow } from './repository.js';
 import { ClassifyDatasetSchema } from './schema.js';
 import { unclassifiedColumns } from './unclassified-columns.js';
@@ -324,8 +324,10 @@ function hashedOnTheWay(db: Knex, downloadId: string, body: Readable): Readable 
 }
 
 /**
- * A page of the dataset as the caller would download it, in stored order (a view needs no
- * fingerprint): for the grid viewer. Recorded as a view, like a page of a document shown inline.
+ * A page of the dataset as the caller would download it, for the grid viewer: a slice of the caller's
+ * rows in the caller's own order of this version (fingerprint.ts, viewOrderKeyOf), so that pages fit
+ * together and a grid scraped page by page is traced to its viewer like a download. Recorded as a
+ * view, like a page of a document shown inline, with the window and the order it was cut from.
  */
 export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { sheet?: string; offset: number; limit: number }) {
   const description = await readyDescription(ctx, doc);
@@ -337,17 +339,18 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
   const sheetIndex = plan.sheet;
   const rows: string[][] = [];
   let total = 0;
-  for await (const event of readDataset(openObject(ctx.store, doc.objectKey), description.format)) {
-    if (event.kind !== 'row' || event.row.sheet !== sheetIndex) continue;
-    const cells = plan.deliver(event.row.cells);
-    if (!cells) continue;
-    if (total >= query.offset && rows.length < query.limit) rows.push(cells);
-    total++;
+  // In the caller's own order of the version (fingerprint.ts): a grid scraped page by page is theirs.
+  const orderKey = viewOrderKeyOf(secret, ctx.actor.id, doc.currentVersionId);
+  for await (const sheet of deliverySheets(readDataset(openObject(ctx.store, doc.objectKey), description.format), [plan], orderKey)) {
+    for await (const cells of sheet.rows) {
+      if (total >= query.offset && rows.length < query.limit) rows.push(cells);
+      total++;
+    }
   }
   await recordDatasetDelivery(ctx, doc, scope, {
     kind: 'view',
     format: 'rows',
-    snapshot: { ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit },
+    snapshot: { ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit, order: 'view' },
     details: (id) => ({ downloadId: id, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } }),
   });
   // Beside the contract's three fields: the sheets there are, and what was done to this copy.

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { NotADatasetError, type ColumnRole, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
 import { unescapeCsvCell } from './write-csv.js';
-import { inDeliveryOrder, log10ChanceOfOrder, orderKeyOf, type StoredPlace } from './fingerprint.js';
+import { inDeliveryOrder, log10ChanceOfOrder, orderKeyOf, viewOrderKeyOf, type StoredPlace } from './fingerprint.js';
 import { planDelivery, roleOf } from './delivery-plan.js';
 import { generalised, pseudonymOf } from './personal-data.js';
 import { roomDatasetSecret, type DatasetDeliveryRow } from './repository.js';
@@ -63,16 +63,28 @@ export type DatasetTrace =
     };
 
 /** What a delivery record says was delivered: the classification then, with the sheets and row scope. */
-type DeliverySnapshot = DatasetClassification & { sheets: number[]; coversDocumentEntity: boolean };
+type DeliverySnapshot = DatasetClassification & { sheets: number[]; coversDocumentEntity: boolean; order?: 'view' };
 
 interface Delivery {
   downloadId: string;
-  /** `csv` or `xlsx`; `rows` for a page of the grid viewer, shown in stored order (no fingerprint). */
+  /** `csv` or `xlsx`; `rows` for a page of the grid viewer. */
   format: string;
+  userId: string;
+  versionId: string;
   partyId: string | null;
   form: DatasetDeliveryRow['form'];
   entityIds: string[] | null;
   snapshot: DeliverySnapshot;
+}
+
+/**
+ * The key of the order a delivery's rows came in (fingerprint.ts): a download's own; for a grid page,
+ * its viewer's order of the version, shared by all their pages; null for a grid page recorded before
+ * grids had an order of their own (stored order: nothing to trace by).
+ */
+function orderKeyOfDelivery(d: Delivery, secret: Buffer): Buffer | null {
+  if (d.format !== 'rows') return orderKeyOf(secret, d.downloadId);
+  return d.snapshot.order === 'view' ? viewOrderKeyOf(secret, d.userId, d.versionId) : null;
 }
 
 interface LeakedSheet {
@@ -363,7 +375,7 @@ async function traceVersion(store: ObjectStore, secret: Buffer, leak: LeakedShee
   const mappings = mapSheets(leak, description);
   if (mappings.length === 0) return null;
   const leakedPseudonyms = new Set(mappings.flatMap((m) => leakedCells(leak, m).flat()).filter((v) => PSEUDONYM.test(v)));
-  const readings = readingsOf(version.deliveries.filter((d) => d.format !== 'rows'), description, mappings).filter((r) => pseudonymsFit(r, leak, mappings));
+  const readings = readingsOf(version.deliveries.filter((d) => orderKeyOfDelivery(d, secret) !== null), description, mappings).filter((r) => pseudonymsFit(r, leak, mappings));
   if (readings.length === 0) return null;
   const leakedRows = mappings.reduce((n, m) => n + leak[m.leaked]!.rows.length, 0);
 
@@ -391,14 +403,22 @@ async function traceVersion(store: ObjectStore, secret: Buffer, leak: LeakedShee
     const places = placed.map((p) => p.place);
     const log10Chance = log10ChanceOfOrder(places);
     const sheets = [...new Set(places.map((p) => p.sheet))];
+    // One order, one question: a viewer's grid pages share theirs, and name the first of them.
+    const byOrder = new Map<string, { key: Buffer; deliveries: Delivery[] }>();
     for (const d of reading.deliveries) {
       if (!sheets.every((s) => d.snapshot.sheets.includes(s))) continue;
-      // Every delivery whose order is asked counts against the odds, whether its scope fits or not.
+      const key = orderKeyOfDelivery(d, secret)!;
+      const same = byOrder.get(key.toString('hex')) ?? { key, deliveries: [] };
+      same.deliveries.push(d);
+      byOrder.set(key.toString('hex'), same);
+    }
+    for (const { key, deliveries } of byOrder.values()) {
+      // Every order asked counts against the odds, whether its scope fits or not.
       outcome.tested.push(log10Chance);
-      if (!inDeliveryOrder(orderKeyOf(secret, d.downloadId), places)) continue;
+      if (!inDeliveryOrder(key, places)) continue;
       // A leaked row the recipient never got rules the delivery out, however well the order fits.
-      if (!placed.every(rowScopeOf(d, description, secret))) continue;
-      outcome.matches.push({ delivery: d, rows: places.length, log10Chance });
+      const source = deliveries.find((d) => placed.every(rowScopeOf(d, description, secret)));
+      if (source) outcome.matches.push({ delivery: source, rows: places.length, log10Chance });
     }
   }
   return outcome;
@@ -413,7 +433,7 @@ function rowScopeOf(d: Delivery, description: DatasetDescription, secret: Buffer
 
 /** The room's delivered dataset versions, with their deliveries: files (CSV, XLSX) and grid pages. */
 async function versionsToTrace(db: Db, roomId: string): Promise<VersionToTrace[]> {
-  const rows: Array<DatasetDeliveryRow & { objectKey: string; description: string }> = await db('datasetDeliveries as dd')
+  const rows: Array<DatasetDeliveryRow & { objectKey: string; description: string; userId: string }> = await db('datasetDeliveries as dd')
     .join('downloads as d', 'd.id', 'dd.downloadId')
     .join('documentVersions as v', 'v.id', 'dd.versionId')
     .join('datasetDescriptions as dsd', 'dsd.versionId', 'dd.versionId')
@@ -422,7 +442,7 @@ async function versionsToTrace(db: Db, roomId: string): Promise<VersionToTrace[]
     .where('dsd.status', 'ready')
     .orderBy('d.at')
     .orderBy('d.id')
-    .select('dd.*', 'v.objectKey', 'dsd.description');
+    .select('dd.*', 'v.objectKey', 'dsd.description', 'd.userId');
   const versions = new Map<string, VersionToTrace>();
   for (const r of rows) {
     let v = versions.get(r.versionId);
@@ -433,6 +453,8 @@ async function versionsToTrace(db: Db, roomId: string): Promise<VersionToTrace[]
     v.deliveries.push({
       downloadId: r.downloadId,
       format: r.format,
+      userId: r.userId,
+      versionId: r.versionId,
       partyId: r.partyId,
       form: r.form,
       entityIds: r.entityIds === null ? null : (JSON.parse(r.entityIds) as string[]),

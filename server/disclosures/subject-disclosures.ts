@@ -5,6 +5,7 @@ import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import type { DatasetClassification, DatasetDescription } from '../datasets/dataset-types.js';
 import { planDelivery } from '../datasets/delivery-plan.js';
+import { BLOCK_ROWS, orderBlock, viewOrderKeyOf } from '../datasets/fingerprint.js';
 import { readDataset } from '../datasets/read-dataset.js';
 import { roomDatasetSecret } from '../datasets/repository.js';
 import { datasetDeliveriesOfRoom, type DatasetDeliveryOfRoom } from './repository.js';
@@ -16,7 +17,8 @@ import { datasetDeliveriesOfRoom, type DatasetDeliveryOfRoom } from './repositor
  * subject column holds the value in a row that delivery included —
  * - rows: the delivery's own row scope, decided by delivery-plan.ts from the scope and classification
  *   recorded with it; a grid page (/rows) only when the row fell into its offset/limit window, counted
- *   over the rows of that scope in stored order as the page was cut;
+ *   over the rows of that scope in the order the page was cut from: its viewer's order of the version
+ *   (fingerprint.ts, viewOrderKeyOf), or stored order for pages recorded before grids had one;
  * - columns: a `none` delivery left the subject column out, so it disclosed nothing of the person;
  *   `identified` and `pseudonymised` ones are listed with their form.
  * The stored versions are read as a stream; nothing of the person is kept, and the ledger holds an
@@ -33,7 +35,7 @@ export interface SubjectDisclosure {
   form: 'identified' | 'pseudonymised';
 }
 
-type DeliverySnapshot = DatasetClassification & { sheets: number[]; coversDocumentEntity: boolean; offset?: number; limit?: number };
+type DeliverySnapshot = DatasetClassification & { sheets: number[]; coversDocumentEntity: boolean; offset?: number; limit?: number; order?: 'view' };
 
 interface Candidate {
   delivery: DatasetDeliveryOfRoom;
@@ -44,6 +46,10 @@ interface Candidate {
   window: { offset: number; limit: number } | null;
   /** The row filter the delivery was made under (its scope's key, shared by deliveries of the same scope). */
   scope: string;
+  /** The order a grid page was cut from: its viewer's (null: stored order, for older pages, and for files). */
+  orderKey: Buffer | null;
+  /** The scope and order a grid page's window counts rows in (shared by the pages of one viewer). */
+  counter: string;
 }
 
 /** The value under the room's secret, as the ledger keeps it: a keyed hash, not a pseudonym anyone is given. */
@@ -60,7 +66,7 @@ export async function subjectDisclosures(ctx: ServiceContext, roomId: string, va
   for (const deliveries of byVersion.values()) {
     const { objectKey, description: json } = deliveries[0]!;
     const description = JSON.parse(json) as DatasetDescription;
-    const candidates = deliveries.map((d) => candidateOf(d, description)).filter((c): c is Candidate => c !== null);
+    const candidates = deliveries.map((d) => candidateOf(d, description, secret)).filter((c): c is Candidate => c !== null);
     if (candidates.length === 0) continue;
     for (const c of await deliveriesHolding(ctx, secret, objectKey, description, candidates, value)) {
       const d = c.delivery;
@@ -79,7 +85,7 @@ export async function subjectDisclosures(ctx: ServiceContext, roomId: string, va
 }
 
 /** What a delivery could have disclosed of a subject: null when it had no subject column or left it out. */
-function candidateOf(delivery: DatasetDeliveryOfRoom, description: DatasetDescription): Candidate | null {
+function candidateOf(delivery: DatasetDeliveryOfRoom, description: DatasetDescription, secret: Buffer): Candidate | null {
   if (delivery.form === 'none') return null;
   const snapshot = JSON.parse(delivery.classification) as DeliverySnapshot;
   const subject = snapshot.subjectColumn;
@@ -89,49 +95,102 @@ function candidateOf(delivery: DatasetDeliveryOfRoom, description: DatasetDescri
   if (column < 0 || !snapshot.sheets.includes(sheet)) return null;
   const window = delivery.format === 'rows' ? { offset: Number(snapshot.offset ?? 0), limit: Number(snapshot.limit ?? 0) } : null;
   const scope = JSON.stringify([delivery.entityIds, snapshot.coversDocumentEntity, snapshot.entityColumn, snapshot.entityMap, snapshot.columns]);
-  return { delivery, form: delivery.form, sheet, column, window, scope };
+  const orderKey = window && snapshot.order === 'view' ? viewOrderKeyOf(secret, delivery.userId, delivery.versionId) : null;
+  return { delivery, form: delivery.form, sheet, column, window, scope, orderKey, counter: `${scope}\0${orderKey?.toString('hex') ?? 'stored'}` };
+}
+
+/** A row of a subject, kept by a counter's scope, awaiting its position in the counter's order. */
+interface PendingSubject {
+  index: number;
+  candidates: Candidate[];
+}
+
+/**
+ * The rows of one scope counted in one order, for the windows of the grid pages cut from it. In stored
+ * order a row's position is the count before it; in a viewer's order it is known once the row's block
+ * (fingerprint.ts) is read: the count before the block plus the row's place among the block's kept
+ * rows in that order. So a block's kept rows are held as stored indexes until it ends.
+ */
+interface Counter {
+  /** The scope whose rows are counted (its key among the row filters). */
+  scope: string;
+  orderKey: Buffer | null;
+  /** Per sheet: rows of the scope before the current row (stored order) or block (a viewer's order). */
+  before: Map<number, number>;
+  block: { sheet: number; number: number; kept: number[]; pending: PendingSubject[] } | null;
+}
+
+/** The candidates whose window a subject's row at `position` fell into. */
+function inWindow(candidates: Candidate[], position: number): Candidate[] {
+  return candidates.filter((c) => position >= c.window!.offset && position < c.window!.offset + c.window!.limit);
+}
+
+/** Ends a counter's block in a viewer's order: each pending subject's position, then the count moves on. */
+function endBlock(counter: Counter, holding: Set<Candidate>) {
+  const block = counter.block;
+  if (!block) return;
+  const ordered = orderBlock(counter.orderKey!, block.kept.map((index) => ({ sheet: block.sheet, index })));
+  const start = counter.before.get(block.sheet) ?? 0;
+  for (const p of block.pending) {
+    for (const c of inWindow(p.candidates, start + ordered.findIndex((r) => r.index === p.index))) holding.add(c);
+  }
+  counter.before.set(block.sheet, start + block.kept.length);
+  counter.block = null;
 }
 
 /**
  * One pass over a stored version: the candidates that included a row whose subject column holds
  * `value`. Each distinct scope's row filter is built once (delivery-plan.ts, with the `none` form so
- * no pseudonym is computed), and counts the rows of its scope so far, for the grid pages' windows.
+ * no pseudonym is computed); the grid pages' windows are counted per scope and order (Counter).
  */
 async function deliveriesHolding(ctx: ServiceContext, secret: Buffer, objectKey: string, description: DatasetDescription, candidates: Candidate[], value: string): Promise<Candidate[]> {
-  const scopes = new Map<string, { keeps: (sheet: number, cells: string[]) => boolean; counted: Map<number, number> }>();
+  const filters = new Map<string, (sheet: number, cells: string[]) => boolean>();
   for (const c of candidates) {
-    if (scopes.has(c.scope)) continue;
+    if (filters.has(c.scope)) continue;
     const d = c.delivery;
     const snapshot = JSON.parse(d.classification) as DeliverySnapshot;
     const entityIds = d.entityIds === null ? null : (JSON.parse(d.entityIds) as string[]);
     const plans = planDelivery(description, snapshot, { form: 'none', entityIds, partyId: d.partyId, coversDocumentEntity: snapshot.coversDocumentEntity }, secret);
-    scopes.set(c.scope, { keeps: (sheet, cells) => plans[sheet]?.deliver(cells) != null, counted: new Map() });
+    filters.set(c.scope, (sheet, cells) => plans[sheet]?.deliver(cells) != null);
   }
+  const counters = new Map<string, Counter>();
+  for (const c of candidates) {
+    if (c.window && !counters.has(c.counter)) counters.set(c.counter, { scope: c.scope, orderKey: c.orderKey, before: new Map(), block: null });
+  }
+  const files = candidates.filter((c) => !c.window);
   const sheets = new Set(candidates.map((c) => c.sheet));
-  const counting = new Set(candidates.filter((c) => c.window).map((c) => c.scope));
   const holding = new Set<Candidate>();
   for await (const event of readDataset(() => ctx.store.get(objectKey), description.format)) {
     if (event.kind !== 'row' || !sheets.has(event.row.sheet)) continue;
-    const { sheet, cells } = event.row;
-    const isSubject = candidates.some((c) => c.sheet === sheet && cells[c.column] === value);
-    if (!isSubject && counting.size === 0) continue;
-    // The position of this row among the rows of each scope, before it: a grid page's window is cut there.
-    const positions = new Map<string, number | null>();
-    for (const [key, scope] of scopes) {
-      if (!isSubject && !counting.has(key)) continue;
-      const kept = scope.keeps(sheet, cells);
-      const before = scope.counted.get(sheet) ?? 0;
-      positions.set(key, kept ? before : null);
-      if (kept) scope.counted.set(sheet, before + 1);
-    }
-    if (!isSubject) continue;
-    for (const c of candidates) {
-      if (c.sheet !== sheet || cells[c.column] !== value) continue;
-      const position = positions.get(c.scope);
-      if (position === null || position === undefined) continue;
-      if (c.window && (position < c.window.offset || position >= c.window.offset + c.window.limit)) continue;
-      holding.add(c);
+    const { sheet, index, cells } = event.row;
+    const subjectOf = candidates.filter((c) => c.sheet === sheet && cells[c.column] === value);
+    if (subjectOf.length === 0 && counters.size === 0) continue;
+    // Whether each scope keeps the row, decided once per row.
+    const kept = new Map<string, boolean>();
+    const keptBy = (scope: string) => {
+      let keeps = kept.get(scope);
+      if (keeps === undefined) kept.set(scope, (keeps = filters.get(scope)!(sheet, cells)));
+      return keeps;
+    };
+    for (const c of files) if (subjectOf.includes(c) && keptBy(c.scope)) holding.add(c);
+    for (const [key, counter] of counters) {
+      const pages = subjectOf.filter((c) => c.counter === key);
+      const keeps = keptBy(counter.scope);
+      if (!counter.orderKey) {
+        const position = counter.before.get(sheet) ?? 0;
+        if (!keeps) continue;
+        for (const c of inWindow(pages, position)) holding.add(c);
+        counter.before.set(sheet, position + 1);
+        continue;
+      }
+      const number = Math.floor(index / BLOCK_ROWS);
+      if (counter.block && (counter.block.sheet !== sheet || counter.block.number !== number)) endBlock(counter, holding);
+      if (!keeps) continue;
+      counter.block ??= { sheet, number, kept: [], pending: [] };
+      counter.block.kept.push(index);
+      if (pages.length > 0) counter.block.pending.push({ index, candidates: pages });
     }
   }
+  for (const counter of counters.values()) endBlock(counter, holding);
   return [...holding];
 }

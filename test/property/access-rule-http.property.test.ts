@@ -6,8 +6,8 @@
  * parties with IP allow-lists (fixed and random ranges around the loopback address every request
  * comes from) and rooms that require a second factor (tokens minted with or without one).
  * In about half the worlds the deal team uploads a small census CSV and classifies it (dataset-http.ts):
- * each user's `GET …/rows?limit=1000` (in stored order) and CSV download (its rows as a multiset:
- * the order is the download's fingerprint) hold the rows and columns of the plain reference
+ * each user's `GET …/rows?limit=1000` and CSV download (their rows as multisets: the order is the
+ * viewer's or the download's fingerprint) hold the rows and columns of the plain reference
  * (dataset-reference.ts) — pseudonyms by their shape and consistency (one value, one pseudonym within
  * a party; never the same across parties), generalised values by the rule of docs/http-api.md — and
  * a user who may not have it gets the answer of a missing id, or 403 for a download seen but not granted.
@@ -26,7 +26,7 @@ import { addressAllowed, contentParty, coveringNdas, referenceAllows, referenceI
 import { drawWorld } from './world-arbitrary.js';
 import { csvRecords, uploadDataset } from './dataset-http.js';
 import { referenceDelivery } from './dataset-reference.js';
-import { differenceAsMultiset, differenceInOrder, PseudonymBook } from './dataset-compare.js';
+import { differenceAsMultiset, PseudonymBook } from './dataset-compare.js';
 import { insertWorld } from './world-store.js';
 import type { Level, World, WorldUser } from './world-model.js';
 
@@ -120,8 +120,8 @@ const observable = (res: request.Response) => ({
 const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
 
 /**
- * One user and the world's dataset: `GET …/rows?limit=1000` against the reference's view (in stored
- * order), and a CSV download against its download (header, then rows as a multiset); where the
+ * One user and the world's dataset: `GET …/rows?limit=1000` against the reference's view, and a CSV
+ * download against its download (header, then rows as a multiset); where the
  * reference gives nothing, the answer of a made-up id (or 403 for a download of a dataset seen).
  */
 async function compareDataset(world: World, user: WorldUser, datasetId: string, get: (url: string) => request.Test, book: PseudonymBook) {
@@ -135,7 +135,7 @@ async function compareDataset(world: World, user: WorldUser, datasetId: string, 
   if (view) {
     const [sheet] = view.sheets;
     expect({ ...context, status: page.status, columns: page.body.columns, total: page.body.total }).toEqual({ ...context, status: 200, columns: sheet!.header, total: sheet!.rows.length });
-    expect({ ...context, form: view.form, rows: differenceInOrder(book, view.partyId, sheet!.rows, page.body.rows) }).toEqual({ ...context, form: view.form, rows: null });
+    expect({ ...context, form: view.form, rows: differenceAsMultiset(book, view.partyId, sheet!.rows, page.body.rows) }).toEqual({ ...context, form: view.form, rows: null });
   } else {
     expect({ ...context, ...observable(page) }).toEqual({ ...context, ...observable(await get(rowsUrl(randomUUID()))) });
     checked.refused++;

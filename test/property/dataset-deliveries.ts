@@ -67,14 +67,14 @@ export async function datasetDeliveryDifferences(db: Db, world: World, at: strin
           datasetClassificationOf(dataset),
           { ...scope, coversDocumentEntity: scope.entityIds === null || scope.entityIds.includes(row.entityId) },
           secrets.get(row.roomId)!,
-        );
+        ).filter((p) => p.forRecipient);
         for (const [s, sheet] of expected.sheets.entries()) {
           const plan = plans[s];
           if (!plan || plan.name !== sheet.name || JSON.stringify(plan.header) !== JSON.stringify(sheet.header)) {
             differences.push({ ...context, sheet: sheet.name, header: plan?.header, expectedHeader: sheet.header });
             continue;
           }
-          const delivered = dataset.sheets[s]!.rows.map((cells) => plan.deliver(cells)).filter((r): r is string[] => r !== null);
+          const delivered = dataset.sheets[plan.sheet]!.rows.map((cells) => plan.deliver(cells)).filter((r): r is string[] => r !== null);
           const difference = differenceInOrder(book, expected.partyId, sheet.rows, delivered);
           if (difference) differences.push({ ...context, sheet: sheet.name, form: expected.form, ...difference });
           if (expected.partyId) datasetCoverage.rows += delivered.length;

@@ -7,7 +7,8 @@
  * - rows: the deal team gets every row. An outsider gets, on the sheet with the entity column, the
  *   rows whose value the entity map maps to an entity an NDA covers them for (rule 3 per row; rows of
  *   unmapped values go to no one outside the deal team); on a sheet without it, every row when an NDA
- *   covers them for the entity the file is filed under, else none.
+ *   covers them for the entity the file is filed under, else none — and then the sheet is no part of
+ *   the copy at all ("a sheet none of whose rows can be the caller's … is no part of the copy").
  * - columns, by the form (referenceDatasetForm): `identified` as stored; `pseudonymised`: `direct`
  *   values become pseudonyms (one per value and party: a token here, which the comparison resolves),
  *   `quasi` values are generalised; `none`: `direct` and `quasi` columns are left out.
@@ -70,16 +71,17 @@ export function referenceDelivery(world: World, user: WorldUser, doc: WorldDocum
   const partyId = user.role === 'external' ? world.members.find((m) => m.userId === user.id && m.roomId === doc.roomId)!.partyId : null;
   const covered = (entityId: string) => partyId === null || coveringNdas(world, user, partyId, doc.roomId, entityId, at).length > 0;
   const mapped = (value: string) => (Object.hasOwn(dataset.entityMap, value) ? dataset.entityMap[value] : undefined);
-  const sheets = dataset.sheets.map((sheet, index): ReferenceSheet => {
+  const sheets = dataset.sheets.flatMap((sheet, index): ReferenceSheet[] => {
     const kept = sheet.columns.map((column, at) => ({ column, at })).filter(({ column }) => form !== 'none' || column.role === 'none');
     const entityAt = dataset.entityColumn?.sheet === index ? sheet.columns.findIndex((c) => c.name === dataset.entityColumn!.name) : -1;
+    if (entityAt < 0 && !covered(doc.entityId)) return [];
     const rows = sheet.rows.filter((cells) => {
       if (partyId === null) return true;
       if (entityAt < 0) return covered(doc.entityId);
       const entityId = mapped(cells[entityAt]!);
       return entityId !== undefined && covered(entityId);
     });
-    return {
+    return [{
       name: sheet.name,
       header: kept.map(({ column }) => column.name),
       rows: rows.map((cells) =>
@@ -91,7 +93,7 @@ export function referenceDelivery(world: World, user: WorldUser, doc: WorldDocum
           return referenceGeneralised(value, column.type);
         }),
       ),
-    };
+    }];
   });
   return { form, partyId, sheets };
 }
