@@ -157,13 +157,21 @@ async function deliveriesHolding(ctx: ServiceContext, secret: Buffer, objectKey:
   for (const c of candidates) {
     if (c.window && !counters.has(c.counter)) counters.set(c.counter, { scope: c.scope, orderKey: c.orderKey, before: new Map(), block: null });
   }
-  const files = candidates.filter((c) => !c.window);
+  // The subject columns there are (one, mostly), each with its candidates: a row is looked at once per column, not per candidate.
+  const subjectColumns = new Map<string, { sheet: number; column: number; candidates: Candidate[] }>();
+  for (const c of candidates) {
+    const key = `${c.sheet}:${c.column}`;
+    const group = subjectColumns.get(key) ?? { sheet: c.sheet, column: c.column, candidates: [] };
+    group.candidates.push(c);
+    subjectColumns.set(key, group);
+  }
   const sheets = new Set(candidates.map((c) => c.sheet));
   const holding = new Set<Candidate>();
   for await (const event of readDataset(() => ctx.store.get(objectKey), description.format)) {
     if (event.kind !== 'row' || !sheets.has(event.row.sheet)) continue;
     const { sheet, index, cells } = event.row;
-    const subjectOf = candidates.filter((c) => c.sheet === sheet && cells[c.column] === value);
+    const subjectOf: Candidate[] = [];
+    for (const g of subjectColumns.values()) if (g.sheet === sheet && cells[g.column] === value) subjectOf.push(...g.candidates);
     if (subjectOf.length === 0 && counters.size === 0) continue;
     // Whether each scope keeps the row, decided once per row.
     const kept = new Map<string, boolean>();
@@ -172,7 +180,7 @@ async function deliveriesHolding(ctx: ServiceContext, secret: Buffer, objectKey:
       if (keeps === undefined) kept.set(scope, (keeps = filters.get(scope)!(sheet, cells)));
       return keeps;
     };
-    for (const c of files) if (subjectOf.includes(c) && keptBy(c.scope)) holding.add(c);
+    for (const c of subjectOf) if (!c.window && keptBy(c.scope)) holding.add(c);
     for (const [key, counter] of counters) {
       const pages = subjectOf.filter((c) => c.counter === key);
       const keeps = keptBy(counter.scope);
