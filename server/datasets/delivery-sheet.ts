@@ -19,10 +19,12 @@ export interface DeliverySheet {
 
 /**
  * The reader's events as the writers' sheets, for the planned sheets only (the others are read
- * past): rows kept and transformed by the plan, in blocks of BLOCK_ROWS stored rows put in the
- * download's order. The writer takes a sheet's rows to the end before it asks for the next sheet.
+ * past): rows kept and transformed by the plan, in blocks of BLOCK_ROWS stored rows put in the order
+ * of `orderKey` (a download's, or a viewer's: fingerprint.ts; null: as stored). The writer takes a
+ * sheet's rows to the end before it asks for the next sheet.
  */
-export async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer): AsyncGenerator<DeliverySheet> {
+export async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer | null): AsyncGenerator<DeliverySheet> {
+  const ordered = <T extends { sheet: number; index: number }>(block: T[]) => (orderKey ? orderBlock(orderKey, block) : block);
   const wanted = new Map(plans.map((p) => [p.sheet, p]));
   const iterator = events[Symbol.asyncIterator]();
   let pending: IteratorResult<Awaited<ReturnType<typeof iterator.next>>['value']> | null = null;
@@ -54,14 +56,14 @@ export async function* deliverySheets(events: ReturnType<typeof readDataset>, pl
           const { row } = e.value;
           const b = Math.floor(row.index / BLOCK_ROWS);
           if (b !== blockNumber && block.length > 0) {
-            for (const r of orderBlock(orderKey, block)) yield r.cells;
+            for (const r of ordered(block)) yield r.cells;
             block = [];
           }
           blockNumber = b;
           const cells = plan.deliver(row.cells);
           if (cells) block.push({ sheet: row.sheet, index: row.index, cells });
         }
-        for (const r of orderBlock(orderKey, block)) yield r.cells;
+        for (const r of ordered(block)) yield r.cells;
       };
       yield { name: plan.name, header: plan.header, rows: rows() };
     }

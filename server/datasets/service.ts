@@ -339,8 +339,9 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
   const sheetIndex = plan.sheet;
   const rows: string[][] = [];
   let total = 0;
-  // In the caller's own order of the version (fingerprint.ts): a grid scraped page by page is theirs.
-  const orderKey = viewOrderKeyOf(secret, ctx.actor.id, doc.currentVersionId);
+  // A recipient's pages in their own order of the version (fingerprint.ts): a grid scraped page by
+  // page is theirs. The deal team, who hold the stored file, page it as stored.
+  const orderKey = scope.partyId === null ? null : viewOrderKeyOf(secret, ctx.actor.id, doc.currentVersionId);
   for await (const sheet of deliverySheets(readDataset(openObject(ctx.store, doc.objectKey), description.format), [plan], orderKey)) {
     for await (const cells of sheet.rows) {
       if (total >= query.offset && rows.length < query.limit) rows.push(cells);
@@ -350,7 +351,7 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
   await recordDatasetDelivery(ctx, doc, scope, {
     kind: 'view',
     format: 'rows',
-    snapshot: { ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit, order: 'view' },
+    snapshot: { ...classification, sheets: [sheetIndex], coversDocumentEntity: scope.coversDocumentEntity, offset: query.offset, limit: query.limit, ...(orderKey && { order: 'view' }) },
     details: (id) => ({ downloadId: id, versionId: doc.currentVersionId, dataset: { form: scope.form, rows: { sheet: plan.name, offset: query.offset, count: rows.length }, entityIds: scope.entityIds } }),
   });
   // Beside the contract's three fields: the sheets there are, and what was done to this copy.

@@ -218,6 +218,9 @@ describe('what each recipient gets', () => {
     expect(page.body.rows).toEqual(whole.slice(10, 35));
     expect([...whole].sort()).toEqual([...stored(['Falcon GmbH'])].sort());
     expect(whole).not.toEqual(stored(['Falcon GmbH']));
+    // The deal team, who hold the stored file, page it as stored.
+    const team = await deal.manager.get(`/api/documents/${datasetId}/rows?offset=5&limit=50`);
+    expect(team.body.rows).toEqual(stored(['Falcon GmbH', 'Falcon Ltd', 'Falcon BV']).slice(5, 55));
     expect((await buyerA.get(`/api/documents/${datasetId}/rows?limit=5000`)).status).toBe(400);
     const trail = await deal.manager.get(`${deal.roomPath}/audit?action=document.view&limit=1000`);
     expect(JSON.stringify(trail.body)).toContain('"offset":10');
