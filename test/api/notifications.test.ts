@@ -17,7 +17,9 @@ describe('notifications go to those the access rule lets know, and say no more t
     // Digests without the settle time, so a test sees its digest on the next pass.
     t = await startTestApp({ SMTP_URL: smtp.url, MAIL_POLL_SECONDS: '0.2' }, { mailWorker: { digestSettleMs: 0 } });
     deal = await buildDeal(t);
-    await t.mail!.runOnce();
+    // The deal's own mail (the digests of its uploads) goes before a test counts: a pass of the
+    // poller already under way when buildDeal ended would not make them (settle, below).
+    await settle();
   });
   afterEach(async () => {
     await t.close();
@@ -25,6 +27,7 @@ describe('notifications go to those the access rule lets know, and say no more t
   });
 
   const mailsTo = (address: string) => smtp.messages.filter(to(address));
+  /** Two passes: runOnce joins a pass under way, which may have begun before the last change; the second begins after it. */
   const settle = async () => {
     await t.mail!.runOnce();
     await t.mail!.runOnce();
