@@ -13,6 +13,7 @@ import * as apiTokenExpiry from './20261206150000-api-token-expiry.js';
 import * as sharedSecretFingerprints from './20261207000000-shared-secret-fingerprints.js';
 import * as directoryAndMail from './20261208000000-directory-and-mail.js';
 import * as datasets from './20261209000000-datasets.js';
+import * as stagedDisclosure from './20261210000000-staged-disclosure.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261207000000-shared-secret-fingerprints', sharedSecretFingerprints],
   ['20261208000000-directory-and-mail', directoryAndMail],
   ['20261209000000-datasets', datasets],
+  ['20261210000000-staged-disclosure', stagedDisclosure],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -23,6 +23,7 @@ import { roomsRouter } from './rooms/routes.js';
 import { partiesRouter } from './parties/routes.js';
 import { ndasRouter } from './ndas/routes.js';
 import { foldersRouter } from './folders/routes.js';
+import { publishingRouter } from './publishing/routes.js';
 import { documentsRouter } from './documents/routes.js';
 import { datasetsRouter } from './datasets/routes.js';
 import { grantsRouter } from './grants/routes.js';
@@ -169,6 +170,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     ndasRouter(deps),
     foldersRouter(deps),
     documentsRouter(deps),
+    publishingRouter(deps),
     datasetsRouter(deps),
     grantsRouter(deps),
     traceRouter(deps),

@@ -12,7 +12,7 @@ import { visibleDocumentRows, type DocumentRow } from '../documents/repository.j
 import type { Level } from '../ranks.js';
 import type { ExplainAccessQuery } from './schema.js';
 
-const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.folderId', 'documents.entityId', 'documents.classificationRank', 'documents.personalDataRank', 'documents.kind', 'documents.position'];
+const DOCUMENT_RULE_COLUMNS = ['documents.id', 'documents.roomId', 'documents.folderId', 'documents.entityId', 'documents.classificationRank', 'documents.personalDataRank', 'documents.kind', 'documents.status', 'documents.position'];
 
 /**
  * Why a user can or cannot reach a document of the room, for its managers and counsel: the user's

@@ -1,6 +1,7 @@
 import { classificationOf, personalDataOf } from '../ranks.js';
 import type { DocumentListItem } from './service.js';
 import type { VersionRow } from './repository.js';
+import type { VersionHistoryItem } from './lifecycle.js';
 
 export const presentDocument = (d: DocumentListItem) => ({
   id: d.id,
@@ -20,7 +21,10 @@ export const presentDocument = (d: DocumentListItem) => ({
   version: Number(d.version),
   versionId: d.currentVersionId,
   access: d.access,
+  status: d.status,
   createdAt: d.createdAt,
+  // The deal team's record of the lifecycle: outsiders only ever see published documents.
+  ...(d.lifecycle ? d.lifecycle : {}),
   // Staff only (the service adds it for them): what stamped deliveries of this version leave out.
   ...(d.deliveryNotes ? { deliveryNotes: d.deliveryNotes } : {}),
 });
@@ -33,4 +37,17 @@ export const presentStoredVersion = (documentId: string, v: VersionRow) => ({
   sha256: v.sha256,
   size: Number(v.size),
   mimeType: v.mimeType,
+});
+
+/** A version in the deal team's history: what was stored, by whom, and which parties received it. */
+export const presentVersion = (v: VersionHistoryItem) => ({
+  versionId: v.id,
+  version: Number(v.version),
+  sha256: v.sha256,
+  size: Number(v.size),
+  mimeType: v.mimeType,
+  fileName: v.fileName,
+  createdAt: v.createdAt,
+  createdBy: v.createdBy,
+  receivedBy: v.receivedBy,
 });

@@ -16,9 +16,18 @@ export interface DocumentRow {
   position: number;
   currentVersionId: string;
   version: number;
+  /** Staged disclosure (docs/access-rule.md, rule 6): only a published document is anyone's outside the deal team. */
+  status: DocumentStatus;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  withdrawnAt: string | null;
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
   createdBy: string;
   createdAt: string;
 }
+
+export type DocumentStatus = 'draft' | 'published' | 'withdrawn';
 
 /** A document with its current version: what every policy check and presenter works on. */
 export interface DocumentView extends DocumentRow {

@@ -5,9 +5,10 @@ import { PagingSchema } from '../http/paging.js';
 import { dispositionHeader } from '../http/content-disposition.js';
 import { deliverOriginal, deliverStamped } from '../downloads/service.js';
 import { honouredRange, sendDelivery } from '../downloads/send-delivery.js';
-import { ContentQuerySchema, ListDocumentsQuerySchema } from './schema.js';
+import { ContentQuerySchema, ListDocumentsQuerySchema, UpdateDocumentSchema, WithdrawDocumentSchema } from './schema.js';
+import { deleteDocument, deliverVersionOriginal, listVersions, updateDocument, withdrawDocument } from './lifecycle.js';
 import { addVersion, createDocument, findDocumentFor, listDocuments, readDocument, roomOfDocument } from './service.js';
-import { presentDocument, presentStoredVersion } from './presenter.js';
+import { presentDocument, presentStoredVersion, presentVersion } from './presenter.js';
 import { incomingUpload } from '../uploads/incoming-upload.js';
 import { pipeline } from 'node:stream/promises';
 import { invalidRequest } from '../errors.js';
@@ -56,13 +57,41 @@ export function documentsRouter(deps: Deps) {
     const ctx = await contextOf(req, deps);
     const query = parseInput(ListDocumentsQuerySchema, req.query);
     const paging = parseInput(PagingSchema, { limit: query.limit, cursor: query.cursor });
-    const page = await listDocuments(ctx, pathId(req.params.roomId), { folderId: query.folderId, q: query.q }, paging);
+    const page = await listDocuments(ctx, pathId(req.params.roomId), { folderId: query.folderId, q: query.q, status: query.status }, paging);
     res.json({ items: page.items.map(presentDocument), nextCursor: page.nextCursor });
   });
 
   router.get('/api/documents/:documentId', async (req, res) => {
     const ctx = await contextOf(req, deps);
     res.json(presentDocument(await readDocument(ctx, pathId(req.params.documentId))));
+  });
+
+  router.patch('/api/documents/:documentId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(presentDocument(await updateDocument(ctx, pathId(req.params.documentId), parseInput(UpdateDocumentSchema, req.body))));
+  });
+
+  router.post('/api/documents/:documentId/withdraw', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    res.json(await withdrawDocument(ctx, pathId(req.params.documentId), parseInput(WithdrawDocumentSchema, req.body).reason));
+  });
+
+  router.delete('/api/documents/:documentId', async (req, res) => {
+    await deleteDocument(await contextOf(req, deps), pathId(req.params.documentId));
+    res.status(204).end();
+  });
+
+  router.get('/api/documents/:documentId/versions', async (req, res) => {
+    const versions = await listVersions(await contextOf(req, deps), pathId(req.params.documentId));
+    res.json({ items: versions.map(presentVersion), nextCursor: null });
+  });
+
+  router.get('/api/documents/:documentId/versions/:versionId/original', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const { doc, downloadId, stream } = await deliverVersionOriginal(ctx, pathId(req.params.documentId), pathId(req.params.versionId));
+    setFileHeaders(res, { mimeType: doc.mimeType, disposition: dispositionHeader('attachment', doc.fileName ?? doc.title, 'document'), downloadId, length: Number(doc.size) });
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   });
 
   router.get('/api/documents/:documentId/content', async (req, res) => {

@@ -12,11 +12,33 @@ export const CreateDocumentFieldsSchema = z.strictObject({
 });
 export type CreateDocumentFields = z.infer<typeof CreateDocumentFieldsSchema>;
 
+export const DOCUMENT_STATUSES = ['draft', 'published', 'withdrawn'] as const;
+
+/** Moves (folderId, position), renames, reorders and reclassifies; omitted fields stay as they are. */
+export const UpdateDocumentSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(500).optional(),
+    folderId: id.optional(),
+    /** 1-based place among the folder's documents (the deal team's numbering); last when moved without one. */
+    position: z.number().int().min(1).max(1_000_000).optional(),
+    classification: z.enum(CLASSIFICATIONS).optional(),
+    personalData: z.enum(PERSONAL_DATA).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'nothing to change: give title, folderId, position, classification or personalData' });
+export type UpdateDocumentInput = z.infer<typeof UpdateDocumentSchema>;
+
+export const WithdrawDocumentSchema = z.strictObject({
+  /** Kept for the record: why the deal team took the document back. */
+  reason: z.string().trim().min(1).max(2000),
+});
+
 /** A new version carries only its file: every other attribute of a document stays as it was. */
 export const NewVersionFieldsSchema = z.strictObject({});
 
 export const ListDocumentsQuerySchema = z.strictObject({
   folderId: id.optional(),
+  /** The deal team filters by stage; outsiders only ever have published documents. */
+  status: z.enum(DOCUMENT_STATUSES).optional(),
   q: z.string().trim().max(200).optional(),
   limit: z.string().optional(),
   cursor: z.string().optional(),

@@ -18,20 +18,35 @@ import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { describeUpload } from '../datasets/service.js';
 import { insertDescription, type DescriptionRow } from '../datasets/repository.js';
 import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
-import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentView, type VersionRow } from './repository.js';
+import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentStatus, type DocumentView, type VersionRow } from './repository.js';
 import { documentIndexesFor } from './caller-indexes.js';
+import { lockRoomOrder } from '../folders/sibling-order.js';
 
-export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes };
+/** Who published or withdrew a document, when, and why: the deal team's record. */
+export interface DocumentLifecycle {
+  publishedAt: string | null;
+  publishedBy: string | null;
+  withdrawnAt: string | null;
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
+}
+
+export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes; lifecycle?: DocumentLifecycle };
 
 /**
  * Staff are told what stamped deliveries leave out of a stored file (an earlier revision, an
- * attachment): an "update" that hid text was discarded, and the deal team should know. External
- * users see their deliveries, not how they were made.
+ * attachment): an "update" that hid text was discarded, and the deal team should know. They also
+ * read who published or withdrew a document and why. External users see their deliveries, not how
+ * they were made, and only published documents, with nothing of their history.
  */
-async function withDeliveryNotes(ctx: ServiceContext, items: DocumentListItem[]): Promise<DocumentListItem[]> {
+async function withStaffDetails(ctx: ServiceContext, items: DocumentListItem[]): Promise<DocumentListItem[]> {
   if (ctx.actor.role === 'external' || !items.length) return items;
   const notes = await deliveryNotesOf(ctx.db, items.map((d) => d.currentVersionId));
-  return items.map((d) => (notes.has(d.currentVersionId) ? { ...d, deliveryNotes: notes.get(d.currentVersionId) } : d));
+  return items.map((d) => ({
+    ...d,
+    lifecycle: { publishedAt: d.publishedAt, publishedBy: d.publishedBy, withdrawnAt: d.withdrawnAt, withdrawnBy: d.withdrawnBy, withdrawnReason: d.withdrawnReason },
+    ...(notes.has(d.currentVersionId) ? { deliveryNotes: notes.get(d.currentVersionId) } : {}),
+  }));
 }
 
 /** The caller's highest level on the document, from the same ability that guards the content. */
@@ -83,7 +98,10 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
     const dataset = await describeUpload(ctx.store, file, version.id, ctx.at);
     const kind = dataset?.status === 'ready' ? 'dataset' : 'document';
     if (kind === 'document') rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
+    // Staged disclosure: the room says whether an upload starts as a draft (the default) or published.
+    const published = room.uploadsStartAs === 'published';
     const doc = await ctx.db.transaction(async (trx) => {
+      await lockRoomOrder(trx, roomId);
       const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
       const row: DocumentRow = {
         id: documentId,
@@ -97,6 +115,12 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
         position: Number(max?.m ?? 0) + 1,
         currentVersionId: version.id,
         version: 1,
+        status: published ? 'published' : 'draft',
+        publishedAt: published ? version.createdAt : null,
+        publishedBy: published ? ctx.actor.id : null,
+        withdrawnAt: null,
+        withdrawnBy: null,
+        withdrawnReason: null,
         createdBy: ctx.actor.id,
         createdAt: version.createdAt,
       };
@@ -109,10 +133,10 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
         subjectType: 'Document',
         subjectId: documentId,
         roomId,
-        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, kind, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType, ...(dataset?.status === 'not_dataset' ? { notADataset: dataset.reason } : {}) },
+        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, kind, status: row.status, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType, ...(dataset?.status === 'not_dataset' ? { notADataset: dataset.reason } : {}) },
       });
-      // Uploads are visible at once (staged disclosure will publish them instead): digests consider it.
-      await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
+      // A draft is news to no one yet: the digests consider it when it is published.
+      if (published) await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
       return row;
     });
     return { ...doc, objectKey: file.objectKey, size: file.size, sha256: file.sha256, mimeType: file.mimeType, fileName: file.fileName };
@@ -153,7 +177,8 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
       const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
       if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
       await recordAllowed(trx, ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, details: { versionId: version.id, version: version.version, sha256: file.sha256, size: file.size, mimeType: file.mimeType } });
-      await noteDocumentsPublished(trx, doc.roomId, [documentId], version.createdAt);
+      // A new version of a published document is published at once (API.md); of a draft, it stays a draft.
+      if (doc.status === 'published') await noteDocumentsPublished(trx, doc.roomId, [documentId], version.createdAt);
       return version;
     });
   } catch (err) {
@@ -167,20 +192,21 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
 export async function listDocuments(
   ctx: ServiceContext,
   roomId: string,
-  filter: { folderId?: string; q?: string },
+  filter: { folderId?: string; q?: string; status?: DocumentStatus },
   paging: Paging,
 ): Promise<Page<DocumentListItem>> {
   const room = await findVisibleRoom(ctx, roomId, 'document.list');
   assertRoomContentOpen(ctx, room, 'document.list');
   const query = visibleDocuments(ctx).where('documents.roomId', roomId);
   if (filter.folderId) query.where('documents.folderId', filter.folderId);
+  if (filter.status) query.where('documents.status', filter.status);
   if (filter.q) query.whereRaw(`lower("documents"."title") like ? escape '\\'`, [likePattern(filter.q)]);
   const page = await fetchPage<DocumentView>(query, paging, { table: 'documents', column: 'created_at', field: 'createdAt' });
   const indexes = await documentIndexesFor(ctx, roomId, page.items);
-  await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, count: page.items.length } });
+  await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, status: filter.status, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
-    items: await withDeliveryNotes(ctx, page.items.map((d) => ({ ...d, index: indexes.get(d.id)!, access: accessLevelOf(ctx, d) }))),
+    items: await withStaffDetails(ctx, page.items.map((d) => ({ ...d, index: indexes.get(d.id)!, access: accessLevelOf(ctx, d) }))),
   };
 }
 
@@ -242,5 +268,5 @@ export async function roomOfDocument(ctx: ServiceContext, doc: DocumentView): Pr
 export async function readDocument(ctx: ServiceContext, documentId: string): Promise<DocumentListItem> {
   const doc = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
   await recordAllowed(ctx.db, ctx, { action: 'document.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
-  return (await withDeliveryNotes(ctx, [doc]))[0];
+  return (await withStaffDetails(ctx, [doc]))[0];
 }

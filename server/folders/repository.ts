@@ -3,9 +3,12 @@ import type { AppAbility } from '../policy/ability.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { computeFolderIndexes, type FolderNode } from './folder-index.js';
 
-/** The room's folders the caller may see (staff: all; a member: those their documents and grants reach). */
+/** The folders the caller may see (staff: all; a member: those their documents and grants reach); add the room or id. */
+export const visibleFolderRows = (reader: { db: Db; ability: AppAbility }) => reader.db('folders').where(accessibleBy(reader.ability, 'read', 'Folder'));
+
+/** The room's folders the caller may see. */
 export const visibleFolders = (reader: { db: Db; ability: AppAbility }, roomId: string): Promise<FolderRow[]> =>
-  reader.db('folders').where(accessibleBy(reader.ability, 'read', 'Folder')).where('folders.roomId', roomId);
+  visibleFolderRows(reader).where('folders.roomId', roomId);
 
 export interface FolderRow {
   id: string;

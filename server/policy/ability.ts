@@ -8,7 +8,8 @@ import type { AccessFacts, MembershipFact } from './access-facts.js';
  * Actions per subject:
  * - Room: create (seller staff), read (see it), edit (deal team), registerNda (manager, counsel), decideNda (counsel),
  *   oversee (audit trail, disclosures, trace: manager, counsel)
- * - Document: view | download | original (the levels of docs/access-rule.md), edit (new versions)
+ * - Document: view | download | original (the levels of docs/access-rule.md), edit (new versions, publish,
+ *   move, withdraw, delete)
  * - Folder: read, edit
  * - Nda: read, readFile, confirm | reject | terminate (counsel; never confirm what they registered: four eyes)
  * - Grant, Party: read, edit
@@ -24,7 +25,9 @@ export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unkn
 export const asSubject = (type: SubjectType, row: object) => subject(type, { ...row } as Record<string, unknown>);
 
 /** Every field of a room response. */
-export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda'] as const;
+export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda', 'uploadsStartAs'] as const;
+/** What a member whom the room gives content reads of it: not how the deal team stages its uploads. */
+const ROOM_MEMBER_FIELDS = ROOM_FIELDS.filter((f) => f !== 'uploadsStartAs');
 /**
  * What an external member whom the room gives no content sees of it (docs/access-rule.md: the room's name
  * and their NDA status, and nothing else): not the entities it targets, which tell what is for sale.
@@ -118,12 +121,13 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can('read', 'Nda', NDA_MEMBER_FIELDS, { roomId: m.roomId, orgId: actor.orgId });
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.
     if (!membershipGivesContent(m, actor)) continue;
-    can('read', 'Room', { id: m.roomId });
+    can('read', 'Room', ROOM_MEMBER_FIELDS, { id: m.roomId });
     // A folder only where something below it is theirs to view, or a grant names it (visible-folders.ts).
     if (m.visibleFolderIds.length > 0) can('read', 'Folder', { roomId: m.roomId, id: { $in: m.visibleFolderIds } });
     const coveredEntityIds = [...m.coverage.keys()];
     for (const g of m.grants) {
-      const inGrant: MongoQuery = g.folderIds ? { roomId: m.roomId, folderId: { $in: g.folderIds } } : { roomId: m.roomId };
+      // Rule 6: only what the deal team has published leaves it; drafts and withdrawn documents stay in.
+      const inGrant: MongoQuery = g.folderIds ? { roomId: m.roomId, status: 'published', folderId: { $in: g.folderIds } } : { roomId: m.roomId, status: 'published' };
       // Rule 5: clean-team documents need a clean-team member, whatever the grant allows.
       const maxClassification = m.cleanTeam ? g.maxClassificationRank : Math.min(g.maxClassificationRank, CLEAN_TEAM_RANK - 1);
       // Rule 4: the grant's level and limits; rule 3: only the entities an NDA covers.

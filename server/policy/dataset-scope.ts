@@ -7,6 +7,7 @@ export interface DatasetSubject {
   roomId: string;
   folderId: string;
   classificationRank: number;
+  status: string;
 }
 
 /**
@@ -27,7 +28,8 @@ export function datasetScopeFor(
   const { actor } = facts;
   if (actor.role === 'admin' || facts.staffRooms.some((s) => s.roomId === doc.roomId)) return { form: 'identified', entityIds: null, partyId: null };
   const m = facts.memberships.find((x) => x.roomId === doc.roomId);
-  if (!m || !membershipGivesContent(m, actor)) return null;
+  // Rule 6 again, as the ability has it: a draft or withdrawn dataset is no one's outside the deal team.
+  if (!m || !membershipGivesContent(m, actor) || doc.status !== 'published') return null;
   const levelRank = LEVELS.indexOf(level);
   let best = -1;
   for (const g of m.grants) {

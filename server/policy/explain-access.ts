@@ -16,9 +16,11 @@ export interface ExplainedDocument {
   personalDataRank: number;
   /** `dataset`: shaped to the grant's personal-data limit, not refused by it. */
   kind?: string;
+  /** `draft`, `published` or `withdrawn`: only a published document is anyone's outside the deal team. */
+  status: string;
 }
 
-export type AccessRule = 'room_staff' | 'room_open' | 'membership' | 'ip_allowlist' | 'mfa' | 'nda_coverage' | 'grant' | 'clean_team';
+export type AccessRule = 'room_staff' | 'room_open' | 'membership' | 'ip_allowlist' | 'mfa' | 'nda_coverage' | 'grant' | 'clean_team' | 'published';
 
 export interface AccessReason {
   rule: AccessRule;
@@ -103,6 +105,17 @@ export async function explainAccess(db: Db, facts: AccessFacts, ability: AppAbil
         : 'clean-team document, and the user is not a clean-team member',
     // Stryker restore StringLiteral
   });
+  reasons.push({
+    rule: 'published',
+    ok: doc.status === 'published',
+    // Stryker disable StringLiteral: wording
+    detail: doc.status === 'published'
+      ? 'the deal team has published the document'
+      : doc.status === 'withdrawn'
+        ? 'the deal team has withdrawn the document'
+        : 'the document is a draft: the deal team has not published it',
+    // Stryker restore StringLiteral
+  });
   return { level, reasons };
 }
 
@@ -138,7 +151,7 @@ function requestReasons(facts: AccessFacts, roomId: string): AccessReason[] {
 export async function explainRefusal(db: Db, facts: AccessFacts, ability: AppAbility, documentId: string): Promise<{ roomId: string; reasons: AccessReason[] } | undefined> {
   const doc: ExplainedDocument | undefined = await db('documents')
     .where({ id: documentId })
-    .first('id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind');
+    .first('id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind', 'status');
   return doc ? { roomId: doc.roomId, reasons: (await explainAccess(db, facts, ability, doc)).reasons } : undefined;
 }
 

@@ -12,7 +12,11 @@ export interface RoomRow {
   createdBy: string;
   createdAt: string;
   closedAt: string | null;
+  /** Staged disclosure: whether a new upload starts as a draft or published at once. */
+  uploadsStartAs: DocumentStatusOnUpload;
 }
+
+export type DocumentStatusOnUpload = 'draft' | 'published';
 
 /** The room, if the caller may see it at all; otherwise the refusal is recorded and a 404 thrown. */
 export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event: string): Promise<RoomRow> {

@@ -14,6 +14,7 @@ export const presentRoom = (r: RoomView & { nda?: { covered: boolean; entityIds:
     status: r.status,
     entityIds: r.entityIds,
     createdAt: r.createdAt,
+    uploadsStartAs: r.uploadsStartAs,
     ...(r.nda ? { nda: r.nda } : {}),
   };
   const readable = fields ? Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k))) : full;

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
-import { AddStaffSchema, CreateRoomSchema } from './schema.js';
-import { addStaff, closeRoom, createRoom, getRoom, listRooms, listStaff, readableRoomFields } from './service.js';
+import { AddStaffSchema, CreateRoomSchema, UpdateRoomSchema } from './schema.js';
+import { addStaff, closeRoom, createRoom, getRoom, listRooms, listStaff, readableRoomFields, updateRoom } from './service.js';
 import { presentRoom } from './presenter.js';
 
 export function roomsRouter(deps: Deps) {
@@ -19,6 +19,11 @@ export function roomsRouter(deps: Deps) {
   router.get('/api/rooms/:roomId', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const room = await getRoom(ctx, pathId(req.params.roomId));
+    res.json(presentRoom(room, readableRoomFields(ctx, room)));
+  });
+  router.patch('/api/rooms/:roomId', async (req, res) => {
+    const ctx = await contextOf(req, deps);
+    const room = await updateRoom(ctx, pathId(req.params.roomId), parseInput(UpdateRoomSchema, req.body));
     res.json(presentRoom(room, readableRoomFields(ctx, room)));
   });
   router.post('/api/rooms/:roomId/staff', async (req, res) => {

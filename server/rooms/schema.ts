@@ -5,8 +5,18 @@ export const CreateRoomSchema = z.strictObject({
   name,
   codeName: z.string().trim().min(1).max(200).nullish(),
   entityIds: z.array(id).min(1).max(500),
+  /** Staged disclosure: uploads start as drafts unless the deal team says otherwise. */
+  uploadsStartAs: z.enum(['draft', 'published']).default('draft'),
 });
 export type CreateRoomInput = z.infer<typeof CreateRoomSchema>;
+
+/** What a manager may change of a room itself; omitted fields stay as they are. */
+export const UpdateRoomSchema = z.strictObject({
+  name: name.optional(),
+  codeName: z.string().trim().min(1).max(200).nullish(),
+  uploadsStartAs: z.enum(['draft', 'published']).optional(),
+});
+export type UpdateRoomInput = z.infer<typeof UpdateRoomSchema>;
 
 export const AddStaffSchema = z.strictObject({ userId: id, role: z.enum(['manager', 'counsel']) });
 export type AddStaffInput = z.infer<typeof AddStaffSchema>;

@@ -5,7 +5,7 @@ import { readableFields, ROOM_FIELDS } from '../policy/ability.js';
 import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
-import type { AddStaffInput, CreateRoomInput } from './schema.js';
+import type { AddStaffInput, CreateRoomInput, UpdateRoomInput } from './schema.js';
 import { roomActionsOf, type RoomActions } from './room-actions.js';
 import { visibleRooms } from './repository.js';
 
@@ -41,12 +41,13 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
     createdBy: ctx.actor.id,
     createdAt: ctx.at,
     closedAt: null,
+    uploadsStartAs: input.uploadsStartAs,
   };
   await ctx.db.transaction(async (trx) => {
     await trx('rooms').insert(room);
     await trx('roomEntities').insert(entityIds.map((entityId) => ({ roomId: room.id, entityId })));
     await trx('roomStaff').insert({ roomId: room.id, userId: ctx.actor.id, role: 'manager', createdAt: room.createdAt });
-    await recordAllowed(trx, ctx, { action: 'room.create', subjectType: 'Room', subjectId: room.id, roomId: room.id, details: { name: room.name, entityIds } });
+    await recordAllowed(trx, ctx, { action: 'room.create', subjectType: 'Room', subjectId: room.id, roomId: room.id, details: { name: room.name, entityIds, uploadsStartAs: room.uploadsStartAs } });
   });
   return { ...room, entityIds };
 }
@@ -97,6 +98,18 @@ export async function listStaff(ctx: ServiceContext, roomId: string): Promise<St
     .where('roomStaff.roomId', roomId)
     .orderBy('roomStaff.createdAt')
     .select('roomStaff.userId as userId', 'roomStaff.role as role', 'users.name as name', 'users.email as email');
+}
+
+/** A manager renames the room, changes its code name or how its uploads start; the change is on the ledger. */
+export async function updateRoom(ctx: ServiceContext, roomId: string, input: UpdateRoomInput): Promise<RoomView> {
+  const room = await findVisibleRoom(ctx, roomId, 'room.update');
+  assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.update', roomId, subjectId: roomId, reason: 'managers only' });
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  await ctx.db.transaction(async (trx) => {
+    if (Object.keys(changes).length) await trx('rooms').where({ id: roomId }).update(changes);
+    await recordAllowed(trx, ctx, { action: 'room.update', subjectType: 'Room', subjectId: roomId, roomId, details: { ...changes } });
+  });
+  return getRoom(ctx, roomId);
 }
 
 /** Closing revokes every external access at once: the ability gives outsiders nothing in a closed room. */

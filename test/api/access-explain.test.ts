@@ -23,7 +23,7 @@ it('explains an allowed document: every condition holds, naming the covering NDA
   const res = await explain(deal.users.buyerA.id, deal.docs.finance.id);
   expect(res.status).toBe(200);
   expect(res.body.level).toBe('download');
-  expect(res.body.reasons.map((r: { rule: string }) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage', 'grant', 'clean_team']);
+  expect(res.body.reasons.map((r: { rule: string }) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage', 'grant', 'clean_team', 'published']);
   expect(res.body.reasons.every((r: { ok: boolean }) => r.ok)).toBe(true);
   expect(reason(res.body, 'nda_coverage').detail).toContain(nda.id);
   expect(reason(res.body, 'grant').detail).toContain(grant.id);

@@ -41,7 +41,7 @@ it('walks a sale from set-up to termination', async () => {
   // — the manager: room, parties, folders, documents, grants
   const manager = await Client.login(t.app, managerUser.email, PASSWORD);
   const room = await expectOk(manager.post('/api/rooms', { name: 'Sale of Falcon Logistics', codeName: 'Project Falcon', entityIds: [target.id] }), 201);
-  expect(room).toMatchObject({ status: 'open', codeName: 'Project Falcon', entityIds: [target.id] });
+  expect(room).toMatchObject({ status: 'open', codeName: 'Project Falcon', entityIds: [target.id], uploadsStartAs: 'draft' });
   const r = `/api/rooms/${room.id}`;
   await expectOk(manager.post(`${r}/staff`, { userId: counselUser.id, role: 'counsel' }), 201);
   const partyA = await expectOk(manager.post(`${r}/parties`, { name: 'Bidder A', acquirerOrgId: alpha.id, advisorOrgIds: [lex.id] }), 201);
@@ -61,6 +61,14 @@ it('walks a sale from set-up to termination', async () => {
   expect(accounts).toMatchObject({ version: 1, mimeType: 'application/pdf' });
   await expectOk(manager.post(`${r}/grants`, { partyId: partyA.id, folderId: finance.id, level: 'download', maxClassification: 'confidential', maxPersonalData: 'none' }), 201);
   await expectOk(manager.post(`${r}/grants`, { partyId: partyB.id, folderId: null, level: 'download', maxClassification: 'confidential', maxPersonalData: 'none' }), 201);
+  // — the upload is a draft until the deal team publishes it: the preview says who would gain it
+  expect(await expectOk(manager.get(`/api/documents/${accounts.id}`))).toMatchObject({ status: 'draft' });
+  const preview = await expectOk(manager.get(`${r}/publish/preview?folderId=${finance.id}`));
+  expect(preview).toMatchObject({ documents: 1 });
+  // No NDA is confirmed yet: once published, the accounts still reach no one.
+  expect(preview.parties.map((p: { name: string; documents: number }) => [p.name, p.documents])).toEqual([['Bidder A', 0], ['Bidder B', 0]]);
+  expect(await expectOk(manager.post(`${r}/publish`, { folderId: finance.id }))).toEqual({ published: 1 });
+  expect(await expectOk(manager.get(`/api/documents/${accounts.id}`))).toMatchObject({ status: 'published', publishedBy: managerUser.id });
 
   // — before any NDA: party A sees the room's name and their NDA status, nothing else
   const annaClient = await Client.login(t.app, anna.email, PASSWORD);

@@ -118,6 +118,8 @@ export function referenceAllows(world: World, user: WorldUser, doc: WorldDocumen
   if (!granted) return false;
   // 5. a clean_team document also needs U to be a cleanTeam member
   if (doc.classification === 'clean_team' && !membership.cleanTeam) return false;
+  // 6. the deal team has published D (not a draft, not withdrawn)
+  if ((doc.status ?? 'published') !== 'published') return false;
   return true;
 }
 

@@ -157,6 +157,8 @@ export function drawWorld(
         classification: pick(g, CLASSIFICATIONS),
         personalData: pick(g, PERSONAL_DATA),
         ...(dataset ? { kind: 'dataset' as const } : {}),
+        // Staged disclosure: most documents are published; some are drafts or withdrawn (rule 6).
+        status: chance(g, 70) ? 'published' : pick(g, ['draft', 'withdrawn'] as const),
       });
       if (dataset) datasets.push(drawDataset(g, id(`r${r}d${d}`), room.entityIds));
     }
@@ -233,7 +235,8 @@ export type Revocation =
   | { kind: 'drop-clean-team'; roomId: string; userId: string }
   | { kind: 'restrict-ip'; partyId: string; cidr: string }
   | { kind: 'require-mfa'; roomId: string }
-  | { kind: 'unmap-value'; documentId: string; value: string };
+  | { kind: 'unmap-value'; documentId: string; value: string }
+  | { kind: 'withdraw-document'; documentId: string };
 
 /** Every revocation possible in `world`; `cidr` draws the range a first allow-list starts with. */
 export function revocationsOf(world: World, cidr: () => string): Revocation[] {
@@ -250,6 +253,8 @@ export function revocationsOf(world: World, cidr: () => string): Revocation[] {
     ...world.rooms.filter((r) => !r.requireMfa).map((r): Revocation => ({ kind: 'require-mfa', roomId: r.id })),
     // The deal team takes a value out of a dataset's entity map: its rows go to no one outside the deal team.
     ...(world.datasets ?? []).flatMap((d) => Object.keys(d.entityMap).map((value): Revocation => ({ kind: 'unmap-value', documentId: d.documentId, value }))),
+    // The deal team withdraws a published document: links already handed out stop with it.
+    ...world.documents.filter((d) => (d.status ?? 'published') === 'published').map((d): Revocation => ({ kind: 'withdraw-document', documentId: d.id })),
   ];
 }
 
@@ -276,6 +281,8 @@ export function applyRevocation(world: World, rev: Revocation): World {
       return { ...world, rooms: world.rooms.map((r) => (r.id === rev.roomId ? { ...r, requireMfa: true } : r)) };
     case 'unmap-value':
       return { ...world, datasets: world.datasets?.map((d) => (d.documentId === rev.documentId ? { ...d, entityMap: withoutKey(d.entityMap, rev.value) } : d)) };
+    case 'withdraw-document':
+      return { ...world, documents: world.documents.map((d) => (d.id === rev.documentId ? { ...d, status: 'withdrawn' } : d)) };
   }
 }
 

@@ -44,7 +44,11 @@ export interface WorldDocument {
   personalData: PersonalData;
   /** `dataset`: a table (its rows and classification in `World.datasets`); a plain document when left out. */
   kind?: 'document' | 'dataset';
+  /** Staged disclosure: `published` when left out. */
+  status?: DocumentStatus;
 }
+
+export type DocumentStatus = 'draft' | 'published' | 'withdrawn';
 
 /**
  * Datasets (docs/http-api.md, "Datasets"): what the deal team says of a column — `none`, `direct`

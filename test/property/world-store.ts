@@ -45,7 +45,7 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
     await insert('documents', w.documents.map((d) => ({
       id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, title: d.id,
       classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData), kind: d.kind ?? 'document',
-      position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
+      status: d.status ?? 'published', position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
     })));
     await insert('documentVersions', w.documents.map((d) => ({
       id: `${d.id}v`, documentId: d.id, version: 1, objectKey: objectKeyOf(d.id), size: 1, sha256: FAKE_SHA,
@@ -120,6 +120,9 @@ export async function revokeInDb(db: Db, rev: Revocation): Promise<void> {
       return;
     case 'require-mfa':
       await db('rooms').where({ id: rev.roomId }).update({ requireMfa: true });
+      return;
+    case 'withdraw-document':
+      await db('documents').where({ id: rev.documentId }).update({ status: 'withdrawn', withdrawnAt: CREATED, withdrawnReason: 'property test' });
       return;
     case 'unmap-value': {
       // As classifyDataset does it: the classification and the entities its map names, in one transaction.

@@ -50,7 +50,9 @@ export async function buildDeal(t: Pick<TestApp, 'app'> | { app: string }) {
 
   const manager = await Client.login(t.app, users.manager.email, PASSWORD);
   const room = await expectStatus<{ id: string }>(
-    manager.post('/api/rooms', { name: 'Sale of Falcon', codeName: 'Project Falcon', entityIds: [entities.gmbh.id, entities.ltd.id] }),
+    // Uploads are published at once in this deal: the suites built on it are about what follows a
+    // disclosure. Staged disclosure (drafts, publishing) has its own rooms and tests.
+    manager.post('/api/rooms', { name: 'Sale of Falcon', codeName: 'Project Falcon', entityIds: [entities.gmbh.id, entities.ltd.id], uploadsStartAs: 'published' }),
     201,
   );
   const r = `/api/rooms/${room.id}`;

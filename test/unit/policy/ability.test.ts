@@ -59,6 +59,13 @@ describe('seller staff', () => {
     expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
   });
 
+  it('see drafts and withdrawn documents of the rooms they staff like published ones (staged disclosure is for outsiders)', () => {
+    for (const role of ['manager', 'counsel'] as const) {
+      const ability = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role }] }));
+      for (const status of ['draft', 'published', 'withdrawn']) expect(levelsOn(ability, documentOf({ status }))).toEqual(['view', 'download', 'original']);
+    }
+  });
+
   it('see a room they are counsel of and everything in it, decide its NDAs, but change nothing of its content', () => {
     const ability = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'counsel' }] }));
     expect(roomActions(ability, 'R1')).toEqual(['read', 'registerNda', 'decideNda', 'oversee']);
@@ -153,6 +160,7 @@ describe('an external user', () => {
 
   describe('with no content of the room (docs/access-rule.md: the room\'s name and their NDA status, and nothing else)', () => {
     const summary = ['codeName', 'id', 'name', 'nda', 'status'];
+    const memberFields = ['codeName', 'createdAt', 'entityIds', 'id', 'name', 'nda', 'status'];
     const whole = membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] });
     const cases: Array<[string, Parameters<typeof membershipOf>[0], boolean]> = [
       ['no NDA covers them', { coverage: new Map() }, true],
@@ -178,12 +186,12 @@ describe('an external user', () => {
       expect(membershipGivesContent(m, mfaActor)).toBe(true);
       const ability = buildAbility(factsOf(mfaActor, { memberships: [m] }));
       expect(levelsOn(ability, documentOf())).toEqual(['view', 'download', 'original']);
-      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual(memberFields);
     });
-    it('with content, every field of the room', () => {
+    it('with content, every field of the room but how the deal team stages its uploads', () => {
       expect(membershipGivesContent(whole, external)).toBe(true);
       const ability = buildAbility(factsOf(external, { memberships: [whole] }));
-      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual([...ROOM_FIELDS].sort());
+      expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS)].sort()).toEqual(memberFields);
     });
   });
 
@@ -257,6 +265,17 @@ describe('an external user', () => {
       expect(levelsOn(ability, documentOf({ roomId: 'R2', entityId: 'E2' }))).toEqual(['view']);
       expect(levelsOn(ability, documentOf({ roomId: 'R2', entityId: 'E1' }))).toEqual([]);
       expect(levelsOn(ability, documentOf({ roomId: 'R3' }))).toEqual([]);
+    });
+    it('only a published document: a draft or a withdrawn one is nobody\'s outside the deal team, whatever the grant (rule 6)', () => {
+      for (const grant of [{}, { folderId: 'F1', folderIds: ['F1'] }]) {
+        expect(levelsOn(withGrant(grant), documentOf({ status: 'published' }))).toEqual(['view', 'download', 'original']);
+        expect(levelsOn(withGrant(grant), documentOf({ status: 'draft' }))).toEqual([]);
+        expect(levelsOn(withGrant(grant), documentOf({ status: 'withdrawn' }))).toEqual([]);
+        expect(levelsOn(withGrant(grant), documentOf({ status: 'draft', kind: 'dataset' }))).toEqual([]);
+      }
+      const viaEntityMap = withGrant({}, { coverage: new Map([['E2', ['N2']]]), datasetIds: ['D1'] });
+      expect(levelsOn(viaEntityMap, documentOf({ kind: 'dataset', status: 'published' }))).toEqual(['view', 'download']);
+      expect(levelsOn(viaEntityMap, documentOf({ kind: 'dataset', status: 'withdrawn' }))).toEqual([]);
     });
     it('a closed room, an uncovered member, an address outside the allow-list or a missing second factor: no document at all', () => {
       for (const over of [{ roomOpen: false }, { coverage: new Map() }, { ipAllowed: false }, { requireMfa: true }]) {

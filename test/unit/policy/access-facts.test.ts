@@ -152,7 +152,7 @@ describe('loadAccess and its cache', () => {
     const got = await loadAccess(db, actor, AT);
     expect(got.policyVersion).toBe(await currentPolicyVersion(db));
     expect(membershipsOf(got.facts)).toEqual(membershipsOf(await facts('a1')));
-    expect(got.ability.can('download', asSubject('Document', { id: 'D1', roomId: 'R1', folderId: 'F1', entityId: 'E1', classificationRank: 0, personalDataRank: 0 }))).toBe(true);
+    expect(got.ability.can('download', asSubject('Document', { id: 'D1', roomId: 'R1', folderId: 'F1', entityId: 'E1', classificationRank: 0, personalDataRank: 0, status: 'published' }))).toBe(true);
   });
 
   it('a revocation committed to the database is seen on the very next load', async () => {

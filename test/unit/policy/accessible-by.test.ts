@@ -16,7 +16,7 @@ const TABLES: Record<string, { type: SubjectType; columns: string[]; rows: Array
   rooms: { type: 'Room', columns: ['id', 'status'], rows: [{ id: 'R1', status: 'open' }, { id: 'R2', status: 'open' }, { id: 'R3', status: 'closed' }] },
   documents: {
     type: 'Document',
-    columns: ['id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind'],
+    columns: ['id', 'roomId', 'folderId', 'entityId', 'classificationRank', 'personalDataRank', 'kind', 'status'],
     rows: [
       documentOf({ id: 'D1' }),
       documentOf({ id: 'D2', folderId: 'F11' }),
@@ -31,6 +31,10 @@ const TABLES: Record<string, { type: SubjectType; columns: string[]; rows: Array
       documentOf({ id: 'D10', kind: 'dataset', personalDataRank: 2 }),
       documentOf({ id: 'D11', kind: 'dataset', entityId: 'E2' }),
       documentOf({ id: 'D12', kind: 'dataset', entityId: 'E2', classificationRank: 3 }),
+      // Staged disclosure (rule 6): drafts and withdrawn documents, of a kind and entity that would otherwise be seen.
+      documentOf({ id: 'D13', status: 'draft' }),
+      documentOf({ id: 'D14', status: 'withdrawn', folderId: 'F11' }),
+      documentOf({ id: 'D15', kind: 'dataset', entityId: 'E2', status: 'draft' }),
     ],
   },
   folders: { type: 'Folder', columns: ['id', 'roomId', 'parentId'], rows: [
@@ -114,12 +118,12 @@ describe.each(Object.keys(ABILITIES))('the SQL filter lists what ability.can all
 describe('lists written out from the rule', () => {
   it('an admin lists every room and document; staff only those of the rooms they staff', async () => {
     expect(await listed(ABILITIES.admin(), 'read', 'rooms')).toEqual(['R1', 'R2', 'R3']);
-    expect(await listed(ABILITIES.admin(), 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8', 'D9']);
+    expect(await listed(ABILITIES.admin(), 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D13', 'D14', 'D15', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8', 'D9']);
     const staff = ABILITIES['manager of R1, counsel of R2']();
     expect(await listed(staff, 'read', 'rooms')).toEqual(['R1', 'R2']);
     expect(await listed(staff, 'edit', 'rooms')).toEqual(['R1']);
     expect(await listed(staff, 'decideNda', 'rooms')).toEqual(['R2']);
-    expect(await listed(staff, 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8']);
+    expect(await listed(staff, 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D12', 'D13', 'D14', 'D15', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8']);
     expect(await listed(staff, 'edit', 'grants')).toEqual(['G1']);
     expect(await listed(staff, 'read', 'orgs')).toEqual(['ACQ', 'ADV', 'LONE', 'SELLER']);
     expect(await listed(staff, 'read', 'users')).toEqual(['a1', 'admin', 'staff', 'v1']);
@@ -132,7 +136,8 @@ describe('lists written out from the rule', () => {
   });
   it('an external member lists the documents of their grant within its limits, in open rooms, and their own NDAs', async () => {
     const member = ABILITIES['external member with grants']();
-    // D10 is a dataset with identified personal data: shaped to the grant's limit, so listed.
+    // D10 is a dataset with identified personal data: shaped to the grant's limit, so listed. D13 (a
+    // draft) and D14 (withdrawn) are in the grant's folders, within its limits: never listed (rule 6).
     expect(await listed(member, 'view', 'documents')).toEqual(['D1', 'D10', 'D2', 'D5']);
     expect(await listed(member, 'download', 'documents')).toEqual(['D1', 'D10', 'D2', 'D5']);
     expect(await listed(member, 'original', 'documents')).toEqual([]);
@@ -211,7 +216,7 @@ describe('operators and guards on hand-written rules', () => {
   });
   it('ranks compared with $lte', async () => {
     expect(await both([{ action: 'view', subject: 'Document', conditions: { classificationRank: { $lte: 1 }, personalDataRank: { $lte: 0 } } }], 'documents', 'view'))
-      .toEqual(['D1', 'D11', 'D2', 'D3', 'D4', 'D5', 'D8', 'D9']);
+      .toEqual(['D1', 'D11', 'D13', 'D14', 'D15', 'D2', 'D3', 'D4', 'D5', 'D8', 'D9']);
   });
   it('an inverted rule takes its rows out of what the others allow', async () => {
     expect(await both([read(), read({ roomId: 'R1' }, true)])).toEqual(['F21', 'F31']);

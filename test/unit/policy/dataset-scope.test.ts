@@ -2,7 +2,7 @@ import { datasetScopeFor } from '../../../server/policy/dataset-scope.js';
 import { actorOf, factsOf, grantOf, membershipOf } from './facts.js';
 
 /** What a caller gets of a dataset they may see: the form of its personal data and the rows' entities. */
-const dataset = { roomId: 'R1', folderId: 'F11', classificationRank: 1 };
+const dataset = { roomId: 'R1', folderId: 'F11', classificationRank: 1, status: 'published' };
 const external = actorOf('external');
 const member = (over: Parameters<typeof membershipOf>[0]) => factsOf(external, { memberships: [membershipOf(over)] });
 
@@ -44,5 +44,12 @@ describe('datasetScopeFor', () => {
       expect(datasetScopeFor(member({ ...over, grants: [grantOf()] }), dataset, 'view')).toBeNull();
     }
     expect(datasetScopeFor(member({ roomId: 'R2', grants: [grantOf()] }), dataset, 'view')).toBeNull();
+  });
+
+  it('gives an outsider nothing of a draft or withdrawn dataset, and the deal team all of it (rule 6)', () => {
+    for (const status of ['draft', 'withdrawn']) {
+      expect(datasetScopeFor(member({ grants: [grantOf()] }), { ...dataset, status }, 'view')).toBeNull();
+      expect(datasetScopeFor(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'manager' }] }), { ...dataset, status }, 'view')?.entityIds).toBeNull();
+    }
   });
 });

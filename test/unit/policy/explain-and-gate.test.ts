@@ -24,7 +24,7 @@ beforeAll(() => {
 const RANK = { standard: 0, confidential: 1, highly_confidential: 2, clean_team: 3, none: 0, pseudonymised: 1, identified: 2 } as const;
 const docOf = (id: string): ExplainedDocument => {
   const d = DEAL.documents.find((x) => x.id === id)!;
-  return { id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, classificationRank: RANK[d.classification], personalDataRank: RANK[d.personalData] };
+  return { id: d.id, roomId: d.roomId, folderId: d.folderId, entityId: d.entityId, classificationRank: RANK[d.classification], personalDataRank: RANK[d.personalData], status: d.status ?? 'published' };
 };
 async function contextOf(userId: string, { at = AT, ip = null as string | null, mfa = false } = {}) {
   const actor = actorOf(userId, mfa);
@@ -53,10 +53,11 @@ describe('explainAccess', () => {
     const e = await explain('a1', 'D1');
     expect(e.level).toBe('download');
     expect(outcomes(e.reasons).sort()).toEqual([
-      'clean_team: true', 'grant GA1: true', 'grant GA2: false', 'grant GA3: false', 'ip_allowlist: true', 'membership: true', 'mfa: true', 'nda_coverage: true', 'room_open: true',
+      'clean_team: true', 'grant GA1: true', 'grant GA2: false', 'grant GA3: false', 'ip_allowlist: true', 'membership: true', 'mfa: true', 'nda_coverage: true', 'published: true', 'room_open: true',
     ]);
     expect(e.reasons.slice(0, 5).map((r) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage']);
-    expect(e.reasons.at(-1)!.rule).toBe('clean_team');
+    expect(e.reasons.at(-1)!.rule).toBe('published');
+    expect(e.reasons.at(-2)!.rule).toBe('clean_team');
     expect(reasonOf(e.reasons, 'membership').detail).toContain('PA');
     expect(reasonOf(e.reasons, 'nda_coverage').detail).toContain('N1');
   });
@@ -120,10 +121,10 @@ describe('explainAccess', () => {
   it('a member whose organisation has no NDA in the room; a closed room', async () => {
     const e = await explain('e1', 'D21');
     expect(e.level).toBeNull();
-    expect(outcomes(e.reasons)).toEqual(['room_open: false', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: false', 'grant -: false', 'clean_team: true']);
+    expect(outcomes(e.reasons)).toEqual(['room_open: false', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: false', 'grant -: false', 'clean_team: true', 'published: true']);
     const closed = await explain('a1', 'D21');
     expect(closed.level).toBeNull();
-    expect(outcomes(closed.reasons)).toEqual(['room_open: false', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: true', 'grant GC1: true', 'clean_team: true']);
+    expect(outcomes(closed.reasons)).toEqual(['room_open: false', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: true', 'grant GC1: true', 'clean_team: true', 'published: true']);
   });
 
   it('a user of no party of the room: the room, then membership, and nothing more', async () => {
@@ -143,7 +144,7 @@ describe('explainAccess', () => {
 
   it("the party's IP allow-list and the room's second factor, as judged for the request", async () => {
     expect(outcomes((await explain('b1', 'D3', { ip: '10.9.9.9' })).reasons)).toEqual(
-      ['room_open: true', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: true', 'grant GB1: true', 'clean_team: true'],
+      ['room_open: true', 'membership: true', 'ip_allowlist: true', 'mfa: true', 'nda_coverage: true', 'grant GB1: true', 'clean_team: true', 'published: true'],
     );
     expect((await explain('b1', 'D3', { ip: '10.9.9.9' })).level).toBe('original');
     const outside = await explain('b1', 'D3', { ip: '192.168.0.1' });
@@ -201,7 +202,7 @@ const refusalOf = async (run: () => unknown) => {
 };
 
 describe('the room gate', () => {
-  const R = (id: string): RoomRow => ({ id, name: id, codeName: null, status: 'open', createdBy: 'mgr', createdAt: AT, closedAt: null });
+  const R = (id: string): RoomRow => ({ id, name: id, codeName: null, status: 'open', createdBy: 'mgr', createdAt: AT, closedAt: null, uploadsStartAs: 'draft' });
   /** The answer's status and code, or 'passes'. */
   const answer = async (run: () => unknown) => {
     try {

@@ -67,6 +67,7 @@ export const documentOf = (over: Partial<DocumentRow> = {}): DocumentRow => ({
   classificationRank: 0,
   personalDataRank: 0,
   kind: 'document',
+  status: 'published',
   ...over,
 });
 
