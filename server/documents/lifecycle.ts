@@ -2,7 +2,7 @@ import type { ServiceContext } from '../service-context.js';
 import type { Db } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { recordAllowed } from '../ledger/record.js';
-import { conflict, denied, invalidRequest } from '../errors.js';
+import { conflict, denied, invalidRequest, notFound } from '../errors.js';
 import { classificationRank, personalDataRank } from '../ranks.js';
 import { lockRoomOrder, orderWith, orderWithout, writeOrder, type Sibling } from '../folders/sibling-order.js';
 import { deliverOriginal } from '../downloads/service.js';
@@ -145,8 +145,9 @@ export interface VersionHistoryItem extends VersionRow {
 export async function listVersions(ctx: ServiceContext, documentId: string): Promise<VersionHistoryItem[]> {
   const doc = await findVisibleDocument(ctx, documentId);
   if (!doc) throw denied({ action: 'document.versions', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
-  // Outsiders have the current version only; that the document has others is the deal team's business.
-  assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.versions', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only' });
+  // Outsiders have the current version only; that the document has others is the deal team's business,
+  // so they are answered as for a document they cannot see.
+  assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.versions', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only', error: notFound() });
   const versions: VersionRow[] = await ctx.db('documentVersions').where({ documentId }).orderBy('version', 'desc').select();
   const received: Array<{ versionId: string; partyId: string | null; partyName: string | null; orgId: string; deliveries: number | string; first: string; last: string }> = await ctx.db('downloads as d')
     .join('users as u', 'u.id', 'd.userId')
@@ -172,7 +173,7 @@ export async function listVersions(ctx: ServiceContext, documentId: string): Pro
 export async function deliverVersionOriginal(ctx: ServiceContext, documentId: string, versionId: string) {
   const doc = await findVisibleDocument(ctx, documentId);
   if (!doc) throw denied({ action: 'document.version.original', subjectType: 'Document', subjectId: documentId, reason: 'document not visible to caller' });
-  assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.version.original', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only' });
+  assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.version.original', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only', error: notFound() });
   const version: VersionRow | undefined = await ctx.db('documentVersions').where({ id: versionId, documentId }).first();
   if (!version) throw denied({ action: 'document.version.original', subjectType: 'DocumentVersion', subjectId: versionId, roomId: doc.roomId, reason: 'no such version of the document' });
   const asDelivered: DocumentView = { ...doc, currentVersionId: version.id, version: Number(version.version), objectKey: version.objectKey, size: version.size, sha256: version.sha256, mimeType: version.mimeType, fileName: version.fileName };

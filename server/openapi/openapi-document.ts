@@ -7,10 +7,12 @@ import { CreateUserSchema, UpdateUserSchema } from '../users/schema.js';
 import { CreateEntitySchema, UpdateEntitySchema } from '../entities/schema.js';
 import { AcceptInvitationSchema, ForgotPasswordSchema, ResetPasswordSchema } from '../account-links/schema.js';
 import { NotificationSettingsSchema } from '../mail/schema.js';
-import { AddStaffSchema, CreateRoomSchema } from '../rooms/schema.js';
+import { AddStaffSchema, CreateRoomSchema, UpdateRoomSchema } from '../rooms/schema.js';
 import { AddMemberSchema, CreatePartySchema, InviteMemberSchema } from '../parties/schema.js';
 import { DecisionSchema } from '../ndas/schema.js';
-import { CreateFolderSchema } from '../folders/schema.js';
+import { CreateFolderSchema, UpdateFolderSchema } from '../folders/schema.js';
+import { UpdateDocumentSchema, WithdrawDocumentSchema } from '../documents/schema.js';
+import { PublishSchema } from '../publishing/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
 import { ClassifyDatasetSchema } from '../datasets/schema.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
@@ -48,6 +50,7 @@ const room = {
     entityIds: { type: 'array', items: { type: 'string' }, description: 'absent for an external member whom the room gives no content' },
     createdAt: { type: 'string', format: 'date-time', description: 'as entityIds' },
     nda: { type: 'object', properties: { covered: { type: 'boolean' }, entityIds: { type: 'array', items: { type: 'string' } } }, description: 'external users only: whether an NDA covers them now, and for which entities' },
+    uploadsStartAs: { enum: ['draft', 'published'], description: 'staff only: whether a new upload starts as a draft (the default) or published at once' },
     can: { $ref: '#/components/schemas/RoomActions' },
   },
   required: ['id', 'name', 'codeName', 'status'],
@@ -99,6 +102,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
   'GET /api/rooms': { summary: 'Rooms the caller may see, each with what the caller may do in it (can)', who: 'user', responses: { 200: '{items}' }, schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Room' } }, nextCursor: { type: ['string', 'null'] } } } },
   'GET /api/rooms/{roomId}': { summary: 'A room, with what the caller may do in it (can: absent for external users, who may do none of it); external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND }, schema: { $ref: '#/components/schemas/Room' } },
+  'PATCH /api/rooms/{roomId}': { summary: 'Rename the room, change its code name, or whether uploads start as drafts (uploadsStartAs: draft, the default, or published)', who: 'manager', body: { json: UpdateRoomSchema }, responses: { 200: 'the room', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/staff': { summary: "The room's managers and counsel", who: 'manager, counsel', responses: { 200: '{items:[{userId,role,name,email}]}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
@@ -123,6 +127,14 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms/{roomId}/ndas/{ndaId}/reject': { summary: 'Reject a pending NDA', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'rejected', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/ndas/{ndaId}/terminate': { summary: 'Terminate a confirmed NDA; access it gave ends at once', who: 'counsel', body: { json: DecisionSchema }, responses: { 200: 'terminated', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/folders': { summary: 'Create a folder', who: 'manager', body: { json: CreateFolderSchema }, responses: { 201: '{id,name,parentId,index}', ...NOT_FOUND } },
+  'PATCH /api/rooms/{roomId}/folders/{folderId}': { summary: 'Rename, move (parentId; null: the top) or reorder (position among its siblings, 1-based) a folder; indexes are recomputed', who: 'manager', body: { json: UpdateFolderSchema }, responses: { 200: '{id,name,parentId,index}', 400: 'parentId inside the folder being moved, or unknown; position out of range', 403: 'forbidden', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/publish/preview': {
+    summary: 'Before publishing: per party, how many of the selected drafts it could view once published, how many carry personal data, how many are highly confidential (the access rule on each member)',
+    who: 'manager',
+    query: { documentIds: 'comma-separated ids (drafts, or withdrawn documents to put back)', folderId: "a folder: its subtree's drafts" },
+    responses: { 200: '{documents, parties:[{partyId,name,documents,personalData,highlyConfidential}]}', 400: 'unknown documentIds or folderId', 403: 'forbidden', ...NOT_FOUND },
+  },
+  'POST /api/rooms/{roomId}/publish': { summary: "Publish named documents, a folder's subtree's drafts, or (with neither) every draft of the room", who: 'manager', body: { json: PublishSchema }, responses: { 200: '{published}', 400: 'unknown documentIds or folderId', 403: 'forbidden', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/folders': { summary: "Folders the caller may see, with their index (an external user's: folders holding something they may view or named by their party's grant, numbered among themselves)", who: 'user', responses: { 200: '{items}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/documents': {
     summary: 'Upload a document (type sniffed from the bytes)',
@@ -131,8 +143,13 @@ const operations: Record<string, Operation> = {
     responses: { 201: '{id,versionId,version,sha256,size,mimeType}', 413: 'too_large', 415: 'unsupported_type', ...NOT_FOUND },
   },
   'POST /api/documents/{documentId}/versions': { summary: 'Upload a new version', who: 'manager', body: { multipart: { file } }, responses: { 201: '{versionId,version,sha256,size,mimeType}', ...NOT_FOUND } },
-  'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
-  'GET /api/documents/{documentId}': { summary: 'A document', who: 'user', responses: { 200: 'the document', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/documents': { summary: 'Documents the caller may see', who: 'user', query: { folderId: 'a folder', q: 'title search', status: 'draft | published | withdrawn (outsiders only ever have published documents)', limit: '1–1000', cursor: 'from nextCursor' }, responses: { 200: '{items,nextCursor}', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}': { summary: 'A document (status draft, published or withdrawn; staff also read who published or withdrew it and why)', who: 'user', responses: { 200: 'the document', ...NOT_FOUND } },
+  'PATCH /api/documents/{documentId}': { summary: 'Move (folderId, position), rename, reorder or reclassify a document; access follows on the next request', who: 'manager', body: { json: UpdateDocumentSchema }, responses: { 200: 'the document', 400: 'unknown folderId; position out of range', 403: 'forbidden', ...NOT_FOUND } },
+  'POST /api/documents/{documentId}/withdraw': { summary: 'Withdraw a document: outsiders get 404 from the next request and links handed out stop; its deliveries stay on the record', who: 'manager', body: { json: WithdrawDocumentSchema }, responses: { 200: '{status:"withdrawn"}', 403: 'forbidden', ...NOT_FOUND } },
+  'DELETE /api/documents/{documentId}': { summary: 'Delete a document never delivered outside the deal team (its rows and stored files)', who: 'manager', responses: { 204: 'deleted', 403: 'forbidden', 409: 'delivered (withdraw it instead)', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/versions': { summary: 'The version history, newest first, with which parties received each version', who: 'manager, counsel', responses: { 200: '{items:[{versionId,version,sha256,size,mimeType,fileName,createdAt,createdBy,receivedBy:[{partyId,partyName,orgId,deliveries,first,last}]}]}', ...NOT_FOUND } },
+  'GET /api/documents/{documentId}/versions/{versionId}/original': { summary: 'The stored file of any version, recorded as a delivery of that version', who: 'manager, counsel', responses: { 200: 'the stored file, X-Download-Id', ...NOT_FOUND } },
   'GET /api/documents/{documentId}/content': {
     summary: "The stamped file; for a dataset, the caller's own copy (their rows and columns, fingerprinted by row order; XLSX stamped on a first sheet and in every header and footer)",
     who: 'user (view for inline, download for attachment)',

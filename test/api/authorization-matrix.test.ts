@@ -108,6 +108,26 @@ async function freshRoom(staffed: boolean) {
   return id;
 }
 
+/**
+ * A copy of the target's document (same room, folder, entity and limits, so the same callers see it),
+ * for the routes that withdraw or delete one. Its version names an object the store does not hold:
+ * deleting it removes nothing another document needs.
+ */
+async function freshDocument(target: Target) {
+  if (target === 'missing') return randomUUID();
+  const source = await t.db('documents').where({ id: docOf(target) }).first();
+  const version = await t.db('documentVersions').where({ id: source.currentVersionId }).first();
+  const id = randomUUID();
+  const versionId = randomUUID();
+  await t.db('documents').insert({ ...source, id, currentVersionId: null, position: Number(source.position) + 1000 + counter++ });
+  await t.db('documentVersions').insert({ ...version, id: versionId, documentId: id, objectKey: `versions/matrix-${versionId}` });
+  await t.db('documents').where({ id }).update({ currentVersionId: versionId });
+  return id;
+}
+const folderOf = (target: Target) => ({ own: deal.folders.finance.id, otherParty: deal.folders.legal.id, otherRoom: room2.folderId, missing: randomUUID() })[target];
+const currentVersionOf = async (target: Target) =>
+  target === 'missing' ? randomUUID() : ((await t.db('documents').where({ id: docOf(target) }).first('currentVersionId')) as { currentVersionId: string }).currentVersionId;
+
 // ---- the targets of room routes
 
 const roomOf = (target: Target) => (target === 'otherRoom' ? room2.id : target === 'missing' ? randomUUID() : deal.room.id);
@@ -257,6 +277,11 @@ const MATRIX: Record<string, RouteSpec> = {
   },
   'GET /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings` }), expect: staffRead(200) },
   'PATCH /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings`, body: { requireMfa: false } }), expect: managerWrite(200) },
+  // Room 1 publishes at upload already: the change keeps it so for the rows after.
+  'PATCH /api/rooms/:roomId': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}`, body: { uploadsStartAs: 'published' } }), expect: managerWrite(200) },
+  'GET /api/rooms/:roomId/publish/preview': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish/preview` }), expect: managerWrite(200) },
+  // Every draft of the room (there are none in room 1, whose uploads are published at once).
+  'POST /api/rooms/:roomId/publish': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish`, body: {} }), expect: managerWrite(200) },
 
   'POST /api/rooms/:roomId/parties': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/parties`, body: { name: unique('Bidder'), acquirerOrgId: deal.orgs.alpha.id } }), expect: managerWrite(201) },
   'GET /api/rooms/:roomId/parties': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/parties` }), expect: staffRead(200) },
@@ -310,6 +335,11 @@ const MATRIX: Record<string, RouteSpec> = {
 
   'POST /api/rooms/:roomId/folders': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/folders`, body: { name: unique('Folder') } }), expect: managerWrite(201) },
   'GET /api/rooms/:roomId/folders': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/folders` }), expect: memberRead(200) },
+  // A folder by id: [one the member sees (Finance), one they do not (Legal), room 2's, missing].
+  'PATCH /api/rooms/:roomId/folders/:folderId': {
+    request: (t) => ({ path: `/api/rooms/${roomHolding(t)}/folders/${folderOf(t)}`, body: { name: t === 'own' ? 'Finance' : t === 'otherParty' ? 'Legal' : unique('Folder') } }),
+    expect: documentRoute(200, 403, true),
+  },
   'POST /api/rooms/:roomId/documents': {
     request: (t) => ({
       path: `/api/rooms/${roomOf(t)}/documents`,
@@ -326,6 +356,15 @@ const MATRIX: Record<string, RouteSpec> = {
   'PUT /api/documents/:documentId/dataset': { request: (t) => ({ path: `/api/documents/${docOf(t)}/dataset`, body: { columns: [] } }), expect: documentRoute('409:not_a_dataset', 403, true) },
   'GET /api/documents/:documentId/rows': { request: (t) => ({ path: `/api/documents/${docOf(t)}/rows` }), expect: documentRoute('409:not_a_dataset', '409:not_a_dataset') },
   'POST /api/documents/:documentId/versions': { request: (t) => ({ path: `/api/documents/${docOf(t)}/versions`, multipart: uploadPdf({}) }), expect: documentRoute(201, 403, true) },
+  'PATCH /api/documents/:documentId': { request: async (t) => ({ path: `/api/documents/${await freshDocument(t)}`, body: { title: unique('Renamed') } }), expect: documentRoute(200, 403, true) },
+  'POST /api/documents/:documentId/withdraw': { request: async (t) => ({ path: `/api/documents/${await freshDocument(t)}/withdraw`, body: { reason: 'matrix' } }), expect: documentRoute(200, 403, true) },
+  'DELETE /api/documents/:documentId': { request: async (t) => ({ path: `/api/documents/${await freshDocument(t)}` }), expect: documentRoute(204, 403, true) },
+  // The version history is the deal team's: outsiders are answered as for a document they cannot see.
+  'GET /api/documents/:documentId/versions': { request: (t) => ({ path: `/api/documents/${docOf(t)}/versions` }), expect: documentRoute(200, 404) },
+  'GET /api/documents/:documentId/versions/:versionId/original': {
+    request: async (t) => ({ path: `/api/documents/${docOf(t)}/versions/${await currentVersionOf(t)}/original` }),
+    expect: documentRoute(200, 404),
+  },
 
   'POST /api/rooms/:roomId/grants': {
     request: (t) => ({ path: `/api/rooms/${roomOf(t)}/grants`, body: { partyId: t === 'otherRoom' ? room2.partyId : deal.parties.A.id, folderId: null, level: 'view', maxClassification: 'standard', maxPersonalData: 'none' } }),
