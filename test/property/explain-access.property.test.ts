@@ -64,7 +64,8 @@ describe.each(seeds)('the access explanation on random worlds (seed %i)', (seed)
             expect(reasons).toHaveLength(2);
             continue;
           }
-          expect(reasons.map((r) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage', ...grants.map(() => 'grant'), 'clean_team']);
+          expect(reasons.map((r) => r.rule)).toEqual(['room_open', 'membership', 'ip_allowlist', 'mfa', 'nda_coverage', ...grants.map(() => 'grant'), 'clean_team', 'published']);
+          expect({ ...context, publishedOk: reasons.at(-1)!.ok }).toEqual({ ...context, publishedOk: (doc.status ?? 'published') === 'published' });
           const req = requestOf(world, user);
           expect({ ...context, ipOk: reasons[2].ok }).toEqual({ ...context, ipOk: addressAllowed(world, membership.partyId, req.ip) });
           expect({ ...context, mfaOk: reasons[3].ok }).toEqual({ ...context, mfaOk: !world.rooms.find((r) => r.id === doc.roomId)!.requireMfa || req.mfa });
