@@ -62,6 +62,17 @@ export async function uploadDataset(app: Express, g: Draw, world: World, manager
   if (described.sheets.length !== 1 || stored.rows !== sheet.rows.length || JSON.stringify(stored.columns) !== JSON.stringify(expectedColumns)) {
     throw new Error(`dataset description: ${JSON.stringify(described.sheets)}, expected one sheet of ${sheet.rows.length} rows, columns ${JSON.stringify(expectedColumns)}`);
   }
+  // Staged disclosure through the API: the upload is a draft (the rooms' default); most are published,
+  // some withdrawn after publication, some left as drafts.
+  doc.status = chance(g, 70) ? 'published' : pick(g, ['draft', 'withdrawn'] as const);
+  if (doc.status !== 'draft') {
+    const published = await request(app).post(`/api/rooms/${room.id}/publish`).set('Authorization', auth).send({ documentIds: [doc.id] });
+    if (published.status !== 200 || published.body.published !== 1) throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
+  }
+  if (doc.status === 'withdrawn') {
+    const withdrawn = await request(app).post(`/api/documents/${doc.id}/withdraw`).set('Authorization', auth).send({ reason: 'property test' });
+    if (withdrawn.status !== 200) throw new Error(`withdraw: ${withdrawn.status} ${JSON.stringify(withdrawn.body)}`);
+  }
   const dataset: WorldDataset = { documentId: doc.id, sheets: [{ ...sheet, name: stored.name }], entityColumn: { sheet: 0, name: 'Entity' }, entityMap };
   world.documents.push(doc);
   world.datasets = [...(world.datasets ?? []), dataset];
