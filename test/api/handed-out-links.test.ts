@@ -101,6 +101,19 @@ describe('a download link handed out before a revocation stops working', () => {
     await expectLinkRefused(buyerA, downloadId, 404, 'not_found');
   });
 
+  it('when the deal team withdraws the document', async () => {
+    await deal.manager.post(`/api/documents/${deal.docs.finance.id}/withdraw`, { reason: 'superseded' }).expect(200);
+    await expectLinkRefused(buyerA, downloadId, 404, 'not_found');
+  });
+
+  it("when the document is moved out of the grant's reach", async () => {
+    await deal.manager.delete(`${deal.roomPath}/grants/${grantId}`).expect(204);
+    await deal.grant({ partyId: deal.parties.A.id, folderId: deal.folders.finance.id });
+    const onFinance = await startDownload(buyerA);
+    await deal.manager.patch(`/api/documents/${deal.docs.finance.id}`, { folderId: deal.folders.legal.id }).expect(200);
+    await expectLinkRefused(buyerA, onFinance, 404, 'not_found');
+  });
+
   it("when the party's IP allow-list no longer admits the address the link is used from", async () => {
     expect((await setAllowlist(deal.parties.A.id, ['203.0.113.0/24'])).status).toBe(200);
     await expectLinkRefused(buyerA, downloadId, 404, 'not_found');
