@@ -135,23 +135,7 @@ async function loadMemberFacts(
   const folderRows: FolderTreeRow[] = folderRoomIds.length
     ? await db('folders').whereIn('roomId', folderRoomIds).select('id', 'roomId', 'parentId')
     : [];
-  const children = new Map<string, string[]>();
-  for (const f of folderRows) {
-    if (!f.parentId) continue;
-    const list = children.get(f.parentId) ?? [];
-    list.push(f.id);
-    children.set(f.parentId, list);
-  }
-  const subtree = (rootId: string) => {
-    const out: string[] = [];
-    const stack = [rootId];
-    while (stack.length) {
-      const id = stack.pop()!;
-      out.push(id);
-      stack.push(...(children.get(id) ?? []));
-    }
-    return out;
-  };
+  const subtree = folderSubtrees(folderRows);
 
   // The entities each dataset's rows belong to (its entity map): rule 3 per row.
   const datasetEntityRows: Array<{ documentId: string; roomId: string; entityId: string }> = await db('datasetEntities')
@@ -179,14 +163,7 @@ async function loadMemberFacts(
       ipAllowed: ((cidrs) => cidrs.length === 0 || ipInRanges(client.ip, cidrs))(allowRows.filter((a) => a.partyId === m.partyId).map((a) => a.cidr)),
       grants: grantRows
         .filter((g) => g.partyId === m.partyId)
-        .map((g) => ({
-          grantId: g.id,
-          folderId: g.folderId,
-          folderIds: g.folderId ? subtree(g.folderId) : null,
-          levelRank: g.levelRank,
-          maxClassificationRank: g.maxClassificationRank,
-          maxPersonalDataRank: g.maxPersonalDataRank,
-        })),
+        .map((g) => toGrantFact(g, subtree)),
       visibleFolderIds: [],
       datasetIds: [...new Set(datasetEntityRows.filter((d) => d.roomId === m.roomId && coverage.has(d.entityId)).map((d) => d.documentId))].sort(),
     };
@@ -197,3 +174,40 @@ async function loadMemberFacts(
   ].sort();
   return { facts: { actor, at, staffRooms, memberships, directory: null, validUntil: horizon[0] ?? null }, folders: folderRows };
 }
+
+// Shared with the deal team's previews (server/grants/matrix-exposure.ts), which judge grants that do
+// not exist yet: built here, the same way as the facts of those that do.
+
+/** The grant columns a GrantFact is made of. */
+export type GrantFactSource = Pick<GrantFact, 'folderId' | 'levelRank' | 'maxClassificationRank' | 'maxPersonalDataRank'> & { id: string };
+
+/** Each folder's subtree (the folder and every folder below it) in a room's tree. */
+export function folderSubtrees(folders: Array<{ id: string; parentId: string | null }>): (rootId: string) => string[] {
+  const children = new Map<string, string[]>();
+  for (const f of folders) {
+    if (!f.parentId) continue;
+    const list = children.get(f.parentId) ?? [];
+    list.push(f.id);
+    children.set(f.parentId, list);
+  }
+  return (rootId: string) => {
+    const out: string[] = [];
+    const stack = [rootId];
+    while (stack.length) {
+      const id = stack.pop()!;
+      out.push(id);
+      stack.push(...(children.get(id) ?? []));
+    }
+    return out;
+  };
+}
+
+/** A grant as a fact of the rule, its folder's subtree expanded (a grant on the whole room: null). */
+export const toGrantFact = (g: GrantFactSource, subtree: (rootId: string) => string[]): GrantFact => ({
+  grantId: g.id,
+  folderId: g.folderId,
+  folderIds: g.folderId ? subtree(g.folderId) : null,
+  levelRank: g.levelRank,
+  maxClassificationRank: g.maxClassificationRank,
+  maxPersonalDataRank: g.maxPersonalDataRank,
+});
