@@ -17,8 +17,9 @@ import * as policy from './policy-p2.bench.js';
 import * as mail from './mail-m1.bench.js';
 import * as intakeQpdfWasm from './intake-qpdf-wasm.bench.js';
 import * as datasets from './datasets-d.bench.js';
+import * as zip from './zip-z1.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

@@ -38,6 +38,8 @@ import { healthRouter, type Lifecycle } from './health/routes.js';
 import { refusalRecorder } from './ledger/record.js';
 import { accountLinksRouter } from './account-links/routes.js';
 import { mailRouter } from './mail/routes.js';
+import { folderDownloadsRouter } from './folder-downloads/routes.js';
+import { importsRouter } from './imports/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
@@ -170,6 +172,8 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     ndasRouter(deps),
     foldersRouter(deps),
     documentsRouter(deps),
+    folderDownloadsRouter(deps),
+    importsRouter(deps),
     publishingRouter(deps),
     datasetsRouter(deps),
     grantsRouter(deps),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
+import type { Db } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { asSubject } from '../policy/ability.js';
 import { assertRoomContentOpen, findVisibleRoom, hiddenContentRefusal, type RoomRow } from '../policy/room-gate.js';
@@ -17,7 +18,7 @@ import { discardRendition, prepareRendition, type PreparedRendition } from '../p
 import { insertRendition } from '../pdf-intake/rendition-repository.js';
 import { describeUpload } from '../datasets/service.js';
 import { insertDescription, type DescriptionRow } from '../datasets/repository.js';
-import { CreateDocumentFieldsSchema, NewVersionFieldsSchema } from './schema.js';
+import { CreateDocumentFieldsSchema, NewVersionFieldsSchema, type CreateDocumentFields } from './schema.js';
 import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentStatus, type DocumentView, type VersionRow } from './repository.js';
 import { documentIndexesFor } from './caller-indexes.js';
 import { lockRoomOrder } from '../folders/sibling-order.js';
@@ -82,7 +83,7 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
   const room = await findVisibleRoom(ctx, roomId, 'document.create');
   assertAllowed(ctx, 'edit', 'Room', room, { event: 'document.create', roomId, subjectId: roomId, reason: 'managers only' });
   const { fields, file } = await receiveDocumentFile(ctx, upload);
-  let rendition: PreparedRendition | null = null;
+  let intake: DocumentIntake | null = null;
   try {
     const input = parseInput(CreateDocumentFieldsSchema, fields);
     if (!(await ctx.db('folders').where({ id: input.folderId, roomId }).first('id'))) {
@@ -91,60 +92,97 @@ export async function createDocument(ctx: ServiceContext, roomId: string, upload
     if (!(await ctx.db('roomEntities').where({ roomId, entityId: input.entityId }).first('entityId'))) {
       throw invalidRequest("The entity is not one of the room's targets.", { entityId: "not one of the room's target entities" });
     }
-    const documentId = randomUUID();
-    const version = versionRow(documentId, 1, file, ctx);
-    // A CSV or XLSX table is a dataset: kept native and read per delivery. Otherwise the file is
-    // parsed (or converted) once here, so every stamped download only appends a small tail.
-    const dataset = await describeUpload(ctx.store, file, version.id, ctx.at);
-    const kind = dataset?.status === 'ready' ? 'dataset' : 'document';
-    if (kind === 'document') rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
+    intake = await intakeStoredFile(ctx, file);
     // Staged disclosure: the room says whether an upload starts as a draft (the default) or published.
-    const published = room.uploadsStartAs === 'published';
-    const doc = await ctx.db.transaction(async (trx) => {
-      await lockRoomOrder(trx, roomId);
-      const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
-      const row: DocumentRow = {
-        id: documentId,
-        roomId,
-        folderId: input.folderId,
-        entityId: input.entityId,
-        title: input.title ?? titleFromFileName(file.fileName),
-        classificationRank: classificationRank(input.classification),
-        personalDataRank: personalDataRank(input.personalData),
-        kind,
-        position: Number(max?.m ?? 0) + 1,
-        currentVersionId: version.id,
-        version: 1,
-        status: published ? 'published' : 'draft',
-        publishedAt: published ? version.createdAt : null,
-        publishedBy: published ? ctx.actor.id : null,
-        withdrawnAt: null,
-        withdrawnBy: null,
-        withdrawnReason: null,
-        createdBy: ctx.actor.id,
-        createdAt: version.createdAt,
-      };
-      await trx('documents').insert(row);
-      await trx('documentVersions').insert(version);
-      if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
-      if (dataset) await insertDescription(trx, dataset);
-      await recordAllowed(trx, ctx, {
-        action: 'document.create',
-        subjectType: 'Document',
-        subjectId: documentId,
-        roomId,
-        details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, kind, status: row.status, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType, ...(dataset?.status === 'not_dataset' ? { notADataset: dataset.reason } : {}) },
-      });
-      // A draft is news to no one yet: the digests consider it when it is published.
-      if (published) await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
-      return row;
-    });
+    const status = room.uploadsStartAs === 'published' ? 'published' : 'draft';
+    const doc = await ctx.db.transaction((trx) => insertDocument(trx, ctx, roomId, input, intake!, status));
     return { ...doc, objectKey: file.objectKey, size: file.size, sha256: file.sha256, mimeType: file.mimeType, fileName: file.fileName };
   } catch (err) {
     await ctx.store.delete(file.objectKey).catch(() => undefined);
-    await discardRendition(ctx.store, rendition);
+    await discardRendition(ctx.store, intake?.rendition ?? null);
     throw err;
   }
+}
+
+/** A stored file read as a new document's first version: what the row will say and what was derived from the file. */
+export interface DocumentIntake {
+  documentId: string;
+  file: StoredFile;
+  version: VersionRow;
+  kind: DocumentRow['kind'];
+  dataset: DescriptionRow | null;
+  /** Objects derived from the file (the stamping base and index): the caller discards them if the document is not created. */
+  rendition: PreparedRendition | null;
+}
+
+/**
+ * The intake of an upload already in the store, outside any transaction (it may take seconds): a CSV
+ * or XLSX table is a dataset, kept native and read per delivery; otherwise the file is parsed (or
+ * converted) once here, so every stamped download only appends a small tail. A ZIP import
+ * (server/imports) runs every file through this, as one upload each.
+ */
+export async function intakeStoredFile(ctx: ServiceContext, file: StoredFile): Promise<DocumentIntake> {
+  const documentId = randomUUID();
+  const version = versionRow(documentId, 1, file, ctx);
+  const dataset = await describeUpload(ctx.store, file, version.id, ctx.at);
+  const kind = dataset?.status === 'ready' ? 'dataset' : 'document';
+  const rendition = kind === 'document' ? await prepareRendition(ctx.store, file, { budget: ctx.config.intake }) : null;
+  return { documentId, file, version, kind, dataset, rendition };
+}
+
+/**
+ * Writes a document whose intake is done, in the caller's transaction: its row (last in its folder),
+ * its first version, rendition and dataset description, and the ledger's `document.create`.
+ * The folder and entity must have been checked to belong to the room.
+ */
+export async function insertDocument(
+  trx: Db,
+  ctx: ServiceContext,
+  roomId: string,
+  input: CreateDocumentFields,
+  intake: DocumentIntake,
+  status: 'draft' | 'published',
+  details: Record<string, unknown> = {},
+): Promise<DocumentRow> {
+  const { documentId, file, version, kind, dataset, rendition } = intake;
+  const published = status === 'published';
+  await lockRoomOrder(trx, roomId);
+  const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
+  const row: DocumentRow = {
+    id: documentId,
+    roomId,
+    folderId: input.folderId,
+    entityId: input.entityId,
+    title: input.title ?? titleFromFileName(file.fileName),
+    classificationRank: classificationRank(input.classification),
+    personalDataRank: personalDataRank(input.personalData),
+    kind,
+    position: Number(max?.m ?? 0) + 1,
+    currentVersionId: version.id,
+    version: 1,
+    status,
+    publishedAt: published ? version.createdAt : null,
+    publishedBy: published ? ctx.actor.id : null,
+    withdrawnAt: null,
+    withdrawnBy: null,
+    withdrawnReason: null,
+    createdBy: ctx.actor.id,
+    createdAt: version.createdAt,
+  };
+  await trx('documents').insert(row);
+  await trx('documentVersions').insert(version);
+  if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
+  if (dataset) await insertDescription(trx, dataset);
+  await recordAllowed(trx, ctx, {
+    action: 'document.create',
+    subjectType: 'Document',
+    subjectId: documentId,
+    roomId,
+    details: { title: row.title, folderId: row.folderId, entityId: row.entityId, classification: input.classification, personalData: input.personalData, kind, status: row.status, versionId: version.id, sha256: file.sha256, size: file.size, mimeType: file.mimeType, ...(dataset?.status === 'not_dataset' ? { notADataset: dataset.reason } : {}), ...details },
+  });
+  // A draft is news to no one yet: the digests consider it when it is published.
+  if (published) await noteDocumentsPublished(trx, roomId, [documentId], version.createdAt);
+  return row;
 }
 
 const withoutDerivedKeys = ({ derivedKeys: _keys, ...row }: PreparedRendition) => row;
