@@ -13,6 +13,7 @@ import { conflict, denied, forbidden, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { newDownloadId } from '../watermark/download-id.js';
 import { insertDownload } from '../downloads/repository.js';
+import { assertStillDeliverable } from '../downloads/service.js';
 import { personalDataRank, type Level } from '../ranks.js';
 import { NotADatasetError, type ColumnRef, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
@@ -237,6 +238,7 @@ async function recordDatasetDelivery(
 ): Promise<string> {
   const downloadId = newDownloadId();
   await ctx.db.transaction(async (trx) => {
+    await assertStillDeliverable(trx, ctx, doc, what.kind);
     await insertDownload(trx, {
       id: downloadId, roomId: doc.roomId, documentId: doc.id, versionId: doc.currentVersionId, userId: ctx.actor.id, orgId: ctx.actor.orgId, kind: what.kind,
       at: ctx.at, ip: ctx.client.ip, userAgent: ctx.client.userAgent, sha256: null, size: null, ndaIds: JSON.stringify(coveringNdaIds(ctx, doc, scope)),

@@ -1,5 +1,5 @@
 import type { ServiceContext } from '../service-context.js';
-import type { Db } from '../db.js';
+import { isPostgres, type Db } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { recordAllowed } from '../ledger/record.js';
 import { conflict, denied, invalidRequest, notFound } from '../errors.js';
@@ -96,6 +96,8 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
   const doc = await documentToManage(ctx, documentId, 'document.delete');
   const objectKeys = await ctx.db.transaction(async (trx) => {
     await lockRoomOrder(trx, doc.roomId);
+    // A delivery in flight holds the row (downloads/service.ts assertStillDeliverable): wait for it, then see it.
+    if (isPostgres(trx)) await trx('documents').where({ id: documentId }).forUpdate().first('id');
     const deliveredOutside = await trx('downloads as d')
       .join('users as u', 'u.id', 'd.userId')
       .where('d.documentId', documentId)

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ServiceContext } from '../service-context.js';
 import type { ByteRange } from '../../storage/object-store.js';
 import { recordAllowed } from '../ledger/record.js';
-import { conflict, denied, HttpError, invalidRequest, rangeNotSatisfiable, unprocessable } from '../errors.js';
+import { conflict, denied, HttpError, invalidRequest, notFound, rangeNotSatisfiable, unprocessable } from '../errors.js';
 import type { RoomRow } from '../policy/room-gate.js';
 import { IMAGE_TYPES } from '../uploads/sniff-type.js';
 import { buildStampTail } from '../watermark/stamp-pdf.js';
@@ -14,7 +14,9 @@ import { needsRendition, prepareRendition, unstampableRendition } from '../pdf-i
 import { findRendition, insertRendition, replaceOutdatedRendition, type RenditionRow } from '../pdf-intake/rendition-repository.js';
 import { INDEX_FORMAT } from '../watermark/stamp-index.js';
 import { newDownloadId } from '../watermark/download-id.js';
-import { insertDownload, type DownloadRow } from './repository.js';
+import { insertDownload, lockedDocumentRow, type DownloadRow } from './repository.js';
+import { asSubject } from '../policy/ability.js';
+import type { Db } from '../db.js';
 import { loadStampIndex } from './stamp-index-cache.js';
 import { stampedBody } from './delivery-body.js';
 import type { DocumentView } from '../documents/repository.js';
@@ -58,6 +60,18 @@ interface DeliveryRecord {
   tail?: { sha256: string; size: number; baseSha256: string; fields: StampSnapshot };
 }
 
+/**
+ * Asked again inside the transaction that records a delivery, on the document as committed now: a
+ * delete, withdrawal, move or reclassification that landed since the request's first check wins, and
+ * the delivery is refused like a document that does not exist — before a byte leaves and before the
+ * download is recorded. Held until commit, so a delete that comes after sees the delivery (409).
+ */
+export async function assertStillDeliverable(trx: Db, ctx: ServiceContext, doc: DocumentView, level: 'view' | 'download' | 'original'): Promise<void> {
+  const now = await lockedDocumentRow(trx, doc.id);
+  if (now && ctx.ability.can(level, asSubject('Document', { ...doc, ...now }))) return;
+  throw denied({ action: `document.${level}`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'document changed or removed during the request' }, notFound());
+}
+
 async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: DeliveryRecord) {
   const ndaIds = coveringNdaIds(ctx, doc);
   const row: DownloadRow = {
@@ -80,6 +94,7 @@ async function recordDelivery(ctx: ServiceContext, doc: DocumentView, r: Deliver
     stampFields: r.tail ? JSON.stringify(r.tail.fields) : null,
   };
   await ctx.db.transaction(async (trx) => {
+    await assertStillDeliverable(trx, ctx, doc, r.kind);
     await insertDownload(trx, row);
     await recordAllowed(trx, ctx, {
       action: `document.${r.kind}`,
@@ -168,7 +183,32 @@ export async function deliverStamped(
     );
   };
   if (opts.resume) return resumeDelivery(ctx, doc, kind, opts.resume, opts.range, refuse, assertRangeFits);
+  return deletedMeansNotFound(ctx, doc, kind, () => stampNewDelivery(ctx, room, doc, kind, opts, refuse, assertRangeFits));
+}
 
+/**
+ * A delivery that fails because the document was deleted meanwhile (its rows, then its files: a
+ * stored file missing, a rendition row refused by its foreign key) is refused like a document that
+ * does not exist. Any other failure stays what it is (a store fault, a refusal).
+ */
+async function deletedMeansNotFound<T>(ctx: ServiceContext, doc: DocumentView, kind: string, make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (err) {
+    if (err instanceof HttpError || (await ctx.db('documents').where({ id: doc.id }).first('id'))) throw err;
+    throw denied({ action: `document.${kind}`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'document deleted during the request' }, notFound());
+  }
+}
+
+async function stampNewDelivery(
+  ctx: ServiceContext,
+  room: RoomRow,
+  doc: DocumentView,
+  kind: 'view' | 'download',
+  opts: { range?: string },
+  refuse: (reason: string, message?: string) => HttpError,
+  assertRangeFits: (action: string, size: number) => Promise<void>,
+): Promise<StampedDelivery> {
   const downloadId = newDownloadId();
   const snapshot: StampSnapshot = {
     codeName: room.codeName ?? room.name,
@@ -236,6 +276,14 @@ async function resumeDelivery(
   if (rendition?.status !== 'ready') throw refuse(rendition?.reason ?? 'unknown', rendition?.message ?? undefined);
   // Ranges continue the very bytes the download began with; a rendition made since cannot give them.
   if (rendition.sha256 !== row.baseSha256) throw conflict('download_changed', 'This download can no longer be resumed identically; start a new one.');
+  // Nor does a download outlive the version it delivered, or a withdrawal: a document published
+  // (again) since the download began is a new disclosure, taken as a new download of what is current.
+  if (row.versionId !== doc.currentVersionId || (doc.publishedAt !== null && doc.publishedAt > row.at)) {
+    throw denied(
+      { action: `document.${kind}.resume`, subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, reason: 'the document changed since the download began', details: { downloadId } },
+      conflict('download_changed', 'This document has changed since the download began; start a new one.'),
+    );
+  }
   const index = await loadStampIndex(ctx.store, rendition.indexKey!);
   const fields: StampFields = { ...(JSON.parse(row.stampFields) as StampSnapshot), at: new Date(row.at), downloadId };
   const tail = await buildStampTail(index, fields);

@@ -38,8 +38,8 @@ export function exposureOf(reach: Array<{ partyId: string; name: string; documen
 
 /**
  * The documents a selection publishes: the drafts of a folder's subtree, named documents that are
- * drafts or withdrawn (naming a withdrawn document puts it back), or, with neither, every draft of
- * the room. Unknown ids are refused naming the field (staff see everything in their room, so an id
+ * drafts or withdrawn (naming a withdrawn document puts it back), or, with `all`, every draft of the
+ * room (the schemas refuse a selection that chooses nothing). Unknown ids are refused naming the field (staff see everything in their room, so an id
  * not in it is simply wrong). Published documents in the selection are already out: not counted.
  */
 async function selectionOf(db: Db, roomId: string, selection: PublishSelection): Promise<DocumentRow[]> {
@@ -56,7 +56,7 @@ async function selectionOf(db: Db, roomId: string, selection: PublishSelection):
     subtree = subtreeOf(folders, selection.folderId);
   }
   const q = db('documents').where({ roomId });
-  if (!named.length && !selection.folderId) q.where('status', 'draft');
+  if (selection.all) q.where('status', 'draft');
   else {
     q.where((w) => {
       if (named.length) w.orWhere((n) => n.whereIn('id', named).whereIn('status', ['draft', 'withdrawn']));

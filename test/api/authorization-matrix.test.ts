@@ -279,9 +279,9 @@ const MATRIX: Record<string, RouteSpec> = {
   'PATCH /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings`, body: { requireMfa: false } }), expect: managerWrite(200) },
   // Room 1 publishes at upload already: the change keeps it so for the rows after.
   'PATCH /api/rooms/:roomId': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}`, body: { uploadsStartAs: 'published' } }), expect: managerWrite(200) },
-  'GET /api/rooms/:roomId/publish/preview': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish/preview` }), expect: managerWrite(200) },
+  'GET /api/rooms/:roomId/publish/preview': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish/preview?all=true` }), expect: managerWrite(200) },
   // Every draft of the room (there are none in room 1, whose uploads are published at once).
-  'POST /api/rooms/:roomId/publish': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish`, body: {} }), expect: managerWrite(200) },
+  'POST /api/rooms/:roomId/publish': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/publish`, body: { all: true } }), expect: managerWrite(200) },
 
   'POST /api/rooms/:roomId/parties': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/parties`, body: { name: unique('Bidder'), acquirerOrgId: deal.orgs.alpha.id } }), expect: managerWrite(201) },
   'GET /api/rooms/:roomId/parties': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/parties` }), expect: staffRead(200) },
@@ -348,6 +348,15 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: managerWrite(201),
   },
   'GET /api/rooms/:roomId/documents': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/documents` }), expect: memberRead(200) },
+  'GET /api/rooms/:roomId/download.zip': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/download.zip` }), expect: memberRead(200) },
+  // A PDF where a ZIP is expected: allowed callers learn only that it is not one.
+  'POST /api/rooms/:roomId/imports': {
+    request: (t) => ({
+      path: `/api/rooms/${roomOf(t)}/imports`,
+      multipart: uploadPdf({ folderId: t === 'otherRoom' ? room2.folderId : deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: 'standard', personalData: 'none' }),
+    }),
+    expect: managerWrite('415:unsupported_type'),
+  },
   'GET /api/documents/:documentId': { request: (t) => ({ path: `/api/documents/${docOf(t)}` }), expect: documentRoute(200, 200) },
   'GET /api/documents/:documentId/content': { request: (t) => ({ path: `/api/documents/${docOf(t)}/content` }), expect: documentRoute(200, 200) },
   'GET /api/documents/:documentId/original': { request: (t) => ({ path: `/api/documents/${docOf(t)}/original` }), expect: documentRoute(200, 403) },
@@ -371,6 +380,12 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: managerWrite(201),
   },
   'GET /api/rooms/:roomId/grants': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/grants` }), expect: staffRead(200) },
+  'GET /api/rooms/:roomId/grants.xlsx': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/grants.xlsx` }), expect: staffRead(200) },
+  // A dry run of a file that is no permission matrix: allowed callers learn only that it is not one.
+  'POST /api/rooms/:roomId/grants/import': {
+    request: (t) => ({ path: `/api/rooms/${roomOf(t)}/grants/import?dryRun=true`, multipart: uploadPdf({}) }),
+    expect: managerWrite('400:invalid_request'),
+  },
   'DELETE /api/rooms/:roomId/grants/:grantId': {
     request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/grants/${t === 'missing' ? randomUUID() : await freshGrant(roomHolding(t), partyOf(t))}` }),
     expect: subManagerWrite(204),

@@ -88,19 +88,30 @@ describe('publishing with a preview', () => {
     const personal = await upload('Staff list', { personalData: 'identified' });
     const secret = await upload('Valuation', { classification: 'highly_confidential' });
     const legal = await upload('Side letter', { folderId: deal.folders.legal.id, entityId: deal.entities.ltd.id });
-    const preview = await expectOk(deal.manager.get(`${deal.roomPath}/publish/preview`));
+    const preview = await expectOk(deal.manager.get(`${deal.roomPath}/publish/preview?all=true`));
     expect(preview.documents).toBe(4);
     const byParty = Object.fromEntries(preview.parties.map((p: { name: string }) => [p.name, p]));
     // A: Finance only, every level of sensitivity. B: the whole room up to confidential and pseudonymised.
     expect(byParty['Bidder A']).toMatchObject({ partyId: deal.parties.A.id, documents: 3, personalData: 1, highlyConfidential: 1 });
     expect(byParty['Bidder B']).toMatchObject({ partyId: deal.parties.B.id, documents: 2, personalData: 0, highlyConfidential: 0 });
 
-    expect(await expectOk(deal.manager.post(`${deal.roomPath}/publish`, {}))).toEqual({ published: 4 });
+    expect(await expectOk(deal.manager.post(`${deal.roomPath}/publish`, { all: true }))).toEqual({ published: 4 });
     const drafts = [plain, personal, secret, legal].map((d) => d.id);
     expect((await listed(anna)).filter((d) => drafts.includes(d.id))).toHaveLength(3);
     expect((await listed(bob)).filter((d) => drafts.includes(d.id)).map((d) => d.title).sort()).toEqual(['Plain memo', 'Side letter']);
     // Published once: a second publish finds nothing left to publish.
-    expect(await expectOk(deal.manager.post(`${deal.roomPath}/publish`, {}))).toEqual({ published: 0 });
+    expect(await expectOk(deal.manager.post(`${deal.roomPath}/publish`, { all: true }))).toEqual({ published: 0 });
+  });
+
+  it('never takes an empty selection for the whole room: every draft only when asked for in so many words', async () => {
+    await upload('Unselected');
+    for (const body of [{}, { documentIds: [] }]) {
+      const res = await deal.manager.post(`${deal.roomPath}/publish`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toHaveProperty('documentIds');
+    }
+    for (const query of ['', '?documentIds=', '?documentIds=,']) expect((await deal.manager.get(`${deal.roomPath}/publish/preview${query}`)).status).toBe(400);
+    expect(await titles(anna)).not.toContain('Unselected');
   });
 
   it('by named documents or by a folder\'s subtree, and names an unknown document or folder', async () => {
@@ -129,9 +140,9 @@ describe('publishing with a preview', () => {
 
   it('is the manager\'s: counsel may not preview or publish, a party member gets what a hidden room gives', async () => {
     await upload('Draft');
-    expect((await deal.counsel.get(`${deal.roomPath}/publish/preview`)).status).toBe(403);
-    expect((await deal.counsel.post(`${deal.roomPath}/publish`, {})).status).toBe(403);
-    expect((await anna.post(`${deal.roomPath}/publish`, {})).status).toBe(403);
+    expect((await deal.counsel.get(`${deal.roomPath}/publish/preview?all=true`)).status).toBe(403);
+    expect((await deal.counsel.post(`${deal.roomPath}/publish`, { all: true })).status).toBe(403);
+    expect((await anna.post(`${deal.roomPath}/publish`, { all: true })).status).toBe(403);
     expect(await titles(anna)).not.toContain('Draft');
   });
 
@@ -262,7 +273,7 @@ describe('withdrawing', () => {
     expect(reason.status).toBe(400);
     expect(reason.body.error.details).toHaveProperty('reason');
 
-    expect((await expectOk(deal.manager.get(`${deal.roomPath}/publish/preview`))).documents).toBe(0);
+    expect((await expectOk(deal.manager.get(`${deal.roomPath}/publish/preview?all=true`))).documents).toBe(0);
     expect(await expectOk(deal.manager.post(`${deal.roomPath}/publish`, { documentIds: [doc.id] }))).toEqual({ published: 1 });
     expect(await titles(anna)).toContain('Customer contract');
   });
