@@ -506,7 +506,7 @@ describe('mail says no more than its reader may see, and cannot be bent by what 
 
   test('HTML typed into a name, a title or a code name is shown as text in the HTML part, never as markup', async () => {
     const payloads = { name: '<img src=x onerror=alert(1)>Mallory', title: '<script>alert("t")</script>Q3 "numbers" & more', code: 'Project <b onmouseover=alert(2)>Kite</b>' };
-    const room = (await deal.manager.post('/api/rooms', { name: 'Sale of Kite', codeName: payloads.code, entityIds: [deal.entities.gmbh.id] })).body;
+    const room = (await deal.manager.post('/api/rooms', { name: 'Sale of Kite', codeName: payloads.code, entityIds: [deal.entities.gmbh.id], uploadsStartAs: 'published' })).body;
     const r = `/api/rooms/${room.id}`;
     const folder = (await deal.manager.post(`${r}/folders`, { name: 'All' })).body;
     const party = (await deal.manager.post(`${r}/parties`, { name: 'Kite bidder', acquirerOrgId: deal.orgs.beta.id })).body;
