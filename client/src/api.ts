@@ -13,10 +13,14 @@ export type RoomRole = 'manager' | 'counsel';
 export type Level = 'view' | 'download' | 'original';
 export type Classification = 'standard' | 'confidential' | 'highly_confidential' | 'clean_team';
 export type PersonalData = 'none' | 'pseudonymised' | 'identified';
+/** Staged disclosure: only a published document is anyone's outside the deal team. */
+export type DocumentStatus = 'draft' | 'published' | 'withdrawn';
+export type UploadsStartAs = 'draft' | 'published';
 
 export const LEVELS: Level[] = ['view', 'download', 'original'];
 export const CLASSIFICATIONS: Classification[] = ['standard', 'confidential', 'highly_confidential', 'clean_team'];
 export const PERSONAL_DATA: PersonalData[] = ['none', 'pseudonymised', 'identified'];
+export const DOCUMENT_STATUSES: DocumentStatus[] = ['draft', 'published', 'withdrawn'];
 
 export interface User {
   id: string;
@@ -76,6 +80,8 @@ export interface Room {
   entityIds?: string[];
   createdAt?: string;
   nda?: { covered: boolean; entityIds: string[] };
+  /** Staff only: whether a new upload starts as a draft (the default) or published at once. */
+  uploadsStartAs?: UploadsStartAs;
   can?: RoomActions;
 }
 
@@ -125,7 +131,15 @@ export interface DocumentItem {
   version: number;
   versionId: string;
   access: Level | null;
+  /** Absent from servers before staged disclosure (everything was published then). Outsiders only ever get `published`. */
+  status?: DocumentStatus;
   createdAt: string;
+  /** Staff only: who published or withdrew the document, when, and why it was withdrawn. */
+  publishedAt?: string | null;
+  publishedBy?: string | null;
+  withdrawnAt?: string | null;
+  withdrawnBy?: string | null;
+  withdrawnReason?: string | null;
   /** Staff only: what stamped deliveries of the current version leave out of the stored file. */
   deliveryNotes?: { status: 'ready' | 'unstampable'; earlierRevisions: number; removed: string[]; message: string | null };
 }
@@ -136,6 +150,59 @@ export interface StoredVersion {
   sha256: string;
   size: number;
   mimeType: string;
+}
+/** One stored version in the deal team's history, with the parties outside it that received it. */
+export interface DocumentVersion {
+  versionId: string;
+  version: number;
+  sha256: string;
+  size: number;
+  mimeType: string;
+  fileName?: string | null;
+  createdAt: string;
+  /** The uploader's user id. */
+  createdBy: string;
+  receivedBy: Array<{ partyId: string | null; partyName: string | null; orgId: string; deliveries: number; first: string; last: string }>;
+}
+/** What publishing a selection would give one party: documents it could view, of which with personal data or highly confidential. */
+export interface PartyExposure {
+  partyId: string;
+  name: string;
+  documents: number;
+  personalData: number;
+  highlyConfidential: number;
+}
+export interface PublishPreview {
+  /** How many documents the selection publishes (drafts, and withdrawn documents named to be put back). */
+  documents: number;
+  parties: PartyExposure[];
+}
+/** What to publish: named documents, a folder's subtree's drafts, or both. Never neither (that would be every draft of the room). */
+export type PublishSelection = { documentIds: string[]; folderId?: string } | { documentIds?: string[]; folderId: string };
+/** A ZIP imported into a folder: the folders and documents it created (as drafts), and entries left out with why. */
+export interface ZipImport {
+  folders: number | unknown[];
+  documents: number | unknown[];
+  skipped?: Array<{ entry: string; reason: string }>;
+}
+/** One cell of the permission matrix an import changes, as it reads now and after. */
+export interface GrantsChange {
+  kind?: 'created' | 'deleted' | 'changed';
+  /** The cell of the imported sheet, e.g. `E7`. */
+  cell?: string;
+  partyId?: string;
+  partyName?: string;
+  /** null: the whole room. */
+  folderId?: string | null;
+  folderIndex?: string | null;
+  folderName?: string | null;
+  before?: string | null;
+  after?: string | null;
+}
+/** A permission matrix read from XLSX: what it changes and, per party, what it would gain or lose. */
+export interface GrantsImport {
+  changes: Array<GrantsChange | string>;
+  exposure: Array<{ partyId: string; name: string; gained: number; lost: number; gainedPersonalData: number; gainedHighlyConfidential?: number }>;
 }
 export interface Grant {
   id: string;
@@ -275,15 +342,67 @@ export async function fetchAll<T>(fetchPage: (cursor: string | null, signal?: Ab
 }
 
 export class ApiError extends Error {
+  /** The server's message without the details folded into `message`: for views that list the details. */
+  readonly headline: string;
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    headline?: string,
   ) {
     super(message);
     this.name = 'ApiError';
+    this.headline = headline ?? message;
   }
+}
+
+/** A detail as people read it: text as is, a list one item after another, an object as its fields. */
+function detailText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(detailText).filter(Boolean).join('; ');
+  if (typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const where = locationOf(o);
+    const why = o.message ?? o.reason ?? o.error;
+    if (where && why !== undefined) return `${where}: ${detailText(why)}`;
+    return Object.entries(o).map(([k, v]) => `${k}: ${detailText(v)}`).join(', ');
+  }
+  return String(value);
+}
+
+/** What a problem is about, when it says so itself: a spreadsheet cell (with its sheet), a ZIP entry, a row, a field. */
+function locationOf(o: Record<string, unknown>): string | null {
+  if (typeof o.cell === 'string') return typeof o.sheet === 'string' && o.sheet ? `${o.sheet}!${o.cell}` : o.cell;
+  if (typeof o.entry === 'string') return `Entry “${o.entry}”`;
+  for (const k of ['path', 'field', 'row']) if (typeof o[k] === 'string' || typeof o[k] === 'number') return `${k === 'row' ? 'Row ' : ''}${String(o[k])}`;
+  return null;
+}
+
+/**
+ * The details of a refusal as lines, each naming what it is about (a field, a ZIP entry, a cell of
+ * a spreadsheet): `{file: "…"}`, `{"B4": "…"}`, `[{cell, message}]` and nested lists all read alike.
+ */
+export function problemsOf(err: unknown): string[] {
+  return err instanceof ApiError ? problemLines(err.details) : [];
+}
+
+function problemLines(d: unknown): string[] {
+  if (d === undefined || d === null) return [];
+  if (Array.isArray(d)) return d.map(detailText).filter(Boolean);
+  if (typeof d === 'object') {
+    return Object.entries(d as Record<string, unknown>).flatMap(([key, why]) => {
+      // A list of problems that each name their cell or entry (`cells: [{sheet, cell, message}]`) reads one per line.
+      if (Array.isArray(why) && why.some((x) => x && typeof x === 'object')) return why.map((x) => (x && typeof x === 'object' && locationOf(x as Record<string, unknown>) ? detailText(x) : `${key}: ${detailText(x)}`));
+      if (key === 'more' && typeof why === 'number') return [`and ${why} more`];
+      // `entries.<name>`: a ZIP entry, by its name in the archive.
+      if (key.startsWith('entries.')) return [`Entry “${key.slice('entries.'.length)}”: ${detailText(why)}`];
+      return [`${key}: ${detailText(why)}`];
+    });
+  }
+  return [detailText(d)];
 }
 
 /** What a failed call should tell the user. */
@@ -336,12 +455,13 @@ function errorFromBody(status: number, statusText: string, text: string): ApiErr
   } catch {
     if (status >= 500) message = 'The server could not handle the request. Please try again.';
   }
+  const headline = message;
   // Field-level details make a 400 actionable: "entityIds: must name …".
   if (status === 400 && details && typeof details === 'object') {
-    const parts = Object.entries(details as Record<string, unknown>).map(([field, why]) => `${field}: ${String(why)}`);
+    const parts = problemLines(details);
     if (parts.length) message = `${message} (${parts.join('; ')})`;
   }
-  return new ApiError(status, code, message, details);
+  return new ApiError(status, code, message, details, headline);
 }
 
 function handleFailure(error: ApiError, quiet401?: boolean) {
@@ -538,7 +658,8 @@ export const api = {
 
   rooms: (signal?: AbortSignal) => request<Page<Room>>('GET', '/api/rooms', { signal }),
   room: (roomId: string, signal?: AbortSignal) => request<Room>('GET', `/api/rooms/${enc(roomId)}`, { signal }),
-  createRoom: (body: { name: string; codeName?: string; entityIds: string[] }) => request<Room>('POST', '/api/rooms', { body }),
+  createRoom: (body: { name: string; codeName?: string; entityIds: string[]; uploadsStartAs?: UploadsStartAs }) => request<Room>('POST', '/api/rooms', { body }),
+  updateRoom: (roomId: string, body: { name?: string; codeName?: string | null; uploadsStartAs?: UploadsStartAs }) => request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, { body }),
   closeRoom: (roomId: string) => request<{ status: string }>('POST', `/api/rooms/${enc(roomId)}/close`),
   staff: (roomId: string) => request<Page<StaffMember>>('GET', `/api/rooms/${enc(roomId)}/staff`),
   addStaff: (roomId: string, body: { userId: string; role: RoomRole }) => request<unknown>('POST', `/api/rooms/${enc(roomId)}/staff`, { body }),
@@ -553,8 +674,11 @@ export const api = {
 
   folders: (roomId: string, signal?: AbortSignal) => request<Page<Folder>>('GET', `/api/rooms/${enc(roomId)}/folders`, { signal }),
   createFolder: (roomId: string, body: { name: string; parentId?: string | null }) => request<Folder>('POST', `/api/rooms/${enc(roomId)}/folders`, { body }),
+  /** Renames, moves (parentId; null: the top) or reorders (1-based position among its siblings) a folder. */
+  updateFolder: (roomId: string, folderId: string, body: { name?: string; parentId?: string | null; position?: number }) =>
+    request<Folder>('PATCH', `/api/rooms/${enc(roomId)}/folders/${enc(folderId)}`, { body }),
 
-  documents: (roomId: string, params: { folderId?: string; q?: string; cursor?: string }, signal?: AbortSignal) =>
+  documents: (roomId: string, params: { folderId?: string; q?: string; status?: DocumentStatus; cursor?: string }, signal?: AbortSignal) =>
     request<Page<DocumentItem>>('GET', `/api/rooms/${enc(roomId)}/documents${qs({ ...params, limit: 500 })}`, { signal }),
   document: (documentId: string, signal?: AbortSignal) => request<DocumentItem>('GET', `/api/documents/${enc(documentId)}`, { signal }),
   uploadDocument: (roomId: string, file: File, fields: { folderId: string; entityId: string; classification: string; personalData: string; title?: string }, onProgress: (f: number) => void) =>
@@ -564,6 +688,29 @@ export const api = {
   /** More bytes of a download already started: the same stamped copy, by its download id. */
   resumeContentUrl: (documentId: string, downloadId: string) => `/api/documents/${enc(documentId)}/content?disposition=inline&download=${enc(downloadId)}`,
   originalUrl: (documentId: string) => `/api/documents/${enc(documentId)}/original`,
+  /** Moves (folderId, position: 1-based among the folder's documents), renames and reclassifies. */
+  updateDocument: (documentId: string, body: { title?: string; folderId?: string; position?: number; classification?: Classification; personalData?: PersonalData }) =>
+    request<DocumentItem>('PATCH', `/api/documents/${enc(documentId)}`, { body }),
+  withdrawDocument: (documentId: string, reason: string) => request<{ status: 'withdrawn' }>('POST', `/api/documents/${enc(documentId)}/withdraw`, { body: { reason } }),
+  /** Only for a document never delivered outside the deal team: else 409 delivered. */
+  deleteDocument: (documentId: string) => request<void>('DELETE', `/api/documents/${enc(documentId)}`),
+  versions: (documentId: string, signal?: AbortSignal) => request<Page<DocumentVersion>>('GET', `/api/documents/${enc(documentId)}/versions`, { signal }),
+  versionOriginalUrl: (documentId: string, versionId: string) => `/api/documents/${enc(documentId)}/versions/${enc(versionId)}/original`,
+
+  publishPreview: (roomId: string, selection: PublishSelection, signal?: AbortSignal) =>
+    request<PublishPreview>('GET', `/api/rooms/${enc(roomId)}/publish/preview${qs({ documentIds: selection.documentIds?.join(','), folderId: selection.folderId })}`, { signal }),
+  publish: (roomId: string, selection: PublishSelection) => {
+    // With neither documents nor a folder the server publishes every draft of the room: never by accident.
+    if (!selection.documentIds?.length && !selection.folderId) return Promise.reject(new ApiError(400, 'invalid_request', 'Choose documents or a folder to publish.'));
+    return request<{ published: number }>('POST', `/api/rooms/${enc(roomId)}/publish`, { body: selection });
+  },
+
+  /** Every document of the subtree (or the room) the caller may download, each stamped, as one ZIP. */
+  folderZipUrl: (roomId: string, folderId: string | null) => `/api/rooms/${enc(roomId)}/download.zip${qs({ folderId })}`,
+  importZip: (roomId: string, file: File, fields: { folderId: string; entityId: string; classification: Classification; personalData: PersonalData }, onProgress?: (f: number) => void) =>
+    upload<ZipImport>(`/api/rooms/${enc(roomId)}/imports`, file, fields, onProgress),
+  grantsXlsxUrl: (roomId: string) => `/api/rooms/${enc(roomId)}/grants.xlsx`,
+  importGrants: (roomId: string, file: File, dryRun: boolean) => upload<GrantsImport>(`/api/rooms/${enc(roomId)}/grants/import${qs({ dryRun: String(dryRun) })}`, file, {}),
 
   grants: (roomId: string) => request<Page<Grant>>('GET', `/api/rooms/${enc(roomId)}/grants`),
   createGrant: (roomId: string, body: { partyId: string; folderId: string | null; level: Level; maxClassification: Classification; maxPersonalData: PersonalData; expiresAt?: string | null }) =>

@@ -59,6 +59,8 @@ describe('the web client in Chromium', () => {
     await page.getByLabel('Code name').fill('Project Falcon');
     await page.getByLabel('Falcon GmbH').check();
     await page.getByLabel('Falcon Ltd').check();
+    // This journey's uploads reach the bidder as they land; staged disclosure has its own journey.
+    await page.getByLabel('Published at once').check();
     await page.getByRole('button', { name: 'Open room' }).click();
     await page.getByRole('heading', { name: 'Sale of Falcon' }).waitFor();
 

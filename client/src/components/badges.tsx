@@ -1,4 +1,4 @@
-import type { Classification, DocumentItem, Level, PersonalData } from '../api.js';
+import type { Classification, DocumentItem, DocumentStatus, Level, PersonalData } from '../api.js';
 import { CLASSIFICATION_LABEL, LEVEL_LABEL, PERSONAL_DATA_LABEL } from '../display-format.js';
 
 const CLASSIFICATION_TONE: Record<Classification, string> = {
@@ -46,6 +46,25 @@ export function DeliveryNotesBadge({ notes }: { notes: DocumentItem['deliveryNot
   return (
     <span className="badge badge-warning" title={`Stamped copies leave out what the original still holds: ${parts.join('; ')}. Only level original receives it.`}>
       {parts.join(' · ')}
+    </span>
+  );
+}
+
+const STATUS: Record<DocumentStatus, { tone: string; label: string; help: string }> = {
+  draft: { tone: 'info', label: 'Draft', help: 'Seen by the deal team only, until it is published' },
+  published: { tone: 'success', label: 'Published', help: 'Parties see it as their grants allow' },
+  withdrawn: { tone: 'muted', label: 'Withdrawn', help: 'Taken back: no one outside the deal team sees it any longer' },
+};
+
+/**
+ * The deal team's view of a document's stage. Never shown to outsiders: everything they see is
+ * published, and a badge saying so would only hint that other stages exist.
+ */
+export function DocumentStatusBadge({ value, reason }: { value: DocumentStatus; reason?: string | null }) {
+  const s = STATUS[value];
+  return (
+    <span className={`badge badge-${s.tone}`} title={reason ? `${s.help}. Reason: ${reason}` : s.help}>
+      {s.label}
     </span>
   );
 }

@@ -3,7 +3,7 @@ import { Link } from 'wouter';
 import { api, ApiError, fetchBytes, NO_ROOM_ACTIONS } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
-import { ClassificationBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
+import { ClassificationBadge, DocumentStatusBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
 import type { PdfSource } from '../components/pdf-view.js';
 import { formatSize, formatType } from '../display-format.js';
 import { DatasetViewer } from '../room/datasets/dataset-viewer.js';
@@ -53,6 +53,8 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
                     <ClassificationBadge value={d.classification} />
                     <PersonalDataBadge value={d.personalData} />
                     {!staff && <LevelBadge value={d.access} />}
+                    {/* The deal team's stage of the document; outsiders only ever open published ones. */}
+                    {staff && d.status && <DocumentStatusBadge value={d.status} reason={d.withdrawnReason} />}
                   </div>
                 </div>
                 <div className="toolbar-actions">

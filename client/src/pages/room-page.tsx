@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError, messageOf, NO_ROOM_ACTIONS, type Entity, type Room, type RoomActions, type User } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -9,13 +9,15 @@ import type { RoomContext } from '../room/room-context.js';
 import { NdaGate } from '../room/nda-gate.js';
 import { AccessGate } from '../room/access-gate.js';
 import { DocumentsTab } from '../room/documents/documents-tab.js';
-import { PartiesTab } from '../room/parties/parties-tab.js';
-import { PermissionsTab } from '../room/permissions-tab.js';
-import { NdasTab } from '../room/ndas/ndas-tab.js';
-import { ActivityTab } from '../room/activity-tab.js';
-import { DisclosuresTab } from '../room/disclosures-tab.js';
-import { TraceTab } from '../room/trace-tab.js';
-import { SettingsTab } from '../room/settings/settings-tab.js';
+
+// Documents is where everyone lands; the other tabs load when first opened, keeping the first load small.
+const PartiesTab = lazy(() => import('../room/parties/parties-tab.js').then((m) => ({ default: m.PartiesTab })));
+const PermissionsTab = lazy(() => import('../room/permissions-tab.js').then((m) => ({ default: m.PermissionsTab })));
+const NdasTab = lazy(() => import('../room/ndas/ndas-tab.js').then((m) => ({ default: m.NdasTab })));
+const ActivityTab = lazy(() => import('../room/activity-tab.js').then((m) => ({ default: m.ActivityTab })));
+const DisclosuresTab = lazy(() => import('../room/disclosures-tab.js').then((m) => ({ default: m.DisclosuresTab })));
+const TraceTab = lazy(() => import('../room/trace-tab.js').then((m) => ({ default: m.TraceTab })));
+const SettingsTab = lazy(() => import('../room/settings/settings-tab.js').then((m) => ({ default: m.SettingsTab })));
 
 interface RoomData {
   room: Room;
@@ -114,14 +116,16 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
             </nav>
           )}
           <div className="tab-panel">
-            {current.id === 'documents' && <DocumentsTab ctx={ctx} />}
-            {current.id === 'parties' && <PartiesTab ctx={ctx} />}
-            {current.id === 'permissions' && <PermissionsTab ctx={ctx} />}
-            {current.id === 'ndas' && <NdasTab ctx={ctx} />}
-            {current.id === 'activity' && <ActivityTab ctx={ctx} />}
-            {current.id === 'disclosures' && <DisclosuresTab ctx={ctx} />}
-            {current.id === 'trace' && <TraceTab ctx={ctx} />}
-            {current.id === 'settings' && <SettingsTab ctx={ctx} />}
+            <Suspense fallback={<div className="panel panel-message" role="status"><span className="spinner" aria-hidden="true" /> Loading {current.label.toLowerCase()}…</div>}>
+              {current.id === 'documents' && <DocumentsTab ctx={ctx} />}
+              {current.id === 'parties' && <PartiesTab ctx={ctx} />}
+              {current.id === 'permissions' && <PermissionsTab ctx={ctx} />}
+              {current.id === 'ndas' && <NdasTab ctx={ctx} />}
+              {current.id === 'activity' && <ActivityTab ctx={ctx} />}
+              {current.id === 'disclosures' && <DisclosuresTab ctx={ctx} />}
+              {current.id === 'trace' && <TraceTab ctx={ctx} />}
+              {current.id === 'settings' && <SettingsTab ctx={ctx} />}
+            </Suspense>
           </div>
         </>
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, messageOf, type Entity, type User } from '../api.js';
+import { api, messageOf, type Entity, type UploadsStartAs, type User } from '../api.js';
+import { UploadStageChoice } from '../room/settings/uploads-start-as.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { LoadView } from '../components/load-view.js';
 import { Modal } from '../components/modal.js';
@@ -91,6 +92,8 @@ function NewRoomDialog({ isAdmin, onClose }: { isAdmin: boolean; onClose: () => 
   const [name, setName] = useState('');
   const [codeName, setCodeName] = useState('');
   const [entityIds, setEntityIds] = useState<string[]>([]);
+  // Staged disclosure by default: nothing leaves the deal team until a manager publishes it.
+  const [uploadsStartAs, setUploadsStartAs] = useState<UploadsStartAs>('draft');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [, navigate] = useLocation();
@@ -102,7 +105,7 @@ function NewRoomDialog({ isAdmin, onClose }: { isAdmin: boolean; onClose: () => 
     setBusy(true);
     setError(null);
     try {
-      const room = await api.createRoom({ name: name.trim(), codeName: codeName.trim() || undefined, entityIds });
+      const room = await api.createRoom({ name: name.trim(), codeName: codeName.trim() || undefined, entityIds, uploadsStartAs });
       navigate(`/rooms/${room.id}`);
     } catch (err) {
       setError(messageOf(err));
@@ -149,6 +152,7 @@ function NewRoomDialog({ isAdmin, onClose }: { isAdmin: boolean; onClose: () => 
             }
           </LoadView>
         </fieldset>
+        <UploadStageChoice name={`${id}-stage`} value={uploadsStartAs} onChange={setUploadsStartAs} />
         <div className="form-actions">
           <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
           <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>{busy ? 'Opening…' : 'Open room'}</button>

@@ -8,6 +8,8 @@ import { CLASSIFICATION_LABEL, LEVEL_HELP, LEVEL_LABEL, PERSONAL_DATA_LABEL, dat
 import { sortFolders } from './folder-tree.js';
 import type { RoomContext } from './room-context.js';
 import { ViewAs } from './view-as.js';
+import { GrantsImportDialog } from './grants-import-dialog.js';
+import './documents/lifecycle.css';
 
 interface Matrix {
   parties: Party[];
@@ -28,7 +30,16 @@ export function PermissionsTab({ ctx }: { ctx: RoomContext }) {
   const [adding, setAdding] = useState<{ party: Party; folder: Folder | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [accessApi] = useLoad(() => serverHasRoute('GET /api/rooms/{roomId}/access'), []);
+  // The matrix as a spreadsheet, out and back in: parts of the API that land separately.
+  const [sheetApi] = useLoad(async () => {
+    const [exports, imports] = await Promise.all([serverHasRoute('GET /api/rooms/{roomId}/grants.xlsx'), serverHasRoute('POST /api/rooms/{roomId}/grants/import')]);
+    return { exports, imports };
+  }, []);
+  const [importing, setImporting] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   const canEdit = ctx.can.manageGrants && ctx.room.status === 'open';
+  const canExport = ctx.can.readGrants && sheetApi.state === 'ready' && sheetApi.data.exports;
+  const canImport = canEdit && sheetApi.state === 'ready' && sheetApi.data.imports;
 
   async function revoke(grant: Grant) {
     setError(null);
@@ -57,7 +68,14 @@ export function PermissionsTab({ ctx }: { ctx: RoomContext }) {
                     A grant gives a party a level on a folder and everything below it, up to a classification and a personal-data limit. Bidders see nothing until a confirmed NDA covers them.
                   </p>
                 </div>
+                {(canExport || canImport) && (
+                  <div className="toolbar-actions">
+                    {canExport && <a className="button button-secondary button-small" href={api.grantsXlsxUrl(ctx.room.id)} download>Export permissions</a>}
+                    {canImport && <button type="button" className="button button-secondary button-small" onClick={() => { setNotice(null); setImporting(true); }}>Import permissions</button>}
+                  </div>
+                )}
               </div>
+              <p role="status" className="documents-notice">{notice}</p>
               {m.parties.length === 0 ? (
                 <p className="empty-inline">Invite a party first (Parties &amp; team).</p>
               ) : (
@@ -113,6 +131,17 @@ export function PermissionsTab({ ctx }: { ctx: RoomContext }) {
             <LoadView load={accessApi} label="access checks">
               {(present) => ctx.can.explainAccess && <ViewAs ctx={ctx} parties={m.parties} available={present} />}
             </LoadView>
+            {importing && (
+              <GrantsImportDialog
+                roomId={ctx.room.id}
+                onClose={() => setImporting(false)}
+                onApplied={(message) => {
+                  setImporting(false);
+                  setNotice(message);
+                  reload();
+                }}
+              />
+            )}
             {adding && <GrantDialog ctx={ctx} party={adding.party} folder={adding.folder} onClose={() => setAdding(null)} onDone={() => { setAdding(null); reload(); }} />}
           </div>
         );

@@ -2,6 +2,7 @@ import type { Folder } from '../../api.js';
 import type { Load } from '../../hooks/use-load.js';
 import { LoadView } from '../../components/load-view.js';
 import { FolderTree } from '../folder-tree.js';
+import { SortableFolderTree } from './sortable-folder-tree.js';
 
 interface DocumentsIndexProps {
   folders: Load<Folder[]>;
@@ -10,10 +11,12 @@ interface DocumentsIndexProps {
   onSelect: (folderId: string | null) => void;
   /** Managers of an open room get "New folder". */
   onNewFolder: (() => void) | null;
+  /** Managers of an open room arrange the index by drag and drop (inside a DocumentsDnd). */
+  arrange?: boolean;
 }
 
 /** The room's index: its folder tree, to browse by. */
-export function DocumentsIndex({ folders, reload, selected, onSelect, onNewFolder }: DocumentsIndexProps) {
+export function DocumentsIndex({ folders, reload, selected, onSelect, onNewFolder, arrange }: DocumentsIndexProps) {
   return (
     <aside className="panel documents-sidebar">
       <div className="sidebar-head">
@@ -25,7 +28,7 @@ export function DocumentsIndex({ folders, reload, selected, onSelect, onNewFolde
         )}
       </div>
       <LoadView load={folders} retry={reload} label="folders">
-        {(list) => <FolderTree folders={list} selected={selected} onSelect={onSelect} />}
+        {(list) => (arrange ? <SortableFolderTree folders={list} selected={selected} onSelect={onSelect} /> : <FolderTree folders={list} selected={selected} onSelect={onSelect} />)}
       </LoadView>
     </aside>
   );

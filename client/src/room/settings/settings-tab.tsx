@@ -4,14 +4,16 @@ import { LoadView } from '../../components/load-view.js';
 import type { RoomContext } from '../room-context.js';
 import { RequireMfaSetting } from './require-mfa-setting.js';
 import { IpAllowlistEditor } from './ip-allowlist-editor.js';
+import { UploadsStartAsSetting } from './uploads-start-as.js';
 
-/** The room's security settings a manager keeps: a second factor for bidders, and where each party may connect from. */
+/** The room's settings a manager keeps: where uploads start, a second factor for bidders, and where each party may connect from. */
 export function SettingsTab({ ctx }: { ctx: RoomContext }) {
   const roomId = ctx.room.id;
   const [settings, reloadSettings] = useLoad((signal) => api.roomSettings(roomId, signal), [roomId]);
   const [parties, reloadParties] = useLoad(() => api.parties(roomId).then((p) => p.items), [roomId]);
   return (
     <div className="stack">
+      <UploadsStartAsSetting roomId={roomId} initial={ctx.room.uploadsStartAs ?? 'draft'} onSaved={ctx.reloadRoom} />
       <LoadView load={settings} retry={reloadSettings} label="room settings">
         {(s) => <RequireMfaSetting roomId={roomId} initial={s.requireMfa} />}
       </LoadView>

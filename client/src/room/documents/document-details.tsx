@@ -1,0 +1,174 @@
+import { useId, useState, type FormEvent } from 'react';
+import { api, ApiError, CLASSIFICATIONS, PERSONAL_DATA, type Classification, type DocumentItem, type PersonalData, type StaffMember } from '../../api.js';
+import { useLoad } from '../../hooks/use-load.js';
+import { ErrorNotice } from '../../components/error-notice.js';
+import { CLASSIFICATION_LABEL, PERSONAL_DATA_LABEL, formatTime } from '../../display-format.js';
+import type { RoomContext } from '../room-context.js';
+import { personName, VersionPanel } from './version-panel.js';
+import './lifecycle.css';
+
+/**
+ * One document for the deal team: its record (published, withdrawn and why), its versions and who
+ * received each, and for managers of an open room, renaming, reclassifying, withdrawing and deleting.
+ * `onChanged(message, gone)`: something changed (gone: the document no longer exists).
+ */
+export function DocumentDetails({ doc, ctx, onChanged, onNewVersion }: { doc: DocumentItem; ctx: RoomContext; onChanged: (message: string, gone?: boolean) => void; onNewVersion: () => void }) {
+  const isManager = ctx.can.manageDocuments && ctx.room.status === 'open';
+  // Names for the user ids of the record; without them the record still reads, with fewer names.
+  const [staff] = useLoad(() => api.staff(ctx.room.id).then((p) => p.items, () => [] as StaffMember[]), [ctx.room.id]);
+  const [versions, reloadVersions] = useLoad((signal) => api.versions(doc.id, signal).then((p) => p.items), [doc.id, doc.versionId]);
+  const people = staff.state === 'ready' ? staff.data : null;
+  // Delete is for what never left the deal team: no version went to any party (the server checks again: 409 delivered).
+  const neverLeft = versions.state === 'ready' && versions.data.every((v) => v.receivedBy.length === 0);
+
+  return (
+    <div className="document-details" aria-label={`Details of ${doc.title}`} role="region">
+      <p className="document-record">
+        {doc.status === 'draft' && 'Draft: only the deal team sees it until it is published.'}
+        {doc.status === 'published' && (doc.publishedAt ? `Published ${formatTime(doc.publishedAt)} by ${personName(people, doc.publishedBy)}.` : 'Published.')}
+        {doc.status === 'withdrawn' && (
+          <>
+            Withdrawn {doc.withdrawnAt ? `${formatTime(doc.withdrawnAt)} by ${personName(people, doc.withdrawnBy)}` : ''}
+            {doc.withdrawnReason ? `: “${doc.withdrawnReason}”` : '.'} No one outside the deal team sees it; what they received stays on the record.
+          </>
+        )}
+      </p>
+      {isManager && <EditDocument doc={doc} onSaved={(m) => onChanged(m)} />}
+      {isManager && <LifecycleActions doc={doc} offerDelete={neverLeft} onDone={onChanged} />}
+      <VersionPanel doc={doc} versions={versions} reload={reloadVersions} people={people} onNewVersion={isManager ? onNewVersion : undefined} />
+    </div>
+  );
+}
+
+/** Rename and reclassify in place: a change of classification or personal data changes who may see it from the next request on. */
+function EditDocument({ doc, onSaved }: { doc: DocumentItem; onSaved: (message: string) => void }) {
+  const id = useId();
+  const [title, setTitle] = useState(doc.title);
+  const [classification, setClassification] = useState<Classification>(doc.classification);
+  const [personalData, setPersonalData] = useState<PersonalData>(doc.personalData);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const changes = {
+    ...(title.trim() !== doc.title ? { title: title.trim() } : {}),
+    ...(classification !== doc.classification ? { classification } : {}),
+    ...(personalData !== doc.personalData ? { personalData } : {}),
+  };
+  const changed = Object.keys(changes).length > 0;
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (busy || !changed) return;
+    if (!title.trim()) return setError(new ApiError(400, 'invalid_request', 'Give the document a title.'));
+    setBusy(true);
+    setError(null);
+    try {
+      await api.updateDocument(doc.id, changes);
+      onSaved(`Saved ${title.trim()}.`);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="document-edit" onSubmit={save} noValidate aria-label={`Rename or reclassify ${doc.title}`}>
+      <ErrorNotice error={error} />
+      <div className="field">
+        <label htmlFor={`${id}-title`}>Title</label>
+        <input id={`${id}-title`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-class`}>Classification</label>
+        <select id={`${id}-class`} value={classification} onChange={(e) => setClassification(e.target.value as Classification)}>
+          {CLASSIFICATIONS.map((c) => <option key={c} value={c}>{CLASSIFICATION_LABEL[c]}</option>)}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-pd`}>Personal data</label>
+        <select id={`${id}-pd`} value={personalData} onChange={(e) => setPersonalData(e.target.value as PersonalData)}>
+          {PERSONAL_DATA.map((p) => <option key={p} value={p}>{PERSONAL_DATA_LABEL[p]}</option>)}
+        </select>
+      </div>
+      <div className="document-edit-actions">
+        <button type="submit" className="button button-secondary" aria-disabled={busy || !changed || undefined}>{busy ? 'Saving…' : 'Save changes'}</button>
+      </div>
+    </form>
+  );
+}
+
+/** Withdraw (asks why) a published document; delete one that never left the deal team. */
+function LifecycleActions({ doc, offerDelete, onDone }: { doc: DocumentItem; offerDelete: boolean; onDone: (message: string, gone?: boolean) => void }) {
+  const id = useId();
+  const [step, setStep] = useState<'idle' | 'withdraw' | 'delete'>('idle');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function act(run: () => Promise<unknown>, message: string, gone?: boolean) {
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+      setStep('idle');
+      onDone(message, gone);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function withdraw(e: FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    if (!reason.trim()) return setError(new ApiError(400, 'invalid_request', 'Say why the document is withdrawn: the reason is kept on the record.'));
+    void act(() => api.withdrawDocument(doc.id, reason.trim()), `Withdrew ${doc.title}.`);
+  }
+
+  const canWithdraw = doc.status === 'published';
+  if (!canWithdraw && !offerDelete) return null;
+  return (
+    <div className="document-lifecycle">
+      <ErrorNotice error={error} />
+      {step === 'idle' && (
+        <div className="document-lifecycle-actions">
+          {canWithdraw && (
+            <button type="button" className="button button-danger-outline button-small" onClick={() => { setStep('withdraw'); setError(null); }}>
+              Withdraw<span className="visually-hidden"> {doc.title}</span>
+            </button>
+          )}
+          {offerDelete && (
+            <button type="button" className="button button-danger-outline button-small" onClick={() => { setStep('delete'); setError(null); }}>
+              Delete<span className="visually-hidden"> {doc.title}</span>
+            </button>
+          )}
+        </div>
+      )}
+      {step === 'withdraw' && (
+        <form className="document-withdraw" onSubmit={withdraw} noValidate>
+          <div className="field">
+            <label htmlFor={`${id}-reason`}>Why is {doc.title} withdrawn?</label>
+            <p className="field-help" id={`${id}-help`}>Kept on the record. Parties lose it from their next request; links already handed out stop working; what they received stays on the record.</p>
+            <textarea id={`${id}-reason`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} aria-describedby={`${id}-help`} autoFocus />
+          </div>
+          <div className="form-actions form-actions-start">
+            <button type="submit" className="button button-danger" aria-disabled={busy || undefined}>{busy ? 'Withdrawing…' : 'Withdraw document'}</button>
+            <button type="button" className="button button-secondary" onClick={() => setStep('idle')}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {step === 'delete' && (
+        <div className="document-delete" role="group" aria-label={`Delete ${doc.title}`}>
+          <p>Delete {doc.title} and every version of it? It never left the deal team, so nothing of it stays on the record but the ledger's note of its deletion.</p>
+          <div className="form-actions form-actions-start">
+            <button type="button" className="button button-danger" aria-disabled={busy || undefined} onClick={() => !busy && void act(() => api.deleteDocument(doc.id), `Deleted ${doc.title}.`, true)}>
+              {busy ? 'Deleting…' : 'Delete document'}
+            </button>
+            <button type="button" className="button button-secondary" onClick={() => setStep('idle')}>Keep it</button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
