@@ -14,6 +14,7 @@ import * as sharedSecretFingerprints from './20261207000000-shared-secret-finger
 import * as directoryAndMail from './20261208000000-directory-and-mail.js';
 import * as datasets from './20261209000000-datasets.js';
 import * as stagedDisclosure from './20261210000000-staged-disclosure.js';
+import * as questions from './20261211000000-questions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261208000000-directory-and-mail', directoryAndMail],
   ['20261209000000-datasets', datasets],
   ['20261210000000-staged-disclosure', stagedDisclosure],
+  ['20261211000000-questions', questions],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

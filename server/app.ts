@@ -40,6 +40,7 @@ import { accountLinksRouter } from './account-links/routes.js';
 import { mailRouter } from './mail/routes.js';
 import { folderDownloadsRouter } from './folder-downloads/routes.js';
 import { importsRouter } from './imports/routes.js';
+import { questionsRouter } from './questions/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
@@ -174,6 +175,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     documentsRouter(deps),
     folderDownloadsRouter(deps),
     importsRouter(deps),
+    questionsRouter(deps),
     publishingRouter(deps),
     datasetsRouter(deps),
     grantsRouter(deps),

@@ -10,7 +10,11 @@ export type MailKind =
   | 'account_changed'
   | 'nda_registered'
   | 'nda_status'
-  | 'documents_digest';
+  | 'documents_digest'
+  | 'question_asked'
+  | 'question_assigned'
+  | 'question_answered'
+  | 'faq_published';
 
 /** Mails whose body carries a secret link: withheld from the admins' outbox once SMTP delivers mail. */
 export const SECRET_BEARING_KINDS: ReadonlySet<MailKind> = new Set(['invitation', 'password_reset']);

@@ -91,3 +91,36 @@ export const documentsDigestMail = (p: { name: string; rooms: Array<{ label: str
     p.rooms.flatMap((r): Block[] => [{ p: `${r.label}:` }, { list: r.documents }, { action: { label: `Open ${r.label}`, url: r.url } }]),
   );
 };
+
+/**
+ * Q&A. A template gets only what its recipient may read: the deal team is told which party asked
+ * (partyName); an expert and other parties never get a party, a number or an asker to print.
+ */
+export const questionAskedMail = (p: { name: string; roomLabel: string; partyName: string; number: number; priority: string; subject: string; url: string }): MailContent =>
+  compose(`New question in ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `${p.partyName} asked question ${p.number} in ${p.roomLabel} (priority ${p.priority}):` },
+    { list: [p.subject] },
+    { action: { label: 'Open the Q&A', url: p.url } },
+  ]);
+
+export const questionAssignedMail = (p: { name: string; roomLabel: string; subject: string; url: string }): MailContent =>
+  compose(`A question to answer in ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `A question in ${p.roomLabel} was assigned to you:` },
+    { list: [p.subject] },
+    { p: 'Your answer reaches the bidder once a manager has approved it.' },
+    { action: { label: 'Answer the question', url: p.url } },
+  ]);
+
+export const questionAnsweredMail = (p: { name: string; roomLabel: string; number: number; subject: string; url: string }): MailContent =>
+  compose(`Your question ${p.number} was answered: ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `${p.roomLabel}: your party's question ${p.number} has an answer.` },
+    { list: [p.subject] },
+    { action: { label: 'Read the answer', url: p.url } },
+  ]);
+
+export const faqPublishedMail = (p: { name: string; roomLabel: string; subject: string; url: string }): MailContent =>
+  compose(`New FAQ in ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `${p.roomLabel}: the deal team published a question and its answer for every bidder.` },
+    { list: [p.subject] },
+    { action: { label: 'Read the FAQ', url: p.url } },
+  ]);

@@ -15,17 +15,22 @@ import type { AccessFacts, MembershipFact } from './access-facts.js';
  * - Grant, Party: read, edit
  * - Org, User: read (admins: all; other seller staff: the seller group and the parties of the rooms they staff)
  * - Directory (entities; creating and changing organisations and users): read (seller staff), edit (admins)
+ * - Room readQuestions: reach the room's Q&A (managers, counsel, experts, members the room gives content)
+ * - Question (Q&A): create (a member, for their own party), read, assign | publish (managers), answer (managers,
+ *   the assigned expert), approve (managers; never the answer's author: four eyes), close (managers, the asking party)
  * Never "manage": CASL reads it as "every action", which would let a manager confirm NDAs.
  */
-export type Action = 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile' | 'confirm' | 'reject' | 'terminate';
-export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Org' | 'User' | 'Directory';
+export type Action =
+  | 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile' | 'confirm' | 'reject' | 'terminate'
+  | 'readQuestions' | 'assign' | 'answer' | 'approve' | 'publish' | 'close';
+export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Org' | 'User' | 'Directory' | 'Question';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 /** Wraps a row for `ability.can`: a check on a bare type string would ignore the rule's conditions. */
 export const asSubject = (type: SubjectType, row: object) => subject(type, { ...row } as Record<string, unknown>);
 
 /** Every field of a room response. */
-export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda', 'uploadsStartAs'] as const;
+export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda', 'uploadsStartAs', 'questionLimitPerParty'] as const;
 /** What a member whom the room gives content reads of it: not how the deal team stages its uploads. */
 const ROOM_MEMBER_FIELDS = ROOM_FIELDS.filter((f) => f !== 'uploadsStartAs');
 /**
@@ -44,6 +49,35 @@ export const NDA_FIELDS = [
  * file, nor who at the seller handled it or why.
  */
 const NDA_MEMBER_FIELDS = ['id', 'roomId', 'orgId', 'kind', 'status', 'expired', 'signedAt', 'effectiveAt', 'expiresAt', 'entityIds', 'coversRepresentatives', 'confirmedAt'];
+
+/** Every field of a question response. */
+export const QUESTION_FIELDS = [
+  'id', 'roomId', 'number', 'partyId', 'status', 'subject', 'body', 'documentId', 'priority', 'createdAt', 'createdBy',
+  'assignedTo', 'assignedAt', 'answer', 'answerDocumentIds', 'answeredBy', 'answeredAt', 'approvedBy', 'approvedAt',
+  'faq', 'faqPublishedAt', 'closedBy', 'closedAt',
+] as const;
+/**
+ * What an expert reads of a question assigned to them: the question and its answer, never who asked.
+ * Not the party, not the asking member, not the party's own number (two questions numbered alike tell
+ * two parties apart), not who closed it (a member of the party may have).
+ */
+const EXPERT_QUESTION_FIELDS = [
+  'id', 'roomId', 'status', 'subject', 'body', 'documentId', 'priority', 'createdAt',
+  'assignedTo', 'assignedAt', 'answer', 'answerDocumentIds', 'answeredBy', 'answeredAt', 'approvedAt', 'faq',
+];
+/**
+ * What the asking party reads of its own questions: not who at the seller handles them (assignee,
+ * author, approver), not its own party id (the API keeps party ids to the deal team), and the
+ * answer only once a second manager approved it (QUESTION_ANSWER_FIELDS).
+ */
+const MEMBER_QUESTION_FIELDS = ['id', 'roomId', 'number', 'status', 'subject', 'body', 'documentId', 'priority', 'createdAt', 'createdBy', 'faq', 'closedAt'];
+const QUESTION_ANSWER_FIELDS = [...MEMBER_QUESTION_FIELDS, 'answer', 'answerDocumentIds', 'approvedAt'];
+/**
+ * What every party the room gives content reads of an FAQ: the question and the answer, and when it
+ * was published. Nothing of the asker: not their party, number, member, status (closing is the
+ * asker's act) nor when they asked (a time tells a party's activity).
+ */
+const FAQ_FIELDS = ['id', 'roomId', 'subject', 'body', 'answer', 'answerDocumentIds', 'faq', 'faqPublishedAt'];
 
 /** The fields of `row` (a subject of `type`) the ability lets the caller read; `all` when no rule limits them. */
 export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[]): Set<string> {
@@ -74,6 +108,8 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can(['read', 'readFile'], 'Nda');
     can('edit', 'Directory');
     can('read', ['Org', 'User']);
+    can('readQuestions', 'Room');
+    can(['read', 'assign', 'answer', 'approve', 'publish', 'close'], 'Question');
   }
   // Seller staff pick organisations and users when they build parties; outsiders see none of it.
   if (actor.role !== 'external') can(['read'], 'Directory');
@@ -99,10 +135,22 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can(['view', 'download', 'original'], 'Document', { roomId: { $in: staffRooms } });
     can('read', ['Folder', 'Grant', 'Party'], { roomId: { $in: staffRooms } });
     can(['read', 'readFile'], 'Nda', { roomId: { $in: staffRooms } });
+    can('readQuestions', 'Room', { id: { $in: staffRooms } });
+    can('read', 'Question', { roomId: { $in: staffRooms } });
   }
   if (managerRooms.length > 0) {
     can('edit', 'Room', { id: { $in: managerRooms } });
     can('edit', ['Document', 'Folder', 'Grant', 'Party'], { roomId: { $in: managerRooms } });
+    can(['assign', 'answer', 'approve', 'publish', 'close'], 'Question', { roomId: { $in: managerRooms } });
+  }
+  const expertRooms = facts.expertRooms ?? [];
+  if (expertRooms.length > 0) {
+    // An expert reaches the room's Q&A and, in it, only the questions assigned to them, without the
+    // asker. Nothing else of the room: not even the room itself (Room read), its documents or parties.
+    can('readQuestions', 'Room', { id: { $in: expertRooms } });
+    const assigned: MongoQuery = { roomId: { $in: expertRooms }, assignedTo: actor.id };
+    can('read', 'Question', EXPERT_QUESTION_FIELDS, assigned);
+    can('answer', 'Question', assigned);
   }
   if (counselRooms.length > 0) {
     can('decideNda', 'Room', { id: { $in: counselRooms } });
@@ -122,6 +170,13 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.
     if (!membershipGivesContent(m, actor)) continue;
     can('read', 'Room', ROOM_MEMBER_FIELDS, { id: m.roomId });
+    // Q&A: the party's own questions (the answer once approved), and the room's FAQs.
+    can('readQuestions', 'Room', { id: m.roomId });
+    const own: MongoQuery = { roomId: m.roomId, partyId: m.partyId };
+    can(['create', 'close'], 'Question', own);
+    can('read', 'Question', MEMBER_QUESTION_FIELDS, own);
+    can('read', 'Question', QUESTION_ANSWER_FIELDS, { ...own, approvedAt: { $ne: null } });
+    can('read', 'Question', FAQ_FIELDS, { roomId: m.roomId, faqPublishedAt: { $ne: null }, approvedAt: { $ne: null } });
     // A folder only where something below it is theirs to view, or a grant names it (visible-folders.ts).
     if (m.visibleFolderIds.length > 0) can('read', 'Folder', { roomId: m.roomId, id: { $in: m.visibleFolderIds } });
     const coveredEntityIds = [...m.coverage.keys()];
@@ -150,5 +205,9 @@ export function buildAbility(facts: AccessFacts): AppAbility {
   // The stored file of a dataset holds every row and every column as the seller has them: outside
   // the deal team it leaves only as each recipient's delivery, never as the original.
   if (actor.role === 'external') cannot('original', 'Document', { kind: 'dataset' });
+  // Four eyes: whoever wrote an answer never approves it, admins included (assert-allowed.ts names
+  // the refusal). Only where the actor could approve at all: anyone else is simply not a manager.
+  if (actor.role === 'admin') cannot('approve', 'Question', { answeredBy: actor.id }).because('four_eyes_answer');
+  else if (managerRooms.length > 0) cannot('approve', 'Question', { roomId: { $in: managerRooms }, answeredBy: actor.id }).because('four_eyes_answer');
   return build();
 }

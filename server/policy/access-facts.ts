@@ -51,6 +51,12 @@ export interface AccessFacts {
   actor: Actor;
   at: string;
   staffRooms: Array<{ roomId: string; role: 'manager' | 'counsel' }>;
+  /**
+   * The rooms where the actor is an `expert` (Q&A): seller staff who answer the questions assigned to
+   * them and see nothing else of the room. Kept apart from staffRooms, which every other rule and
+   * module reads as "sees everything in the room". Absent in facts built before experts existed.
+   */
+  expertRooms?: string[];
   memberships: MembershipFact[];
   /** For seller staff who are not admins; null for everyone else. */
   directory: DirectoryFacts | null;
@@ -67,10 +73,14 @@ export interface AccessFacts {
  * facts simply has no rule for them.
  */
 export async function loadAccessFacts(db: Db, actor: Actor, at: string, client: { ip: string | null } = { ip: null }): Promise<AccessFacts> {
-  const staffRooms = await db('roomStaff').where({ userId: actor.id }).select('roomId', 'role');
+  const roles: Array<{ roomId: string; role: 'manager' | 'counsel' | 'expert' }> = await db('roomStaff').where({ userId: actor.id }).select('roomId', 'role');
+  // An expert is room staff for their questions only: not "staff of the room" to any other rule
+  // (documents, folders, the directory of its parties, explanations).
+  const staffRooms = roles.filter((s): s is AccessFacts['staffRooms'][number] => s.role === 'manager' || s.role === 'counsel');
+  const expertRooms = roles.filter((s) => s.role === 'expert').map((s) => s.roomId);
   if (actor.role !== 'external') {
     const directory = actor.role === 'staff' ? await loadDirectoryFacts(db, staffRooms.map((s: { roomId: string }) => s.roomId)) : null;
-    return { actor, at, staffRooms, memberships: [], directory, validUntil: null };
+    return { actor, at, staffRooms, expertRooms, memberships: [], directory, validUntil: null };
   }
   const { facts, folders } = await loadMemberFacts(db, actor, at, client, staffRooms);
   return withVisibleFolders(db, facts, folders);

@@ -16,6 +16,16 @@ const guardedInterpreters: Record<string, SqlOperator<any>> = {
   nin: (c, q, ctx) => (c.value.length === 0 ? q.whereRaw('1 = 1') : allInterpreters.nin(c, q, ctx)),
   eq: (c, q, ctx) => (c.value === null ? q.whereRaw(`${q.field(c.field)} IS NULL`) : allInterpreters.eq(c, q, ctx)),
   ne: (c, q, ctx) => (c.value === null ? q.whereRaw(`${q.field(c.field)} IS NOT NULL`) : allInterpreters.ne(c, q, ctx)),
+  // An inverted rule (`cannot`) is `NOT (…)`. On a NULL column its condition is unknown in SQL, and
+  // NOT unknown is unknown: the row would drop out of the list although `ability.can` allows it
+  // (e.g. four eyes, `cannot approve { answeredBy: me }`, on a question nobody answered yet). A
+  // condition that is not true is false here, as it is in memory.
+  not: (node, q, { interpret }) => {
+    const inner = q.child({ linkParams: true });
+    for (const condition of node.value as unknown[]) interpret(condition as never, inner);
+    const sql = (inner as unknown as { _sql: string[] })._sql.join(' and ');
+    return q.whereRaw(`not coalesce((${sql}), false)`);
+  },
 };
 const interpret = createSqlInterpreter(guardedInterpreters);
 type SqlCondition = Parameters<typeof interpret>[0];
@@ -30,6 +40,7 @@ export const SUBJECT_TABLES = {
   Party: 'parties',
   Org: 'orgs',
   User: 'users',
+  Question: 'questions',
 } as const satisfies Partial<Record<SubjectType, string>>;
 
 const tableOf = (subjectType: SubjectType): string => {

@@ -11,6 +11,13 @@ const NAMED_REFUSALS: Record<string, { code: ErrorCode; reason: string; message:
     // Stryker disable next-line StringLiteral: wording
     message: 'An NDA must be confirmed by counsel other than the person who registered it.',
   },
+  four_eyes_answer: {
+    code: 'four_eyes',
+    // Stryker disable next-line StringLiteral: wording
+    reason: 'four eyes: the author of an answer cannot approve it',
+    // Stryker disable next-line StringLiteral: wording
+    message: 'An answer must be approved by a manager other than the person who wrote it.',
+  },
 };
 
 interface Refusal {

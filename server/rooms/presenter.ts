@@ -15,6 +15,7 @@ export const presentRoom = (r: RoomView & { nda?: { covered: boolean; entityIds:
     entityIds: r.entityIds,
     createdAt: r.createdAt,
     uploadsStartAs: r.uploadsStartAs,
+    questionLimitPerParty: r.questionLimitPerParty ?? null,
     ...(r.nda ? { nda: r.nda } : {}),
   };
   const readable = fields ? Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k))) : full;

@@ -15,8 +15,11 @@ export const UpdateRoomSchema = z.strictObject({
   name: name.optional(),
   codeName: z.string().trim().min(1).max(200).nullish(),
   uploadsStartAs: z.enum(['draft', 'published']).optional(),
+  /** Q&A: how many questions one party may ask in the room; null removes the limit. */
+  questionLimitPerParty: z.number().int().min(1).max(100_000).nullable().optional(),
 });
 export type UpdateRoomInput = z.infer<typeof UpdateRoomSchema>;
 
-export const AddStaffSchema = z.strictObject({ userId: id, role: z.enum(['manager', 'counsel']) });
+/** `expert`: seller staff who answer the Q&A questions assigned to them and see nothing else of the room. */
+export const AddStaffSchema = z.strictObject({ userId: id, role: z.enum(['manager', 'counsel', 'expert']) });
 export type AddStaffInput = z.infer<typeof AddStaffSchema>;

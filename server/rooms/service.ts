@@ -11,6 +11,8 @@ import { visibleRooms } from './repository.js';
 
 export interface RoomView extends RoomRow {
   entityIds: string[];
+  /** Q&A: how many questions one party may ask (null: no limit). */
+  questionLimitPerParty?: number | null;
   /** What the caller may do in the room (room-actions.ts); absent for a caller who may do none of it. */
   can?: RoomActions;
 }
@@ -84,7 +86,7 @@ export async function addStaff(ctx: ServiceContext, roomId: string, input: AddSt
 
 export interface StaffView {
   userId: string;
-  role: 'manager' | 'counsel';
+  role: 'manager' | 'counsel' | 'expert';
   name: string;
   email: string;
 }

@@ -124,6 +124,22 @@ async function freshDocument(target: Target) {
   await t.db('documents').where({ id }).update({ currentVersionId: versionId });
   return id;
 }
+/** A question of the target's party (A's own, B's, room 2's), in the state a route needs; a fresh one per call. */
+async function freshQuestion(target: Target, state: Record<string, unknown> = {}) {
+  if (target === 'missing') return randomUUID();
+  const id = randomUUID();
+  const partyId = partyOf(target);
+  await t.db('questions').insert({
+    id, roomId: roomHolding(target), partyId, number: 100_000 + ++counter, subject: 'Matrix question', body: 'Matrix', priority: 'normal', status: 'open',
+    createdBy: target === 'otherParty' ? deal.users.buyerB.id : deal.users.buyerA.id, createdAt: NOW(), ...state,
+  });
+  return id;
+}
+/** An answer awaiting approval, written by a manager none of the matrix's callers is (four eyes holds for everyone). */
+async function pendingAnswer(target: Target) {
+  const author = await freshUser(deal.orgs.sellerOrgId, 'staff');
+  return freshQuestion(target, { status: 'answer_pending', answer: 'Matrix answer', answerDocumentIds: '[]', answeredBy: author, answeredAt: NOW() });
+}
 const folderOf = (target: Target) => ({ own: deal.folders.finance.id, otherParty: deal.folders.legal.id, otherRoom: room2.folderId, missing: randomUUID() })[target];
 const currentVersionOf = async (target: Target) =>
   target === 'missing' ? randomUUID() : ((await t.db('documents').where({ id: docOf(target) }).first('currentVersionId')) as { currentVersionId: string }).currentVersionId;
@@ -348,6 +364,29 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: managerWrite(201),
   },
   'GET /api/rooms/:roomId/documents': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/documents` }), expect: memberRead(200) },
+  'POST /api/rooms/:roomId/questions': {
+    request: (t) => ({ path: `/api/rooms/${roomOf(t)}/questions`, body: { subject: unique('Question'), body: 'What is the headcount?' } }),
+    // Only a party member with NDA coverage asks; staff (the admin as manager too) see the room and may not.
+    expect: roomRoute({ admin: [403, 403, 404], manager: [403, 404, 404], counsel: [403, 404, 404], member: [201, 404, 404], outsider: [404, 404, 404], staffOut: [404, 404, 404], anonymous: [401, 401, 401] }),
+  },
+  'GET /api/rooms/:roomId/questions': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/questions` }), expect: memberRead(200) },
+  // A question by id: [party A's (the member's own party), party B's, room 2's, missing].
+  'GET /api/questions/:questionId': { request: async (t) => ({ path: `/api/questions/${await freshQuestion(t)}` }), expect: documentRoute(200, 200) },
+  'POST /api/questions/:questionId/assign': {
+    request: async (t) => ({ path: `/api/questions/${await freshQuestion(t)}/assign`, body: { userId: t === 'otherRoom' ? userIds.admin : deal.users.manager.id } }),
+    expect: documentRoute(200, 403, true),
+  },
+  'POST /api/questions/:questionId/answer': { request: async (t) => ({ path: `/api/questions/${await freshQuestion(t)}/answer`, body: { body: 'Matrix answer' } }), expect: documentRoute(200, 403, true) },
+  'POST /api/questions/:questionId/approve': { request: async (t) => ({ path: `/api/questions/${await pendingAnswer(t)}/approve`, body: {} }), expect: documentRoute(200, 403, true) },
+  'POST /api/questions/:questionId/publish': {
+    request: async (t) => ({ path: `/api/questions/${await freshQuestion(t, { status: 'answered', answer: 'Matrix answer', answerDocumentIds: '[]', answeredBy: deal.users.manager.id, answeredAt: NOW(), approvedBy: userIds.admin, approvedAt: NOW() })}/publish`, body: {} }),
+    expect: documentRoute(200, 403, true),
+  },
+  // The asking party's members close their own questions too.
+  'POST /api/questions/:questionId/close': {
+    request: async (t) => ({ path: `/api/questions/${await freshQuestion(t)}/close`, body: {} }),
+    expect: documentRoute(200, 200, true),
+  },
   'GET /api/rooms/:roomId/download.zip': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/download.zip` }), expect: memberRead(200) },
   // A PDF where a ZIP is expected: allowed callers learn only that it is not one.
   'POST /api/rooms/:roomId/imports': {

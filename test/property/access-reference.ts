@@ -5,15 +5,18 @@
  * counterexample.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type PersonalData, type World, type WorldDataset, type WorldDocument, type WorldFolder, type WorldOrg, type WorldUser } from './world-model.js';
+import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, type Level, type PersonalData, type World, type WorldDataset, type WorldDocument, type WorldFolder, type WorldOrg, type WorldQuestion, type WorldUser } from './world-model.js';
 
 const rank = <T>(order: readonly T[], value: T) => order.indexOf(value);
 
-/** "Seller staff see a room only if they are its manager or counsel (admins see all rooms); they see everything in it." */
+/**
+ * "Seller staff see a room only if they are its manager or counsel (admins see all rooms); they see
+ * everything in it." An expert (Q&A) is not: they see the questions assigned to them, nothing else.
+ */
 function staffSeesRoom(world: World, user: WorldUser, roomId: string): boolean {
   if (user.role === 'admin') return true;
   if (user.role !== 'staff') return false;
-  return world.staff.some((s) => s.roomId === roomId && s.userId === user.id);
+  return world.staff.some((s) => s.roomId === roomId && s.userId === user.id && s.role !== 'expert');
 }
 
 /** Is `folderId` the folder `rootId` or below it? */
@@ -176,7 +179,7 @@ export function referenceSeesFolder(world: World, user: WorldUser, folder: World
 
 const partyOrgIds = (world: World, roomIds: (roomId: string) => boolean) =>
   new Set(world.parties.filter((p) => roomIds(p.roomId)).flatMap((p) => [p.acquirerOrgId, ...p.advisorOrgIds]));
-const staffs = (world: World, user: WorldUser, roomId: string) => world.staff.some((s) => s.roomId === roomId && s.userId === user.id);
+const staffs = (world: World, user: WorldUser, roomId: string) => world.staff.some((s) => s.roomId === roomId && s.userId === user.id && s.role !== 'expert');
 
 /**
  * Issue 15, "Directory": admins see every organisation; a seller staff member the seller group's,
@@ -219,4 +222,24 @@ export function referenceIndexes(world: World, user: WorldUser, roomId: string, 
   };
   number(null, '');
   return out;
+}
+
+/**
+ * Q&A (docs/http-api.md, "Q&A"): "Questions belong to the asking party. Another party never learns of
+ * them … until a manager publishes one as an FAQ"; "experts: seller staff who see only the questions
+ * assigned to them". Managers and counsel of the room (admins: every room) read every question; an
+ * expert those assigned to them; an external member whom the room gives content (open, covered, the
+ * request meeting the party's allow-list and second factor) their own party's questions and the
+ * room's FAQs (published only with an approved answer).
+ */
+export function referenceReadsQuestion(world: World, user: WorldUser, question: WorldQuestion, at: string = world.at): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role === 'staff') {
+    const role = world.staff.find((s) => s.roomId === question.roomId && s.userId === user.id)?.role;
+    if (role === 'expert') return question.assignedTo === user.id;
+    return role === 'manager' || role === 'counsel';
+  }
+  const partyId = contentParty(world, user, question.roomId, at);
+  if (!partyId) return false;
+  return question.partyId === partyId || (question.faq && question.approved);
 }

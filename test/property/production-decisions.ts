@@ -2,7 +2,7 @@ import type { Db } from '../../server/db.js';
 import { loadAccess } from '../../server/policy/load-access.js';
 import { asSubject, type SubjectType } from '../../server/policy/ability.js';
 import { accessibleBy } from '../../server/policy/accessible-by.js';
-import { referenceAllows, referenceSeesFolder, referenceSeesOrg, referenceSeesUser } from './access-reference.js';
+import { referenceAllows, referenceReadsQuestion, referenceSeesFolder, referenceSeesOrg, referenceSeesUser } from './access-reference.js';
 import { LEVELS, type Level, type World } from './world-model.js';
 import { requestContext } from './world-store.js';
 
@@ -12,7 +12,7 @@ import { requestContext } from './world-store.js';
  */
 export type Decisions = Set<string>;
 const key = (userId: string, documentId: string, level: Level) => `${userId}|${documentId}|${level}`;
-const readKey = (userId: string, kind: 'folder' | 'org' | 'user', id: string) => `${userId}|${kind}:${id}|read`;
+const readKey = (userId: string, kind: 'folder' | 'org' | 'user' | 'question', id: string) => `${userId}|${kind}:${id}|read`;
 
 export function referenceDecisions(world: World, at: string = world.at): Decisions {
   const out: Decisions = new Set();
@@ -23,15 +23,17 @@ export function referenceDecisions(world: World, at: string = world.at): Decisio
     for (const folder of world.folders) if (referenceSeesFolder(world, user, folder, at)) out.add(readKey(user.id, 'folder', folder.id));
     for (const org of world.orgs) if (referenceSeesOrg(world, user, org)) out.add(readKey(user.id, 'org', org.id));
     for (const other of world.users) if (referenceSeesUser(world, user, other)) out.add(readKey(user.id, 'user', other.id));
+    for (const question of world.questions ?? []) if (referenceReadsQuestion(world, user, question, at)) out.add(readKey(user.id, 'question', question.id));
   }
   return out;
 }
 
 /** The `read` subjects besides documents: their table, and which of its rows belong to the world. */
-const READ_SUBJECTS: Array<{ kind: 'folder' | 'org' | 'user'; type: SubjectType; table: string; rows: (w: World) => { column: string; ids: string[] } }> = [
+const READ_SUBJECTS: Array<{ kind: 'folder' | 'org' | 'user' | 'question'; type: SubjectType; table: string; rows: (w: World) => { column: string; ids: string[] } }> = [
   { kind: 'folder', type: 'Folder', table: 'folders', rows: (w) => ({ column: 'roomId', ids: w.rooms.map((r) => r.id) }) },
   { kind: 'org', type: 'Org', table: 'orgs', rows: (w) => ({ column: 'id', ids: w.orgs.map((o) => o.id) }) },
   { kind: 'user', type: 'User', table: 'users', rows: (w) => ({ column: 'id', ids: w.users.map((u) => u.id) }) },
+  { kind: 'question', type: 'Question', table: 'questions', rows: (w) => ({ column: 'roomId', ids: w.rooms.map((r) => r.id) }) },
 ];
 
 /**

@@ -3,6 +3,7 @@ import {
   CLASSIFICATIONS,
   LEVELS,
   PERSONAL_DATA,
+  QUESTION_STATUSES,
   type NdaKind,
   type NdaStatus,
   type World,
@@ -17,6 +18,7 @@ import {
   type WorldStaff,
   type WorldAllowedRange,
   type WorldDataset,
+  type WorldQuestion,
   type WorldRequest,
   type WorldUser,
 } from './world-model.js';
@@ -221,7 +223,34 @@ export function drawWorld(
   const requests: WorldRequest[] = users.map((u) =>
     requestConditions ? { userId: u.id, ip: pick(g, addresses), mfa: chance(g, 60) } : { userId: u.id, ip: address ?? '127.0.0.1', mfa: false },
   );
-  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests, datasets };
+  // Q&A, drawn last so that every draw above (and so every world a seed gave before) stays as it was:
+  // an expert of some rooms, and questions of the rooms' parties in every status, assigned to the
+  // expert, to other staff or to no one, answered by any of them, approved or not, FAQs or not.
+  const expertId = id('expert');
+  users.push({ id: expertId, orgId: id('seller'), role: 'staff' });
+  requests.push({ userId: expertId, ip: address ?? '127.0.0.1', mfa: false });
+  const questions: WorldQuestion[] = [];
+  for (const room of rooms) {
+    if (chance(g, 60)) staff.push({ roomId: room.id, userId: expertId, role: 'expert' });
+    const roomParties = parties.filter((p) => p.roomId === room.id);
+    const seller = [expertId, id('staff0'), id('staff1')];
+    for (let k = 0, n = g(fc.integer, { min: 0, max: 4 }); k < n; k++) {
+      const status = pick(g, QUESTION_STATUSES);
+      const answered = status === 'answer_pending' || status === 'answered' || (status === 'closed' && g(fc.boolean));
+      const approved = status === 'answered' || (status === 'closed' && answered && g(fc.boolean));
+      questions.push({
+        id: id(`${room.id.slice(prefix.length)}q${k}`),
+        roomId: room.id,
+        partyId: pick(g, roomParties).id,
+        status,
+        assignedTo: status === 'open' && chance(g, 70) ? null : pick(g, [...seller, null]),
+        answeredBy: answered ? pick(g, seller) : null,
+        approved,
+        faq: approved && chance(g, 40),
+      });
+    }
+  }
+  return { at, entityIds, orgs, users, rooms, staff, parties, members, ndas, folders, documents, grants, allowlists, requests, datasets, questions };
 }
 
 /** One way of taking something away, as the deal team or counsel would. */

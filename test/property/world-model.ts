@@ -16,7 +16,8 @@ export type NdaKind = 'nda' | 'joinder' | 'clean_team';
 export interface WorldOrg { id: string; kind: 'seller' | 'acquirer' | 'advisor' }
 export interface WorldUser { id: string; orgId: string; role: 'admin' | 'staff' | 'external' }
 export interface WorldRoom { id: string; status: 'open' | 'closed'; entityIds: string[]; requireMfa: boolean }
-export interface WorldStaff { roomId: string; userId: string; role: 'manager' | 'counsel' }
+/** `expert`: Q&A only, the questions assigned to them; nothing else of the room. */
+export interface WorldStaff { roomId: string; userId: string; role: 'manager' | 'counsel' | 'expert' }
 export interface WorldParty { id: string; roomId: string; acquirerOrgId: string; advisorOrgIds: string[] }
 export interface WorldMember { partyId: string; roomId: string; userId: string; cleanTeam: boolean }
 export interface WorldNda {
@@ -82,6 +83,23 @@ export interface WorldGrant {
   expiresAt: string | null;
 }
 
+/**
+ * A Q&A question (issue 20) as the rule reads it: its room and asking party, its status, who it is
+ * assigned to and who wrote its answer, whether a second manager approved the answer, and whether
+ * it is an FAQ (only an approved one can be).
+ */
+export const QUESTION_STATUSES = ['open', 'assigned', 'answer_pending', 'answered', 'closed'] as const;
+export interface WorldQuestion {
+  id: string;
+  roomId: string;
+  partyId: string;
+  status: (typeof QUESTION_STATUSES)[number];
+  assignedTo: string | null;
+  answeredBy: string | null;
+  approved: boolean;
+  faq: boolean;
+}
+
 export interface World {
   /** The instant the world is judged at. */
   at: string;
@@ -100,6 +118,8 @@ export interface World {
   requests: WorldRequest[];
   /** The tables of the documents of kind `dataset` (none when left out). */
   datasets?: WorldDataset[];
+  /** Q&A questions (none when left out). */
+  questions?: WorldQuestion[];
 }
 
 /**

@@ -60,6 +60,19 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
     const datasets = (w.datasets ?? []).map((d) => ({ d, roomId: w.documents.find((doc) => doc.id === d.documentId)!.roomId }));
     await insert('datasetClassifications', datasets.map(({ d }) => ({ documentId: d.documentId, classification: JSON.stringify(datasetClassificationOf(d)), updatedBy: staffUser, updatedAt: CREATED })));
     await insert('datasetEntities', datasets.flatMap(({ d, roomId }) => datasetEntityRows(d, roomId)));
+    // Questions as server/questions stores them: numbered within the party, an answer's author and
+    // its approval as columns, an FAQ by its publication time.
+    const numbers = new Map<string, number>();
+    await insert('questions', (w.questions ?? []).map((q) => {
+      const number = (numbers.get(q.partyId) ?? 0) + 1;
+      numbers.set(q.partyId, number);
+      return {
+        id: q.id, roomId: q.roomId, partyId: q.partyId, number, subject: q.id, body: q.id, priority: 'normal', status: q.status, createdBy: staffUser, createdAt: CREATED,
+        assignedTo: q.assignedTo, assignedAt: q.assignedTo ? CREATED : null, answer: q.answeredBy ? 'answer' : null, answerDocumentIds: q.answeredBy ? '[]' : null,
+        answeredBy: q.answeredBy, answeredAt: q.answeredBy ? CREATED : null, approvedBy: q.approved ? staffUser : null, approvedAt: q.approved ? CREATED : null,
+        faqPublishedAt: q.faq ? CREATED : null, faqPublishedBy: q.faq ? staffUser : null, closedBy: q.status === 'closed' ? staffUser : null, closedAt: q.status === 'closed' ? CREATED : null,
+      };
+    }));
   });
 }
 

@@ -3,7 +3,7 @@
  * answer is written out from the rule (and the action list of ability.ts's header), never computed
  * by the code under test.
  */
-import { asSubject, buildAbility, membershipGivesContent, readableFields, ROOM_FIELDS, type Action, type AppAbility, type SubjectType } from '../../../server/policy/ability.js';
+import { asSubject, buildAbility, membershipGivesContent, QUESTION_FIELDS, readableFields, ROOM_FIELDS, type Action, type AppAbility, type SubjectType } from '../../../server/policy/ability.js';
 import { actorOf, documentOf, factsOf, grantOf, LEVEL_NAMES, membershipOf, type DocumentRow } from './facts.js';
 
 const can = (ability: AppAbility, action: Action, type: SubjectType, row: object) => ability.can(action, asSubject(type, row));
@@ -160,7 +160,7 @@ describe('an external user', () => {
 
   describe('with no content of the room (docs/access-rule.md: the room\'s name and their NDA status, and nothing else)', () => {
     const summary = ['codeName', 'id', 'name', 'nda', 'status'];
-    const memberFields = ['codeName', 'createdAt', 'entityIds', 'id', 'name', 'nda', 'status'];
+    const memberFields = ['codeName', 'createdAt', 'entityIds', 'id', 'name', 'nda', 'questionLimitPerParty', 'status'];
     const whole = membershipOf({ grants: [grantOf()], visibleFolderIds: ['F1'] });
     const cases: Array<[string, Parameters<typeof membershipOf>[0], boolean]> = [
       ['no NDA covers them', { coverage: new Map() }, true],
@@ -282,5 +282,85 @@ describe('an external user', () => {
         expect(levelsOn(withGrant({}, over), documentOf())).toEqual([]);
       }
     });
+  });
+});
+
+describe('Q&A (issue 20): questions belong to the asking party; experts see their assigned questions without the asker', () => {
+  const QUESTION_ACTIONS: Action[] = ['create', 'read', 'assign', 'answer', 'approve', 'publish', 'close'];
+  /** A question of party P1 in room R1, as stored: open, unassigned, unanswered, no FAQ. */
+  const questionOf = (over: Record<string, unknown> = {}) => ({
+    id: 'Q1', roomId: 'R1', partyId: 'P1', status: 'open', assignedTo: null, answeredBy: null, approvedAt: null, faqPublishedAt: null, ...over,
+  });
+  const actions = (ability: AppAbility, row: object) => QUESTION_ACTIONS.filter((a) => can(ability, a, 'Question', row));
+  const fields = (ability: AppAbility, row: object) => [...readableFields(ability, 'Question', row, QUESTION_FIELDS)].sort();
+  const expert = actorOf('staff', { id: 'u-expert' });
+  const expertAbility = () => buildAbility(factsOf(expert, { expertRooms: ['R1'] }));
+  const memberAbility = (over: Parameters<typeof membershipOf>[0] = {}) => buildAbility(factsOf(actorOf('external'), { memberships: [membershipOf(over)] }));
+
+  it('a manager reads, assigns, answers, approves, publishes and closes the questions of their room, every field; counsel only reads', () => {
+    const manager = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'manager' }] }));
+    expect(actions(manager, questionOf())).toEqual(['read', 'assign', 'answer', 'approve', 'publish', 'close']);
+    expect(fields(manager, questionOf())).toEqual([...QUESTION_FIELDS].sort());
+    expect(actions(manager, questionOf({ roomId: 'R2' }))).toEqual([]);
+    expect(can(manager, 'readQuestions', 'Room', { id: 'R1' })).toBe(true);
+    const counsel = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'counsel' }] }));
+    expect(actions(counsel, questionOf())).toEqual(['read']);
+    expect(fields(counsel, questionOf())).toContain('partyId');
+  });
+
+  it('four eyes: the author of an answer never approves it, a manager or an admin', () => {
+    const manager = buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R1', role: 'manager' }] }));
+    expect(can(manager, 'approve', 'Question', questionOf({ status: 'answer_pending', answeredBy: 'u-staff' }))).toBe(false);
+    expect(manager.relevantRuleFor('approve', asSubject('Question', questionOf({ answeredBy: 'u-staff' })))?.reason).toBe('four_eyes_answer');
+    expect(can(manager, 'approve', 'Question', questionOf({ status: 'answer_pending', answeredBy: 'u-other' }))).toBe(true);
+    const admin = buildAbility(factsOf(actorOf('admin')));
+    expect(can(admin, 'approve', 'Question', questionOf({ answeredBy: 'u-admin' }))).toBe(false);
+    expect(can(admin, 'approve', 'Question', questionOf({ answeredBy: 'u-staff' }))).toBe(true);
+  });
+
+  it('an expert reads and answers only what is assigned to them, without the party, its number or its people; nothing else of the room', () => {
+    const ability = expertAbility();
+    expect(actions(ability, questionOf({ assignedTo: 'u-expert' }))).toEqual(['read', 'answer']);
+    expect(actions(ability, questionOf({ assignedTo: 'u-other' }))).toEqual([]);
+    expect(actions(ability, questionOf())).toEqual([]);
+    expect(actions(ability, questionOf({ roomId: 'R2', assignedTo: 'u-expert' }))).toEqual([]);
+    const seen = fields(ability, questionOf({ assignedTo: 'u-expert' }));
+    for (const hidden of ['partyId', 'number', 'createdBy', 'closedBy']) expect(seen).not.toContain(hidden);
+    expect(seen).toEqual(expect.arrayContaining(['subject', 'body', 'answer', 'status']));
+    expect(can(ability, 'readQuestions', 'Room', { id: 'R1' })).toBe(true);
+    expect(roomActions(ability, 'R1')).toEqual([]);
+    expect(documentActions(ability, 'R1')).toEqual([]);
+    expect(roomContent(ability, 'R1')).toEqual(NOTHING);
+  });
+
+  it("a covered member asks and closes for their own party, reads its questions without the party id, the answer only once approved", () => {
+    const ability = memberAbility();
+    expect(can(ability, 'create', 'Question', { roomId: 'R1', partyId: 'P1' })).toBe(true);
+    expect(can(ability, 'create', 'Question', { roomId: 'R1', partyId: 'P2' })).toBe(false);
+    expect(actions(ability, questionOf())).toEqual(['create', 'read', 'close']);
+    const unanswered = fields(ability, questionOf({ status: 'answer_pending', answeredBy: 'u-staff' }));
+    expect(unanswered).toEqual(['body', 'closedAt', 'createdAt', 'createdBy', 'documentId', 'faq', 'id', 'number', 'priority', 'roomId', 'status', 'subject']);
+    const approved = fields(ability, questionOf({ status: 'answered', approvedAt: '2030-01-01T00:00:00.000Z' }));
+    expect(approved).toEqual([...unanswered, 'answer', 'answerDocumentIds', 'approvedAt'].sort());
+    // A question closed with a draft answer never approved: still no answer.
+    expect(fields(ability, questionOf({ status: 'closed', answeredBy: 'u-staff' }))).not.toContain('answer');
+  });
+
+  it("a member reads another party's question only as an FAQ, and then only the question and its answer", () => {
+    const ability = memberAbility();
+    expect(actions(ability, questionOf({ partyId: 'P2', status: 'answered', approvedAt: 'x' }))).toEqual([]);
+    const faq = questionOf({ partyId: 'P2', status: 'answered', approvedAt: 'x', faqPublishedAt: 'y' });
+    expect(actions(ability, faq)).toEqual(['read']);
+    expect(fields(ability, faq)).toEqual(['answer', 'answerDocumentIds', 'body', 'faq', 'faqPublishedAt', 'id', 'roomId', 'subject']);
+    expect(actions(ability, { ...faq, roomId: 'R2' })).toEqual([]);
+  });
+
+  it('a member the room gives no content (closed, uncovered, outside the allow-list, no second factor) has no Q&A at all', () => {
+    for (const over of [{ roomOpen: false }, { coverage: new Map() }, { ipAllowed: false }, { requireMfa: true }]) {
+      const ability = memberAbility(over);
+      expect(actions(ability, questionOf())).toEqual([]);
+      expect(actions(ability, questionOf({ partyId: 'P2', approvedAt: 'x', faqPublishedAt: 'y' }))).toEqual([]);
+      expect(can(ability, 'readQuestions', 'Room', { id: 'R1' })).toBe(false);
+    }
   });
 });

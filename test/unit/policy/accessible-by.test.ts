@@ -47,6 +47,16 @@ const TABLES: Record<string, { type: SubjectType; columns: string[]; rows: Array
   orgs: { type: 'Org', columns: ['id', 'kind'], rows: [
     { id: 'SELLER', kind: 'seller' }, { id: 'ACQ', kind: 'acquirer' }, { id: 'ADV', kind: 'advisor' }, { id: 'ACQ2', kind: 'acquirer' }, { id: 'LONE', kind: 'acquirer' },
   ] },
+  // Q&A: questions of P1 (the member's party) and P2, in R1, R2 and the closed R3; assigned to the
+  // expert or another; answered (approved or not), published as FAQs or not.
+  questions: { type: 'Question', columns: ['id', 'roomId', 'partyId', 'status', 'assignedTo', 'answeredBy', 'approvedAt', 'faqPublishedAt'], rows: [
+    { id: 'Q1', roomId: 'R1', partyId: 'P1', status: 'open', assignedTo: null, answeredBy: null, approvedAt: null, faqPublishedAt: null },
+    { id: 'Q2', roomId: 'R1', partyId: 'P1', status: 'answer_pending', assignedTo: 'u-staff', answeredBy: 'u-staff', approvedAt: null, faqPublishedAt: null },
+    { id: 'Q3', roomId: 'R1', partyId: 'P2', status: 'answered', assignedTo: 'u-staff', answeredBy: 'u-staff', approvedAt: 'T', faqPublishedAt: 'T' },
+    { id: 'Q4', roomId: 'R1', partyId: 'P2', status: 'answered', assignedTo: 'u-other', answeredBy: 'u-other', approvedAt: 'T', faqPublishedAt: null },
+    { id: 'Q5', roomId: 'R2', partyId: 'P2', status: 'closed', assignedTo: 'u-staff', answeredBy: 'u-other', approvedAt: 'T', faqPublishedAt: 'T' },
+    { id: 'Q6', roomId: 'R3', partyId: 'P3', status: 'answered', assignedTo: null, answeredBy: 'u-other', approvedAt: 'T', faqPublishedAt: 'T' },
+  ] },
   users: { type: 'User', columns: ['id', 'role', 'orgId'], rows: [
     { id: 'admin', role: 'admin', orgId: 'SELLER' }, { id: 'staff', role: 'staff', orgId: 'SELLER' }, { id: 'a1', role: 'external', orgId: 'ACQ' },
     { id: 'v1', role: 'external', orgId: 'ADV' }, { id: 'b1', role: 'external', orgId: 'ACQ2' }, { id: 'l1', role: 'external', orgId: 'LONE' },
@@ -77,7 +87,7 @@ const allowed = (ability: AppAbility, action: Action, table: string) =>
   TABLES[table].rows.filter((r) => ability.can(action, asSubject(TABLES[table].type, r))).map((r) => String(r.id)).sort();
 
 const ACTIONS: Record<string, Action[]> = {
-  rooms: ['read', 'edit', 'registerNda', 'decideNda', 'oversee'],
+  rooms: ['read', 'edit', 'registerNda', 'decideNda', 'oversee', 'readQuestions'],
   documents: ['view', 'download', 'original', 'edit'],
   folders: ['read', 'edit'],
   ndas: ['read', 'readFile'],
@@ -85,6 +95,7 @@ const ACTIONS: Record<string, Action[]> = {
   parties: ['read', 'edit'],
   orgs: ['read'],
   users: ['read'],
+  questions: ['create', 'read', 'assign', 'answer', 'approve', 'publish', 'close'],
 };
 
 const external = actorOf('external');
@@ -105,6 +116,7 @@ const ABILITIES: Record<string, () => AppAbility> = {
   ] })),
   'external member with no coverage': () => buildAbility(factsOf(external, { memberships: [membershipOf({ coverage: new Map(), grants: [grantOf()] })] })),
   'external member of no room': () => buildAbility(factsOf(external)),
+  'expert of R1, manager of R2': () => buildAbility(factsOf(actorOf('staff'), { staffRooms: [{ roomId: 'R2', role: 'manager' }], expertRooms: ['R1'] })),
 };
 
 describe.each(Object.keys(ABILITIES))('the SQL filter lists what ability.can allows: %s', (who) => {
@@ -151,6 +163,21 @@ describe('lists written out from the rule', () => {
     expect(await listed(rows, 'view', 'documents')).toEqual(['D1', 'D10', 'D11', 'D2', 'D3', 'D5']);
     expect(await listed(rows, 'original', 'documents')).toEqual(['D1', 'D2', 'D3', 'D5']);
     expect(await listed(ABILITIES['external member of no room'](), 'read', 'rooms')).toEqual([]);
+  });
+  it('Q&A: the deal team lists every question, an expert those assigned, a member their own and the FAQs of their open room', async () => {
+    expect(await listed(ABILITIES['manager of R1, counsel of R2'](), 'read', 'questions')).toEqual(['Q1', 'Q2', 'Q3', 'Q4', 'Q5']);
+    expect(await listed(ABILITIES['manager of R1, counsel of R2'](), 'approve', 'questions')).toEqual(['Q1', 'Q4']);
+    const expert = ABILITIES['expert of R1, manager of R2']();
+    expect(await listed(expert, 'read', 'questions')).toEqual(['Q2', 'Q3', 'Q5']);
+    expect(await listed(expert, 'answer', 'questions')).toEqual(['Q2', 'Q3', 'Q5']);
+    expect(await listed(expert, 'approve', 'questions')).toEqual(['Q5']); // as manager of R2 only
+    expect(await listed(expert, 'read', 'rooms')).toEqual(['R2']);
+    expect(await listed(expert, 'readQuestions', 'rooms')).toEqual(['R1', 'R2']);
+    expect(await listed(expert, 'view', 'documents')).toEqual(['D8']);
+    const member = ABILITIES['external member with grants']();
+    expect(await listed(member, 'read', 'questions')).toEqual(['Q1', 'Q2', 'Q3']);
+    expect(await listed(member, 'close', 'questions')).toEqual(['Q1', 'Q2']);
+    expect(await listed(ABILITIES['external member with no coverage'](), 'read', 'questions')).toEqual([]);
   });
   it('names its columns by table, so a join with columns of the same name stays unambiguous', async () => {
     const member = ABILITIES['external member with grants']();
@@ -217,6 +244,10 @@ describe('operators and guards on hand-written rules', () => {
   it('ranks compared with $lte', async () => {
     expect(await both([{ action: 'view', subject: 'Document', conditions: { classificationRank: { $lte: 1 }, personalDataRank: { $lte: 0 } } }], 'documents', 'view'))
       .toEqual(['D1', 'D11', 'D13', 'D14', 'D15', 'D2', 'D3', 'D4', 'D5', 'D8', 'D9']);
+  });
+  it('an inverted rule on a column that is NULL leaves the row allowed, as ability.can does (NOT of unknown is not false)', async () => {
+    expect(await both([read(), read({ parentId: 'F1' }, true)])).toEqual(['F1', 'F2', 'F21', 'F31']);
+    expect(await both([read(), read({ parentId: { $in: ['F1'] } }, true)])).toEqual(['F1', 'F2', 'F21', 'F31']);
   });
   it('an inverted rule takes its rows out of what the others allow', async () => {
     expect(await both([read(), read({ roomId: 'R1' }, true)])).toEqual(['F21', 'F31']);
