@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
-import { api, ApiError, CLASSIFICATIONS, PERSONAL_DATA, type Classification, type DocumentItem, type PersonalData, type StaffMember } from '../../api.js';
+import { api, ApiError, type Classification, type DocumentItem, type PersonalData, type StaffMember } from '../../api.js';
 import { useLoad } from '../../hooks/use-load.js';
 import { ErrorNotice } from '../../components/error-notice.js';
-import { CLASSIFICATION_LABEL, PERSONAL_DATA_LABEL, formatTime } from '../../display-format.js';
+import { formatTime } from '../../display-format.js';
 import type { RoomContext } from '../room-context.js';
 import { personName, VersionPanel } from './version-panel.js';
 import './lifecycle.css';
+import { SensitivityFields } from './sensitivity-fields.js';
 
 /**
  * One document for the deal team: its record (published, withdrawn and why), its versions and who
@@ -78,18 +79,7 @@ function EditDocument({ doc, onSaved }: { doc: DocumentItem; onSaved: (message: 
         <label htmlFor={`${id}-title`}>Title</label>
         <input id={`${id}-title`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} />
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-class`}>Classification</label>
-        <select id={`${id}-class`} value={classification} onChange={(e) => setClassification(e.target.value as Classification)}>
-          {CLASSIFICATIONS.map((c) => <option key={c} value={c}>{CLASSIFICATION_LABEL[c]}</option>)}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-pd`}>Personal data</label>
-        <select id={`${id}-pd`} value={personalData} onChange={(e) => setPersonalData(e.target.value as PersonalData)}>
-          {PERSONAL_DATA.map((p) => <option key={p} value={p}>{PERSONAL_DATA_LABEL[p]}</option>)}
-        </select>
-      </div>
+      <SensitivityFields id={id} classification={classification} personalData={personalData} onClassification={setClassification} onPersonalData={setPersonalData} />
       <div className="document-edit-actions">
         <button type="submit" className="button button-secondary" aria-disabled={busy || !changed || undefined}>{busy ? 'Saving…' : 'Save changes'}</button>
       </div>

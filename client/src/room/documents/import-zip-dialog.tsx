@@ -1,10 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
-import { api, ApiError, CLASSIFICATIONS, PERSONAL_DATA, type Classification, type Folder, type PersonalData, type ZipImport } from '../../api.js';
+import { api, ApiError, type Classification, type Folder, type PersonalData, type ZipImport } from '../../api.js';
 import { Modal } from '../../components/modal.js';
 import { ErrorNotice } from '../../components/error-notice.js';
-import { CLASSIFICATION_LABEL, PERSONAL_DATA_LABEL, formatSize } from '../../display-format.js';
+import { formatSize } from '../../display-format.js';
 import { sortFolders } from '../folder-tree.js';
 import { entityName, type RoomContext } from '../room-context.js';
+import { SensitivityFields } from './sensitivity-fields.js';
 
 const count = (v: number | unknown[]) => (Array.isArray(v) ? v.length : Number(v) || 0);
 
@@ -76,18 +77,7 @@ export function ImportZipDialog({ ctx, folders, defaultFolderId, onClose, onImpo
           </select>
         </div>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor={`${id}-class`}>Classification</label>
-            <select id={`${id}-class`} value={classification} onChange={(e) => setClassification(e.target.value as Classification)}>
-              {CLASSIFICATIONS.map((c) => <option key={c} value={c}>{CLASSIFICATION_LABEL[c]}</option>)}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-pd`}>Personal data</label>
-            <select id={`${id}-pd`} value={personalData} onChange={(e) => setPersonalData(e.target.value as PersonalData)}>
-              {PERSONAL_DATA.map((p) => <option key={p} value={p}>{PERSONAL_DATA_LABEL[p]}</option>)}
-            </select>
-          </div>
+          <SensitivityFields id={id} classification={classification} personalData={personalData} onClassification={setClassification} onPersonalData={setPersonalData} />
         </div>
         {progress !== null && <progress className="upload-bar" max={1} value={progress} aria-label="Import progress" />}
         <div className="form-actions">

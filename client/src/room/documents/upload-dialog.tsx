@@ -1,10 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
-import { CLASSIFICATIONS, PERSONAL_DATA, type Classification, type Folder, type PersonalData } from '../../api.js';
+import { type Classification, type Folder, type PersonalData } from '../../api.js';
 import { Modal } from '../../components/modal.js';
-import { CLASSIFICATION_LABEL, PERSONAL_DATA_LABEL, formatSize } from '../../display-format.js';
+import { formatSize } from '../../display-format.js';
 import { sortFolders } from '../folder-tree.js';
 import { entityName, type RoomContext } from '../room-context.js';
 import type { PendingFile, UploadTarget } from './pending-files.js';
+import { SensitivityFields } from './sensitivity-fields.js';
 
 /** Where dropped or chosen files go, and how they are classified, before any of them is sent. */
 export function UploadDialog({
@@ -71,18 +72,7 @@ export function UploadDialog({
           </select>
         </div>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor={`${id}-class`}>Classification</label>
-            <select id={`${id}-class`} value={classification} onChange={(e) => setClassification(e.target.value as Classification)}>
-              {CLASSIFICATIONS.map((c) => <option key={c} value={c}>{CLASSIFICATION_LABEL[c]}</option>)}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-pd`}>Personal data</label>
-            <select id={`${id}-pd`} value={personalData} onChange={(e) => setPersonalData(e.target.value as PersonalData)}>
-              {PERSONAL_DATA.map((p) => <option key={p} value={p}>{PERSONAL_DATA_LABEL[p]}</option>)}
-            </select>
-          </div>
+          <SensitivityFields id={id} classification={classification} personalData={personalData} onClassification={setClassification} onPersonalData={setPersonalData} />
         </div>
         <div className="form-actions">
           <button type="button" className="button button-secondary" onClick={onCancel}>Cancel</button>
