@@ -160,8 +160,9 @@ export interface DocumentVersion {
   mimeType: string;
   fileName?: string | null;
   createdAt: string;
-  /** The uploader's user id. */
+  /** The uploader's user id and name. */
   createdBy: string;
+  createdByName?: string | null;
   receivedBy: Array<{ partyId: string | null; partyName: string | null; orgId: string; deliveries: number; first: string; last: string }>;
 }
 /** What publishing a selection would give one party: documents it could view, of which with personal data or highly confidential. */

@@ -140,6 +140,8 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
 
 /** A version, with who outside the deal team received it: party by party, how many deliveries and when. */
 export interface VersionHistoryItem extends VersionRow {
+  /** Who stored it, by name: an admin who uploaded is on no room's team list. */
+  createdByName: string | null;
   receivedBy: Array<{ partyId: string | null; partyName: string | null; orgId: string; deliveries: number; first: string; last: string }>;
 }
 
@@ -150,7 +152,11 @@ export async function listVersions(ctx: ServiceContext, documentId: string): Pro
   // Outsiders have the current version only; that the document has others is the deal team's business,
   // so they are answered as for a document they cannot see.
   assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.versions', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only', error: notFound() });
-  const versions: VersionRow[] = await ctx.db('documentVersions').where({ documentId }).orderBy('version', 'desc').select();
+  const versions: Array<VersionRow & { createdByName: string | null }> = await ctx.db('documentVersions as v')
+    .leftJoin('users as u', 'u.id', 'v.createdBy')
+    .where('v.documentId', documentId)
+    .orderBy('v.version', 'desc')
+    .select('v.*', 'u.name as createdByName');
   const received: Array<{ versionId: string; partyId: string | null; partyName: string | null; orgId: string; deliveries: number | string; first: string; last: string }> = await ctx.db('downloads as d')
     .join('users as u', 'u.id', 'd.userId')
     .leftJoin('partyMembers as m', (j) => j.on('m.userId', 'd.userId').andOn('m.roomId', 'd.roomId'))

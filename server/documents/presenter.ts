@@ -49,5 +49,6 @@ export const presentVersion = (v: VersionHistoryItem) => ({
   fileName: v.fileName,
   createdAt: v.createdAt,
   createdBy: v.createdBy,
+  createdByName: v.createdByName,
   receivedBy: v.receivedBy,
 });

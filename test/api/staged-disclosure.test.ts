@@ -177,7 +177,7 @@ describe('versions follow the document\'s stage', () => {
     await expectOk(deal.manager.upload(`/api/documents/${doc.id}/versions`, { data: await makePdf('Tax return, corrected'), name: 'v2.pdf' }), 201);
     const history = (await expectOk(deal.counsel.get(`/api/documents/${doc.id}/versions`))).items;
     expect(history.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    expect(history[0]).toMatchObject({ createdBy: deal.users.manager.id, receivedBy: [] });
+    expect(history[0]).toMatchObject({ createdBy: deal.users.manager.id, createdByName: 'Mia Manager', receivedBy: [] });
     expect(history[1].receivedBy).toEqual([expect.objectContaining({ partyId: deal.parties.A.id, partyName: 'Bidder A', orgId: deal.orgs.alpha.id, deliveries: 1 })]);
 
     const old = await deal.counsel.get(`/api/documents/${doc.id}/versions/${history[1].versionId}/original`).buffer(true).parse(binary);

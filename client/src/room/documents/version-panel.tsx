@@ -56,7 +56,7 @@ export function VersionPanel({ doc, versions, reload, people, onNewVersion }: {
                       {v.sha256.slice(0, 12)}…<span className="visually-hidden"> (full digest: {v.sha256})</span>
                     </td>
                     <td>
-                      {personName(people, v.createdBy)}
+                      {v.createdByName ?? personName(people, v.createdBy)}
                       <div className="doc-sub">{formatTime(v.createdAt)}</div>
                     </td>
                     <td>
