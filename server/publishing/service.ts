@@ -3,6 +3,7 @@ import type { Db } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { partyReach } from '../policy/exposure.js';
+import { folderSubtrees } from '../policy/access-facts.js';
 import { recordAllowed } from '../ledger/record.js';
 import { noteDocumentsPublished } from '../mail/notifications.js';
 import { invalidRequest } from '../errors.js';
@@ -53,7 +54,7 @@ async function selectionOf(db: Db, roomId: string, selection: PublishSelection):
   if (selection.folderId) {
     const folders: Array<{ id: string; parentId: string | null }> = await db('folders').where({ roomId }).select('id', 'parentId');
     if (!folders.some((f) => f.id === selection.folderId)) throw invalidRequest('Unknown folder.', { folderId: 'no such folder in this room' });
-    subtree = subtreeOf(folders, selection.folderId);
+    subtree = folderSubtrees(folders)(selection.folderId);
   }
   const q = db('documents').where({ roomId });
   if (selection.all) q.where('status', 'draft');
@@ -64,12 +65,6 @@ async function selectionOf(db: Db, roomId: string, selection: PublishSelection):
     });
   }
   return q.orderBy('createdAt').orderBy('id').select();
-}
-
-function subtreeOf(folders: Array<{ id: string; parentId: string | null }>, rootId: string): string[] {
-  const out = [rootId];
-  for (let i = 0; i < out.length; i++) for (const f of folders) if (f.parentId === out[i] && !out.includes(f.id)) out.push(f.id);
-  return out;
 }
 
 async function managedRoom(ctx: ServiceContext, roomId: string, event: string) {

@@ -14,17 +14,24 @@ export function compareIndex(a: string, b: string): number {
 export const sortFolders = (folders: Folder[]) => [...folders].sort((a, b) => compareIndex(a.index, b.index));
 export const depthOf = (f: Folder) => f.index.split('.').length - 1;
 
+/** The index's first entry, above every folder: the whole room's documents. */
+export function AllDocumentsEntry({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
+  return (
+    <li>
+      <button type="button" className={selected === null ? 'folder-item folder-item-active' : 'folder-item'} aria-current={selected === null ? 'true' : undefined} onClick={() => onSelect(null)}>
+        <span className="folder-icon" aria-hidden="true">▤</span>
+        <span className="folder-name">All documents</span>
+      </button>
+    </li>
+  );
+}
+
 /** The room's index as a list the keyboard can walk: each entry a button, the open folder marked current. */
 export function FolderTree({ folders, selected, onSelect }: { folders: Folder[]; selected: string | null; onSelect: (id: string | null) => void }) {
   return (
     <nav className="folder-tree" aria-label="Folders">
       <ul>
-        <li>
-          <button type="button" className={selected === null ? 'folder-item folder-item-active' : 'folder-item'} aria-current={selected === null ? 'true' : undefined} onClick={() => onSelect(null)}>
-            <span className="folder-icon" aria-hidden="true">▤</span>
-            <span className="folder-name">All documents</span>
-          </button>
-        </li>
+        <AllDocumentsEntry selected={selected} onSelect={onSelect} />
         {sortFolders(folders).map((f) => (
           <li key={f.id} className={`folder-depth-${Math.min(depthOf(f), 5)}`}>
             <button type="button" className={selected === f.id ? 'folder-item folder-item-active' : 'folder-item'} aria-current={selected === f.id ? 'true' : undefined} onClick={() => onSelect(f.id)}>

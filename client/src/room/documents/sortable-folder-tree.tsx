@@ -2,7 +2,7 @@ import { useDndContext } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import type { Folder } from '../../api.js';
-import { depthOf, sortFolders } from '../folder-tree.js';
+import { AllDocumentsEntry, depthOf, sortFolders } from '../folder-tree.js';
 import type { DragData } from './documents-dnd.js';
 
 /**
@@ -15,12 +15,7 @@ export function SortableFolderTree({ folders, selected, onSelect }: { folders: F
   return (
     <nav className="folder-tree" aria-label="Folders">
       <ul>
-        <li>
-          <button type="button" className={selected === null ? 'folder-item folder-item-active' : 'folder-item'} aria-current={selected === null ? 'true' : undefined} onClick={() => onSelect(null)}>
-            <span className="folder-icon" aria-hidden="true">▤</span>
-            <span className="folder-name">All documents</span>
-          </button>
-        </li>
+        <AllDocumentsEntry selected={selected} onSelect={onSelect} />
         <SortableContext items={sorted.map((f) => `folder:${f.id}`)} strategy={verticalListSortingStrategy}>
           {sorted.map((f) => (
             <SortableFolder key={f.id} folder={f} current={selected === f.id} onSelect={onSelect} />
