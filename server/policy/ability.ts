@@ -15,13 +15,14 @@ import type { AccessFacts, MembershipFact } from './access-facts.js';
  * - Grant, Party: read, edit
  * - Org, User: read (admins: all; other seller staff: the seller group and the parties of the rooms they staff)
  * - Directory (entities; creating and changing organisations and users): read (seller staff), edit (admins)
+ * - Room list: find the room in the room list and read its summary (everyone who reads it; experts too)
  * - Room readQuestions: reach the room's Q&A (managers, counsel, experts, members the room gives content)
  * - Question (Q&A): create (a member, for their own party), read, assign | publish (managers), answer (managers,
  *   the assigned expert), approve (managers; never the answer's author: four eyes), close (managers, the asking party)
  * Never "manage": CASL reads it as "every action", which would let a manager confirm NDAs.
  */
 export type Action =
-  | 'create' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile' | 'confirm' | 'reject' | 'terminate'
+  | 'create' | 'list' | 'read' | 'edit' | 'registerNda' | 'decideNda' | 'oversee' | 'view' | 'download' | 'original' | 'readFile' | 'confirm' | 'reject' | 'terminate'
   | 'readQuestions' | 'assign' | 'answer' | 'approve' | 'publish' | 'close';
 export type SubjectType = 'Room' | 'Document' | 'Folder' | 'Nda' | 'Grant' | 'Party' | 'Org' | 'User' | 'Directory' | 'Question';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
@@ -38,6 +39,8 @@ const ROOM_MEMBER_FIELDS = ROOM_FIELDS.filter((f) => f !== 'uploadsStartAs');
  * and their NDA status, and nothing else): not the entities it targets, which tell what is for sale.
  */
 const ROOM_SUMMARY_FIELDS = ['id', 'name', 'codeName', 'status', 'nda'];
+/** What an expert reads of a room they answer questions in: enough to find it, nothing of what is for sale. */
+const ROOM_EXPERT_FIELDS = ['id', 'name', 'codeName', 'status'];
 
 /** Every field of an NDA response. */
 export const NDA_FIELDS = [
@@ -80,8 +83,8 @@ const QUESTION_ANSWER_FIELDS = [...MEMBER_QUESTION_FIELDS, 'answer', 'answerDocu
 const FAQ_FIELDS = ['id', 'roomId', 'subject', 'body', 'answer', 'answerDocumentIds', 'faq', 'faqPublishedAt'];
 
 /** The fields of `row` (a subject of `type`) the ability lets the caller read; `all` when no rule limits them. */
-export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[]): Set<string> {
-  return new Set(permittedFieldsOf(ability, 'read', asSubject(type, row), { fieldsFrom: (rule) => rule.fields ?? [...all] }));
+export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[], action: Action = 'read'): Set<string> {
+  return new Set(permittedFieldsOf(ability, action, asSubject(type, row), { fieldsFrom: (rule) => rule.fields ?? [...all] }));
 }
 
 /**
@@ -102,7 +105,7 @@ export function buildAbility(facts: AccessFacts): AppAbility {
 
   if (actor.role === 'admin') {
     // Admins act as manager in every room — never as counsel: confirming NDAs stays with counsel.
-    can(['read', 'edit', 'registerNda', 'oversee'], 'Room');
+    can(['list', 'read', 'edit', 'registerNda', 'oversee'], 'Room');
     can(['view', 'download', 'original', 'edit'], 'Document');
     can(['read', 'edit'], ['Folder', 'Grant', 'Party']);
     can(['read', 'readFile'], 'Nda');
@@ -131,7 +134,7 @@ export function buildAbility(facts: AccessFacts): AppAbility {
   const counselRooms = facts.staffRooms.filter((s) => s.role === 'counsel').map((s) => s.roomId);
   const staffRooms = [...managerRooms, ...counselRooms];
   if (staffRooms.length > 0) {
-    can(['read', 'registerNda', 'oversee'], 'Room', { id: { $in: staffRooms } });
+    can(['list', 'read', 'registerNda', 'oversee'], 'Room', { id: { $in: staffRooms } });
     can(['view', 'download', 'original'], 'Document', { roomId: { $in: staffRooms } });
     can('read', ['Folder', 'Grant', 'Party'], { roomId: { $in: staffRooms } });
     can(['read', 'readFile'], 'Nda', { roomId: { $in: staffRooms } });
@@ -146,7 +149,9 @@ export function buildAbility(facts: AccessFacts): AppAbility {
   const expertRooms = facts.expertRooms ?? [];
   if (expertRooms.length > 0) {
     // An expert reaches the room's Q&A and, in it, only the questions assigned to them, without the
-    // asker. Nothing else of the room: not even the room itself (Room read), its documents or parties.
+    // asker. The room is listed for them, with its name and status, but they do not read it (Room
+    // read), so every route of its content answers them as for a missing room.
+    can('list', 'Room', ROOM_EXPERT_FIELDS, { id: { $in: expertRooms } });
     can('readQuestions', 'Room', { id: { $in: expertRooms } });
     const assigned: MongoQuery = { roomId: { $in: expertRooms }, assignedTo: actor.id };
     can('read', 'Question', EXPERT_QUESTION_FIELDS, assigned);
@@ -161,7 +166,7 @@ export function buildAbility(facts: AccessFacts): AppAbility {
 
   for (const m of facts.memberships) {
     // An external member always sees the room itself (its name, status and their NDA status)...
-    can('read', 'Room', ROOM_SUMMARY_FIELDS, { id: m.roomId });
+    can(['list', 'read'], 'Room', ROOM_SUMMARY_FIELDS, { id: m.roomId });
     // From outside the party's IP allow-list, or without a second factor where the room requires
     // one, the room itself is all a member sees.
     if (!m.ipAllowed || (m.requireMfa && !actor.mfa)) continue;
@@ -169,7 +174,7 @@ export function buildAbility(facts: AccessFacts): AppAbility {
     can('read', 'Nda', NDA_MEMBER_FIELDS, { roomId: m.roomId, orgId: actor.orgId });
     // Rule 1: a closed room gives nothing more. Rule 3: no NDA coverage gives nothing more.
     if (!membershipGivesContent(m, actor)) continue;
-    can('read', 'Room', ROOM_MEMBER_FIELDS, { id: m.roomId });
+    can(['list', 'read'], 'Room', ROOM_MEMBER_FIELDS, { id: m.roomId });
     // Q&A: the party's own questions (the answer once approved), and the room's FAQs.
     can('readQuestions', 'Room', { id: m.roomId });
     const own: MongoQuery = { roomId: m.roomId, partyId: m.partyId };

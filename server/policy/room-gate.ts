@@ -18,10 +18,14 @@ export interface RoomRow {
 
 export type DocumentStatusOnUpload = 'draft' | 'published';
 
-/** The room, if the caller may see it at all; otherwise the refusal is recorded and a 404 thrown. */
-export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event: string): Promise<RoomRow> {
+/**
+ * The room, if the caller may read it (or, with `list`, find it in their room list: an expert lists
+ * the rooms whose questions they answer and reads nothing else of them); otherwise the refusal is
+ * recorded and a 404 thrown.
+ */
+export async function findVisibleRoom(ctx: ServiceContext, roomId: string, event: string, action: 'read' | 'list' = 'read'): Promise<RoomRow> {
   const room: RoomRow | undefined = await ctx.db('rooms')
-    .where(accessibleBy(ctx.ability, 'read', 'Room'))
+    .where(accessibleBy(ctx.ability, action, 'Room'))
     .where('rooms.id', roomId)
     .first();
   // Stryker disable next-line StringLiteral: wording of the ledger's reason

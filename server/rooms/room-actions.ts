@@ -3,12 +3,13 @@ import { asSubject, type AppAbility } from '../policy/ability.js';
 interface RoomAction {
   /** What the flag lets the caller do, as the OpenAPI document says it. */
   means: string;
-  allowed: (ability: AppAbility, room: { id: string }) => boolean;
+  /** `actorId`: the caller, for rules about what is theirs (an expert answers what is assigned to them). */
+  allowed: (ability: AppAbility, room: { id: string }, actorId: string) => boolean;
 }
 
 // A subject of the room with no other column: only a rule that covers the whole room matches it
 // (a party's grant names folders, entities and limits, so it never does).
-const inRoom = (type: 'Document' | 'Folder' | 'Party' | 'Grant' | 'Nda', room: { id: string }) => asSubject(type, { roomId: room.id });
+const inRoom = (type: 'Document' | 'Folder' | 'Party' | 'Grant' | 'Nda' | 'Question', room: { id: string }) => asSubject(type, { roomId: room.id });
 
 /**
  * What the caller may do in a room: the room response's `can`, asked of the same ability the routes
@@ -73,6 +74,18 @@ export const ROOM_ACTIONS = {
     means: 'ask why a user can or cannot reach a document ("view as")',
     allowed: (a, room) => a.can('oversee', asSubject('Room', room)),
   },
+  readQuestions: {
+    means: "read every question of the room's Q&A, with the asking party (the deal team and counsel)",
+    allowed: (a, room) => a.can('read', inRoom('Question', room)),
+  },
+  answerQuestions: {
+    means: 'draft answers: managers to any question, experts to the questions assigned to them',
+    allowed: (a, room, actorId) => a.can('answer', asSubject('Question', { roomId: room.id, assignedTo: actorId })),
+  },
+  manageQuestions: {
+    means: 'assign questions, approve answers (never their own: four eyes) and publish them as FAQs',
+    allowed: (a, room) => a.can('assign', inRoom('Question', room)) && a.can('approve', inRoom('Question', room)) && a.can('publish', inRoom('Question', room)),
+  },
   verifyLedger: {
     means: "verify the whole ledger's hash chain (administrators; not limited to this room)",
     allowed: (a) => a.can('edit', 'Directory'),
@@ -86,7 +99,7 @@ export type RoomActions = Record<keyof typeof ROOM_ACTIONS, boolean>;
  * (external user) never may, and gets no `can` at all, so a member whom the room gives no content
  * still reads exactly its name, status and their NDA status.
  */
-export function roomActionsOf(ability: AppAbility, room: { id: string }): RoomActions | undefined {
-  const can = Object.fromEntries(Object.entries(ROOM_ACTIONS).map(([flag, action]) => [flag, action.allowed(ability, room)])) as RoomActions;
+export function roomActionsOf(ability: AppAbility, room: { id: string }, actorId: string): RoomActions | undefined {
+  const can = Object.fromEntries(Object.entries(ROOM_ACTIONS).map(([flag, action]) => [flag, action.allowed(ability, room, actorId)])) as RoomActions;
   return Object.values(can).some(Boolean) ? can : undefined;
 }

@@ -7,7 +7,7 @@ import { recordAllowed } from '../ledger/record.js';
 import { conflict, invalidRequest } from '../errors.js';
 import type { AddStaffInput, CreateRoomInput, UpdateRoomInput } from './schema.js';
 import { roomActionsOf, type RoomActions } from './room-actions.js';
-import { visibleRooms } from './repository.js';
+import { listedRooms } from './repository.js';
 
 export interface RoomView extends RoomRow {
   entityIds: string[];
@@ -17,8 +17,8 @@ export interface RoomView extends RoomRow {
   can?: RoomActions;
 }
 
-/** The fields of `room` the caller may read (see ROOM_FIELDS in policy/ability.ts). */
-export const readableRoomFields = (ctx: ServiceContext, room: RoomRow) => readableFields(ctx.ability, 'Room', { id: room.id }, ROOM_FIELDS);
+/** The fields of `room` the caller may read in the room list and the room's own response (see ROOM_FIELDS in policy/ability.ts). */
+export const readableRoomFields = (ctx: ServiceContext, room: RoomRow) => readableFields(ctx.ability, 'Room', { id: room.id }, ROOM_FIELDS, 'list');
 
 const entityIdsOf = async (ctx: ServiceContext, roomIds: string[]) => {
   const rows: Array<{ roomId: string; entityId: string }> = roomIds.length
@@ -55,15 +55,15 @@ export async function createRoom(ctx: ServiceContext, input: CreateRoomInput): P
 }
 
 export async function listRooms(ctx: ServiceContext): Promise<RoomView[]> {
-  const rooms = await visibleRooms(ctx);
+  const rooms = await listedRooms(ctx);
   const entities = await entityIdsOf(ctx, rooms.map((r) => r.id));
-  return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [], can: roomActionsOf(ctx.ability, r) }));
+  return rooms.map((r) => ({ ...r, entityIds: entities.get(r.id) ?? [], can: roomActionsOf(ctx.ability, r, ctx.actor.id) }));
 }
 
 export async function getRoom(ctx: ServiceContext, roomId: string): Promise<RoomView & { nda?: { covered: boolean; entityIds: string[] } }> {
-  const room = await findVisibleRoom(ctx, roomId, 'room.read');
+  const room = await findVisibleRoom(ctx, roomId, 'room.read', 'list');
   const entityIds = (await entityIdsOf(ctx, [room.id])).get(room.id) ?? [];
-  const can = roomActionsOf(ctx.ability, room);
+  const can = roomActionsOf(ctx.ability, room, ctx.actor.id);
   if (ctx.actor.role !== 'external') return { ...room, entityIds, can };
   const membership = ctx.facts.memberships.find((m) => m.roomId === room.id);
   const covered = membership?.roomOpen ? [...membership.coverage.keys()].sort() : [];

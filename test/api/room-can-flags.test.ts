@@ -14,17 +14,19 @@ import { ROOM_ACTIONS, type RoomActions } from '../../server/rooms/room-actions.
  */
 type Flag = keyof RoomActions;
 const FLAGS = Object.keys(ROOM_ACTIONS) as Flag[];
-const ROLES = ['manager', 'counsel', 'admin', 'bidder', 'advisor', 'uncoveredBidder'] as const;
+const ROLES = ['manager', 'counsel', 'admin', 'expert', 'bidder', 'advisor', 'uncoveredBidder'] as const;
 type Role = (typeof ROLES)[number];
 
 const all = (value: boolean) => Object.fromEntries(FLAGS.map((f) => [f, value])) as RoomActions;
 const EXPECTED: Record<Role, RoomActions | undefined> = {
   // Managers set the room up; confirming NDAs stays with counsel, and verifying the whole ledger with admins.
   manager: { ...all(true), decideNdas: false, verifyLedger: false },
-  // Counsel oversee and decide NDAs, and change nothing else.
-  counsel: { ...all(true), manageRoom: false, manageDocuments: false, manageParties: false, manageGrants: false, verifyLedger: false },
+  // Counsel oversee and decide NDAs, read the Q&A, and change nothing else.
+  counsel: { ...all(true), manageRoom: false, manageDocuments: false, manageParties: false, manageGrants: false, answerQuestions: false, manageQuestions: false, verifyLedger: false },
   // Admins act as manager in every room, never as counsel.
   admin: { ...all(true), decideNdas: false },
+  // An expert answers the questions assigned to them, and does nothing else in the room.
+  expert: { ...all(false), answerQuestions: true },
   bidder: undefined,
   advisor: undefined,
   uncoveredBidder: undefined,
@@ -36,6 +38,8 @@ let admin: Client;
 const clients = {} as Record<Role, Client>;
 let leakedCopy: Buffer;
 let alphaNdaId: string;
+let expertId: string;
+let askingC: Client;
 let counter = 0;
 const unique = (prefix: string) => `${prefix} ${++counter} ${randomUUID().slice(0, 6)}`;
 
@@ -51,6 +55,17 @@ beforeAll(async () => {
   clients.bidder = await deal.login('buyerA');
   clients.advisor = await deal.login('advisorA');
   clients.uncoveredBidder = await deal.login('buyerB');
+  // Q&A: an expert of the room, and a covered party C that asks (none of the roles above is in it).
+  const staffUser = await expectStatus(admin.post('/api/users', { email: 'expert@seller.example', name: 'Eva Expert', password: PASSWORD, orgId: deal.orgs.sellerOrgId, role: 'staff' }), 201);
+  await expectStatus(deal.manager.post(`${deal.roomPath}/staff`, { userId: staffUser.id, role: 'expert' }), 201);
+  expertId = staffUser.id;
+  clients.expert = await Client.login(t.app, 'expert@seller.example', PASSWORD);
+  const gamma = await expectStatus(admin.post('/api/orgs', { name: 'Gamma Partners', kind: 'acquirer' }), 201);
+  const buyerC = await expectStatus(admin.post('/api/users', { email: 'gina@gamma.example', name: 'Gina Gamma', password: PASSWORD, orgId: gamma.id, role: 'external' }), 201);
+  const partyC = await expectStatus(deal.manager.post(`${deal.roomPath}/parties`, { name: 'Bidder C', acquirerOrgId: gamma.id }), 201);
+  await expectStatus(deal.manager.post(`${deal.roomPath}/parties/${partyC.id}/members`, { userId: buyerC.id }), 201);
+  await deal.nda({ orgId: gamma.id, entityIds: [deal.entities.gmbh.id] });
+  askingC = await Client.login(t.app, 'gina@gamma.example', PASSWORD);
   const download = await clients.bidder.get(`/api/documents/${deal.docs.finance.id}/content`).buffer(true).parse(binary);
   expect(download.status).toBe(200);
   leakedCopy = download.body as Buffer;
@@ -61,6 +76,12 @@ const expectStatus = async (res: PromiseLike<{ status: number; body: any }>, sta
   const r = await res;
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body;
+};
+/** A new question of party C's, assigned to the room's expert when `assigned`. */
+const questionOfC = async (assigned: boolean) => {
+  const q = await expectStatus(askingC.post(`${deal.roomPath}/questions`, { subject: unique('Churn'), body: 'What was the churn in 2025?' }), 201);
+  if (assigned) await expectStatus(deal.manager.post(`/api/questions/${q.id}/assign`, { userId: expertId }), 200);
+  return q.id as string;
 };
 const pendingNda = async (orgId: string) =>
   (await expectStatus(
@@ -101,6 +122,10 @@ const PROBES: Record<Flag, (c: Client) => Promise<{ status: number; body: any }>
   readDisclosures: async (c) => c.get(`${deal.roomPath}/disclosures`),
   trace: async (c) => c.upload(`${deal.roomPath}/trace`, { data: leakedCopy, name: 'found-on-a-forum.pdf' }),
   explainAccess: async (c) => c.get(`${deal.roomPath}/access?userId=${deal.users.buyerA.id}&documentId=${deal.docs.finance.id}`),
+  // Nobody of the roles is in party C, and the question is assigned to no one.
+  readQuestions: async (c) => c.get(`/api/questions/${await questionOfC(false)}`),
+  answerQuestions: async (c) => c.post(`/api/questions/${await questionOfC(true)}/answer`, { body: 'Churn was 4 %.' }),
+  manageQuestions: async (c) => c.post(`/api/questions/${await questionOfC(false)}/assign`, { userId: expertId }),
   verifyLedger: async (c) => c.get('/api/audit/verify'),
 };
 

@@ -2,6 +2,7 @@ import type { ParsedMail } from 'mailparser';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { startSmtpSink, to, type SmtpSink } from '../support/smtp-sink.js';
 import { buildQuestionDeal, type QuestionDeal } from '../support/question-deal.js';
+import { ROOM_ACTIONS } from '../../server/rooms/room-actions.js';
 
 const q = (id: string, tail = '') => `/api/questions/${id}${tail}`;
 const RANDOM = '0b7f3c1e-5d2a-4c8e-9f61-2a3b4c5d6e7f';
@@ -105,10 +106,14 @@ describe('Q&A under attack: nothing of one party reaches another, nothing of the
     expect(JSON.stringify((await deal.expert.get(q(a.id))).body)).not.toContain(deal.users.buyerA.id);
   });
 
-  it('gives an expert nothing of the room beyond their questions: no room, documents, folders, parties, NDAs, grants, audit', async () => {
+  it('gives an expert nothing of the room beyond their questions and its name: no entities, documents, folders, parties, NDAs, grants, audit', async () => {
     const r = deal.roomPath;
-    expect((await deal.expert.get('/api/rooms')).body.items).toEqual([]);
-    for (const path of [r, `${r}/documents`, `${r}/folders`, `${r}/parties`, `${r}/ndas`, `${r}/grants`, `${r}/audit`, `${r}/staff`, `${r}/disclosures`, `/api/documents/${deal.docs.finance.id}`, `/api/documents/${deal.docs.finance.id}/content`]) {
+    // The room list and the room give its name, to find it, and the one thing the expert may do there.
+    const onlyAnswering = Object.fromEntries(Object.keys(ROOM_ACTIONS).map((flag) => [flag, flag === 'answerQuestions']));
+    const room = { id: deal.room.id, name: 'Sale of Falcon', codeName: 'Project Falcon', status: 'open', can: onlyAnswering };
+    expect((await deal.expert.get('/api/rooms')).body.items).toEqual([room]);
+    expect((await deal.expert.get(r)).body).toEqual(room);
+    for (const path of [`${r}/documents`, `${r}/folders`, `${r}/parties`, `${r}/ndas`, `${r}/grants`, `${r}/audit`, `${r}/staff`, `${r}/disclosures`, `/api/documents/${deal.docs.finance.id}`, `/api/documents/${deal.docs.finance.id}/content`]) {
       expect({ path, status: (await deal.expert.get(path)).status }).toEqual({ path, status: 404 });
     }
     // Nor the people of its parties in the directory.

@@ -328,7 +328,11 @@ describe('Q&A (issue 20): questions belong to the asking party; experts see thei
     for (const hidden of ['partyId', 'number', 'createdBy', 'closedBy']) expect(seen).not.toContain(hidden);
     expect(seen).toEqual(expect.arrayContaining(['subject', 'body', 'answer', 'status']));
     expect(can(ability, 'readQuestions', 'Room', { id: 'R1' })).toBe(true);
+    // The room itself only to find it in the room list: its name and status, not the entities for sale.
     expect(roomActions(ability, 'R1')).toEqual([]);
+    expect(can(ability, 'list', 'Room', { id: 'R1' })).toBe(true);
+    expect([...readableFields(ability, 'Room', { id: 'R1' }, ROOM_FIELDS, 'list')]).toEqual(['id', 'name', 'codeName', 'status']);
+    expect(can(ability, 'list', 'Room', { id: 'R2' })).toBe(false);
     expect(documentActions(ability, 'R1')).toEqual([]);
     expect(roomContent(ability, 'R1')).toEqual(NOTHING);
   });

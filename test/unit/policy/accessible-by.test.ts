@@ -87,7 +87,7 @@ const allowed = (ability: AppAbility, action: Action, table: string) =>
   TABLES[table].rows.filter((r) => ability.can(action, asSubject(TABLES[table].type, r))).map((r) => String(r.id)).sort();
 
 const ACTIONS: Record<string, Action[]> = {
-  rooms: ['read', 'edit', 'registerNda', 'decideNda', 'oversee', 'readQuestions'],
+  rooms: ['list', 'read', 'edit', 'registerNda', 'decideNda', 'oversee', 'readQuestions'],
   documents: ['view', 'download', 'original', 'edit'],
   folders: ['read', 'edit'],
   ndas: ['read', 'readFile'],
@@ -172,6 +172,7 @@ describe('lists written out from the rule', () => {
     expect(await listed(expert, 'answer', 'questions')).toEqual(['Q2', 'Q3', 'Q5']);
     expect(await listed(expert, 'approve', 'questions')).toEqual(['Q5']); // as manager of R2 only
     expect(await listed(expert, 'read', 'rooms')).toEqual(['R2']);
+    expect(await listed(expert, 'list', 'rooms')).toEqual(['R1', 'R2']); // R1 in the room list, its content not
     expect(await listed(expert, 'readQuestions', 'rooms')).toEqual(['R1', 'R2']);
     expect(await listed(expert, 'view', 'documents')).toEqual(['D8']);
     const member = ABILITIES['external member with grants']();
