@@ -82,7 +82,8 @@ describe('POST /api/rooms/:roomId/questions', () => {
     const otherRoom = (await deal.manager.post('/api/rooms', { name: 'Other', entityIds: [deal.entities.gmbh.id] })).body.id as string;
     expect(otherRoom).toBeTruthy();
     const answers: Array<{ status: number; body: unknown }> = [];
-    for (const documentId of [deal.docs.legal.id, 'no-such-document', deal.docs.finance.id.replace(/.$/, '0')]) {
+    // The last: a real id one character off (never the id itself, which the asker may view).
+    for (const documentId of [deal.docs.legal.id, 'no-such-document', deal.docs.finance.id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
       const res = await deal.buyerA.post(deal.questionsPath, { subject: 's', body: 'b', documentId });
       answers.push({ status: res.status, body: res.body });
     }
