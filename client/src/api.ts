@@ -9,7 +9,8 @@
  */
 
 export type Role = 'admin' | 'staff' | 'external';
-export type RoomRole = 'manager' | 'counsel';
+/** `expert`: seller staff who answer the Q&A questions assigned to them and see nothing else of the room. */
+export type RoomRole = 'manager' | 'counsel' | 'expert';
 export type Level = 'view' | 'download' | 'original';
 export type Classification = 'standard' | 'confidential' | 'highly_confidential' | 'clean_team';
 export type PersonalData = 'none' | 'pseudonymised' | 'identified';
@@ -49,6 +50,12 @@ export interface RoomActions {
   readDisclosures: boolean;
   trace: boolean;
   explainAccess: boolean;
+  /** Q&A: read every question of the room, with the asking party (the deal team and counsel). */
+  readQuestions: boolean;
+  /** Q&A: draft answers (managers to any question; experts to those assigned to them, the only ones they see). */
+  answerQuestions: boolean;
+  /** Q&A: assign questions, approve answers (never one's own: four eyes), publish FAQs, close questions. */
+  manageQuestions: boolean;
   verifyLedger: boolean;
 }
 
@@ -68,6 +75,9 @@ export const NO_ROOM_ACTIONS: RoomActions = {
   readDisclosures: false,
   trace: false,
   explainAccess: false,
+  readQuestions: false,
+  answerQuestions: false,
+  manageQuestions: false,
   verifyLedger: false,
 };
 

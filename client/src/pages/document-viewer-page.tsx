@@ -58,6 +58,8 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
                   </div>
                 </div>
                 <div className="toolbar-actions">
+                  {/* A member with NDA cover asks the seller about what they read: the room's Q&A, about this document. */}
+                  {d.room.nda?.covered && <Link className="button button-secondary" href={`/rooms/${roomId}/questions?ask=${encodeURIComponent(d.id)}`}>Ask about this document</Link>}
                   {canDownload && <a className="button button-primary" href={api.contentUrl(d.id, 'attachment')} download>Download</a>}
                   {d.access === 'original' && <a className="button button-secondary" href={api.originalUrl(d.id)} download>Download original</a>}
                 </div>

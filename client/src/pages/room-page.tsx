@@ -18,6 +18,7 @@ const ActivityTab = lazy(() => import('../room/activity-tab.js').then((m) => ({ 
 const DisclosuresTab = lazy(() => import('../room/disclosures-tab.js').then((m) => ({ default: m.DisclosuresTab })));
 const TraceTab = lazy(() => import('../room/trace-tab.js').then((m) => ({ default: m.TraceTab })));
 const SettingsTab = lazy(() => import('../room/settings/settings-tab.js').then((m) => ({ default: m.SettingsTab })));
+const QuestionsTab = lazy(() => import('../room/questions/questions-tab.js').then((m) => ({ default: m.QuestionsTab })));
 
 interface RoomData {
   room: Room;
@@ -33,8 +34,12 @@ async function loadRoom(roomId: string, signal: AbortSignal): Promise<RoomData> 
   return { room, can, entities };
 }
 
-const TABS: Array<{ id: string; label: string; shown: (can: RoomActions) => boolean }> = [
+/** Whether the room's Q&A is the caller's: seller staff by their flags; a party's members (no `can`) once an NDA covers them. */
+const reachesQuestions = (can: RoomActions, room: Room) => can.readQuestions || can.answerQuestions || can.manageQuestions || room.nda?.covered === true;
+
+const TABS: Array<{ id: string; label: string; shown: (can: RoomActions, room: Room) => boolean }> = [
   { id: 'documents', label: 'Documents', shown: () => true },
+  { id: 'questions', label: 'Q&A', shown: reachesQuestions },
   { id: 'parties', label: 'Parties & team', shown: (can) => can.readParties },
   { id: 'permissions', label: 'Permissions', shown: (can) => can.readGrants },
   { id: 'ndas', label: 'NDAs', shown: () => true },
@@ -44,8 +49,12 @@ const TABS: Array<{ id: string; label: string; shown: (can: RoomActions) => bool
   { id: 'settings', label: 'Settings', shown: (can) => can.manageRoom },
 ];
 
-/** The capacity the header shows: admins act as manager in every room, never as counsel. */
-const capacityOf = (can: RoomActions) => (can.manageRoom ? 'Manager' : can.decideNdas ? 'Counsel' : 'Bidder');
+/**
+ * The capacity the header shows: admins act as manager in every room, never as counsel; seller
+ * staff who reach nothing but the Q&A are its experts.
+ */
+const capacityOf = (can: RoomActions) =>
+  can.manageRoom ? 'Manager' : can.decideNdas ? 'Counsel' : can.answerQuestions || can.readQuestions ? 'Expert' : 'Bidder';
 
 export function RoomPage({ user, roomId, tab }: { user: User; roomId: string; tab: string }) {
   const [load, reload] = useLoad((signal) => loadRoom(roomId, signal), [roomId, user.id]);
@@ -60,12 +69,14 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
   const { room, can } = data;
   const [closing, setClosing] = useState(false);
   const ctx: RoomContext = { room, user, can, entities: new Map(data.entities.map((e) => [e.id, e])), reloadRoom: reload };
-  const tabs = TABS.filter((t) => t.shown(can));
-  const current = tabs.find((t) => t.id === tab) ?? tabs[0];
   // A member whom the room gives no content (no NDA cover yet, or the room is closed) is sent its
   // name, status and their NDA status only: no entities.
   const givesContent = room.entityIds !== undefined;
   const gated = !givesContent && room.status === 'open' && room.nda?.covered === false;
+  // An expert: the room gives them none of its content, only the questions assigned to them.
+  const questionsOnly = !givesContent && (can.readQuestions || can.answerQuestions);
+  const tabs = TABS.filter((t) => (questionsOnly ? t.id === 'questions' : t.shown(can, room)));
+  const current = tabs.find((t) => t.id === tab) ?? tabs[0];
 
   useEffect(() => {
     document.title = `${current.label} · ${room.codeName ?? room.name} · Gatehouse`;
@@ -102,11 +113,11 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
 
       {gated ? (
         <NdaGate ctx={ctx} />
-      ) : !givesContent ? (
+      ) : !givesContent && !questionsOnly ? (
         room.status === 'open' && <AccessGate ctx={ctx} />
       ) : (
         <>
-          {tabs.length > 1 && (
+          {(tabs.length > 1 || questionsOnly) && (
             <nav className="tabs" aria-label="Room sections">
               {tabs.map((t) => (
                 <Link key={t.id} href={`/rooms/${room.id}${t.id === 'documents' ? '' : '/' + t.id}`} className={t.id === current.id ? 'tab tab-active' : 'tab'} aria-current={t.id === current.id ? 'page' : undefined}>
@@ -118,6 +129,7 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
           <div className="tab-panel">
             <Suspense fallback={<div className="panel panel-message" role="status"><span className="spinner" aria-hidden="true" /> Loading {current.label.toLowerCase()}…</div>}>
               {current.id === 'documents' && <DocumentsTab ctx={ctx} />}
+              {current.id === 'questions' && <QuestionsTab ctx={ctx} />}
               {current.id === 'parties' && <PartiesTab ctx={ctx} />}
               {current.id === 'permissions' && <PermissionsTab ctx={ctx} />}
               {current.id === 'ndas' && <NdasTab ctx={ctx} />}

@@ -9,7 +9,7 @@ export function StaffDialog({ roomId, dir, onClose, onDone }: { roomId: string; 
   const inRoom = new Set(dir.staff.map((s) => s.userId));
   const candidates = dir.users.filter((u) => u.role !== 'external' && !inRoom.has(u.id));
   const [userId, setUserId] = useState('');
-  const [role, setRole] = useState<'manager' | 'counsel'>('counsel');
+  const [role, setRole] = useState<'manager' | 'counsel' | 'expert'>('counsel');
   const [error, setError] = useState<string | null>(null);
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -34,9 +34,10 @@ export function StaffDialog({ roomId, dir, onClose, onDone }: { roomId: string; 
         </div>
         <div className="field">
           <label htmlFor={`${id}-role`}>Role in this room</label>
-          <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'manager' | 'counsel')}>
+          <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'manager' | 'counsel' | 'expert')}>
             <option value="manager">Manager — sets up the room</option>
             <option value="counsel">Counsel — registers and confirms NDAs</option>
+            <option value="expert">Expert — answers the Q&amp;A questions assigned to them, sees nothing else</option>
           </select>
         </div>
         <div className="form-actions">
