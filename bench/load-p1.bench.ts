@@ -21,7 +21,7 @@ import { createLogger } from '../server/logger.js';
 import { createApp } from '../server/app.js';
 import { ensureFirstAdmin } from '../server/users/service.js';
 import { createObjectStore } from '../storage/create-object-store.js';
-import { ADMIN, createPostgresSchema } from '../test/support/test-app.js';
+import { ADMIN, createPostgresSchema, type Client } from '../test/support/test-app.js';
 import { buildDeal, PASSWORD } from '../test/support/world.js';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import type { BenchFigure } from './bench-figure.js';
@@ -47,7 +47,8 @@ interface Seeded {
   drop(): Promise<void>;
 }
 
-async function postgresSchema(): Promise<{ url: string; drop(): Promise<void> } | null> {
+/** A schema of its own on the bench's PostgreSQL server (BENCH_DATABASE_URL), or null when none answers. */
+export async function postgresSchema(): Promise<{ url: string; drop(): Promise<void> } | null> {
   const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5_000 });
   try {
     await probe.raw('select 1');
@@ -85,8 +86,25 @@ async function explainDocumentQuery(db: Db, run: () => Promise<unknown>): Promis
 const scansDocuments = (plan: string[]) =>
   plan.some((line) => /^SCAN (documents|v)\b(?! USING)/.test(line.trim()) || /Seq Scan on (documents|document_versions)\b/.test(line));
 
-async function seed(databaseUrl: string | undefined, drop: () => Promise<void>): Promise<Seeded> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-p1-'));
+/** The P1 room, which S1 (bench/search-s1.bench.ts) searches too. */
+export interface SeededRoom {
+  roomPath: string;
+  /** A bearer token of an advisor of party A, the party with the grants. */
+  token: string;
+  /** The same advisor, signed in. */
+  advisor: Client;
+  /** The folders the grants cover: the first GRANTS top folders, each followed by its subfolders. */
+  grantedFolderIds: string[];
+  /** The cloned documents, in the order made. */
+  documents: Array<{ id: string; folderId: string }>;
+}
+
+/**
+ * A fresh database (SQLite in a new data directory, or `databaseUrl`), migrated, with its first
+ * admin, and an app on it in this process to seed through; `close` stops both.
+ */
+export async function openSeedingApp(dataDirPrefix: string, databaseUrl: string | undefined): Promise<{ dataDir: string; db: Db; base: string; close(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
   const config = loadConfig({ DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
   const db = createDb({ dataDir, databaseUrl });
   await migrateToLatest(db);
@@ -97,72 +115,95 @@ async function seed(databaseUrl: string | undefined, drop: () => Promise<void>):
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  try {
-    const deal = await buildDeal({ app: base });
-    const r = deal.roomPath;
-    const folders: Array<{ id: string; top: boolean }> = [];
-    for (let i = 0; i < TOP_FOLDERS; i++) {
-      const top = (await deal.manager.post(`${r}/folders`, { name: `${i + 1} ${WORDS[i % WORDS.length]}` })).body as { id: string };
-      folders.push({ id: top.id, top: true });
-      for (let j = 0; j < SUBFOLDERS; j++) {
-        const sub = (await deal.manager.post(`${r}/folders`, { name: `${WORDS[(i + j) % WORDS.length]} ${j + 1}`, parentId: top.id })).body as { id: string };
-        folders.push({ id: sub.id, top: false });
-      }
-    }
-    await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id], coversRepresentatives: true });
-    const tops = folders.filter((f) => f.top).slice(0, GRANTS);
-    for (const f of tops) await deal.grant({ partyId: deal.parties.A.id, folderId: f.id, level: 'download' });
-    const advisor = await deal.login('advisorA');
-    const token = (await advisor.post('/api/auth/tokens', { name: 'bench', currentPassword: PASSWORD })).body.token as string;
+  const close = async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+  };
+  return { dataDir, db, base, close };
+}
 
-    // 10,000 documents: clones of an uploaded one (same stored file), 20 per folder, as rows.
-    const doc = await db('documents').where({ id: deal.docs.finance.id }).first();
-    const version = await db('documentVersions').where({ id: doc.currentVersionId }).first();
-    const t0 = Date.parse('2026-01-01T00:00:00.000Z');
-    const rows: Array<[Record<string, unknown>, Record<string, unknown>]> = [];
-    for (let i = 0; i < DOCUMENTS; i++) {
-      const folder = folders[i % folders.length];
-      const id = randomUUID();
-      const versionId = randomUUID();
-      const at = new Date(t0 + i * 1000).toISOString();
-      rows.push([
-        { ...doc, id, folderId: folder.id, entityId: i % 2 ? deal.entities.gmbh.id : deal.entities.ltd.id, title: `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} ${i}`, position: Math.floor(i / folders.length) + 10, currentVersionId: versionId, createdAt: at },
-        { ...version, id: versionId, documentId: id, createdAt: at },
-      ]);
+/**
+ * The deal of test/support/world.ts grown to `documents` documents in 500 folders (TOP_FOLDERS top
+ * folders of SUBFOLDERS each), party A covered by an NDA with GRANTS download grants on top folders,
+ * made through the API at `base` (an app on `db`) except the documents: clones of an uploaded one
+ * (same stored file), spread over the folders, inserted as rows.
+ */
+export async function seedRoom(db: Db, base: string, documents: number): Promise<SeededRoom> {
+  const deal = await buildDeal({ app: base });
+  const r = deal.roomPath;
+  const folders: Array<{ id: string; top: boolean }> = [];
+  for (let i = 0; i < TOP_FOLDERS; i++) {
+    const top = (await deal.manager.post(`${r}/folders`, { name: `${i + 1} ${WORDS[i % WORDS.length]}` })).body as { id: string };
+    folders.push({ id: top.id, top: true });
+    for (let j = 0; j < SUBFOLDERS; j++) {
+      const sub = (await deal.manager.post(`${r}/folders`, { name: `${WORDS[(i + j) % WORDS.length]} ${j + 1}`, parentId: top.id })).body as { id: string };
+      folders.push({ id: sub.id, top: false });
     }
-    for (let i = 0; i < rows.length; i += 200) {
-      const batch = rows.slice(i, i + 200);
-      // Deferred constraints are not portable: insert documents with their version id, then the versions.
-      await db.transaction(async (trx) => {
-        await trx('documents').insert(batch.map(([d]) => d));
-        await trx('documentVersions').insert(batch.map(([, v]) => v));
-      });
-    }
-    await db.raw('analyze'); // fresh statistics, as a live database has
+  }
+  await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id], coversRepresentatives: true });
+  const tops = folders.filter((f) => f.top).slice(0, GRANTS);
+  for (const f of tops) await deal.grant({ partyId: deal.parties.A.id, folderId: f.id, level: 'download' });
+  const advisor = await deal.login('advisorA');
+  const token = (await advisor.post('/api/auth/tokens', { name: 'bench', currentPassword: PASSWORD })).body.token as string;
 
+  // The documents: clones of an uploaded one (same stored file), 20 per folder, as rows.
+  const doc = await db('documents').where({ id: deal.docs.finance.id }).first();
+  const version = await db('documentVersions').where({ id: doc.currentVersionId }).first();
+  const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+  const rows: Array<[Record<string, unknown>, Record<string, unknown>]> = [];
+  for (let i = 0; i < documents; i++) {
+    const folder = folders[i % folders.length];
+    const id = randomUUID();
+    const versionId = randomUUID();
+    const at = new Date(t0 + i * 1000).toISOString();
+    rows.push([
+      { ...doc, id, folderId: folder.id, entityId: i % 2 ? deal.entities.gmbh.id : deal.entities.ltd.id, title: `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} ${i}`, position: Math.floor(i / folders.length) + 10, currentVersionId: versionId, createdAt: at },
+      { ...version, id: versionId, documentId: id, createdAt: at },
+    ]);
+  }
+  for (let i = 0; i < rows.length; i += 200) {
+    const batch = rows.slice(i, i + 200);
+    // Deferred constraints are not portable: insert documents with their version id, then the versions.
+    await db.transaction(async (trx) => {
+      await trx('documents').insert(batch.map(([d]) => d));
+      await trx('documentVersions').insert(batch.map(([, v]) => v));
+    });
+  }
+  return {
+    roomPath: r,
+    token,
+    advisor,
     // The granted top folders come first, each followed by its subfolders: the grants cover these.
-    const grantedFolderIds = folders.slice(0, GRANTS * (SUBFOLDERS + 1)).map((f) => f.id);
+    grantedFolderIds: folders.slice(0, GRANTS * (SUBFOLDERS + 1)).map((f) => f.id),
+    documents: rows.map(([d]) => ({ id: d.id as string, folderId: d.folderId as string })),
+  };
+}
+
+async function seed(databaseUrl: string | undefined, drop: () => Promise<void>): Promise<Seeded> {
+  const { dataDir, db, base, close } = await openSeedingApp('gatehouse-bench-p1-', databaseUrl);
+  try {
+    const { roomPath: r, token, advisor, grantedFolderIds } = await seedRoom(db, base, DOCUMENTS);
+    await db.raw('analyze'); // fresh statistics, as a live database has
     const explain = {
       folderList: await explainDocumentQuery(db, () => advisor.get(`${r}/documents?folderId=${grantedFolderIds[3]}`)),
       search: await explainDocumentQuery(db, () => advisor.get(`${r}/documents?q=lease&limit=100`)),
     };
     return { dataDir, databaseUrl, roomPath: r, token, grantedFolderIds, explain, drop };
   } finally {
-    await new Promise((resolve) => server.close(resolve));
-    await db.destroy();
+    await close();
   }
 }
 
-/** p95 of the response times (ms) of `paths`, requested in turn by CONNECTIONS clients for SECONDS. */
-function measure(base: string, token: string, paths: () => string): Promise<{ p95: number; requests: number; errors: number }> {
+/** p95 of the response times (ms) of `paths`, requested in turn by `connections` clients for `seconds`. */
+export function measure(base: string, token: string, paths: () => string, { connections = CONNECTIONS, seconds = SECONDS } = {}): Promise<{ p95: number; requests: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const times: number[] = [];
     let bad = 0;
     const instance = autocannon(
       {
         url: base,
-        connections: CONNECTIONS,
-        duration: SECONDS,
+        connections,
+        duration: seconds,
         headers: { authorization: `Bearer ${token}` },
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
       },

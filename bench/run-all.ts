@@ -18,8 +18,10 @@ import * as mail from './mail-m1.bench.js';
 import * as intakeQpdfWasm from './intake-qpdf-wasm.bench.js';
 import * as datasets from './datasets-d.bench.js';
 import * as zip from './zip-z1.bench.js';
+import * as search from './search-s1.bench.js';
+import * as textExtraction from './text-extraction-s2.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip, search, textExtraction];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

@@ -15,6 +15,8 @@ import * as directoryAndMail from './20261208000000-directory-and-mail.js';
 import * as datasets from './20261209000000-datasets.js';
 import * as stagedDisclosure from './20261210000000-staged-disclosure.js';
 import * as questions from './20261211000000-questions.js';
+import * as fullTextSearch from './20261212000000-full-text-search.js';
+import * as faqWording from './20261212000001-faq-wording.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +44,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261209000000-datasets', datasets],
   ['20261210000000-staged-disclosure', stagedDisclosure],
   ['20261211000000-questions', questions],
+  ['20261212000000-full-text-search', fullTextSearch],
+  ['20261212000001-faq-wording', faqWording],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

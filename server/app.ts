@@ -41,6 +41,7 @@ import { mailRouter } from './mail/routes.js';
 import { folderDownloadsRouter } from './folder-downloads/routes.js';
 import { importsRouter } from './imports/routes.js';
 import { questionsRouter } from './questions/routes.js';
+import { searchRouter } from './search/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
@@ -176,6 +177,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     folderDownloadsRouter(deps),
     importsRouter(deps),
     questionsRouter(deps),
+    searchRouter(deps),
     publishingRouter(deps),
     datasetsRouter(deps),
     grantsRouter(deps),

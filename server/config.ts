@@ -45,6 +45,10 @@ const EnvSchema = z.object({
   // What the intake of one upload may cost (R7): its time in all, and the memory of each process it runs.
   INTAKE_TIMEOUT_SECONDS: z.coerce.number().positive().default(45),
   INTAKE_MEMORY_MB: z.coerce.number().int().min(128, 'at least 128').default(1024),
+  // Search (issue 21): how often a process looks for documents to extract text from, and what one may cost.
+  TEXT_INDEX_POLL_SECONDS: z.coerce.number().positive().default(2),
+  TEXT_EXTRACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
+  TEXT_OCR_PAGE_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
   // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
   AUDIT_SIGNING_KEY: optionalString,
@@ -111,6 +115,8 @@ export interface Config {
    * its time, and each process it runs capped at its memory.
    */
   intake: { timeoutMs: number; memoryBytes: number };
+  /** Search: the background text extraction (poll interval, a document's budget, one OCR page's, each child process's memory). */
+  textIndex: { pollMs: number; documentTimeoutMs: number; ocrPageTimeoutMs: number; memoryBytes: number };
   /**
    * Signed ledger checkpoints: the key never lives in the database (an environment variable, or a
    * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
@@ -202,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },
     intake: { timeoutMs: e.INTAKE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
+    textIndex: { pollMs: e.TEXT_INDEX_POLL_SECONDS * 1000, documentTimeoutMs: e.TEXT_EXTRACTION_TIMEOUT_SECONDS * 1000, ocrPageTimeoutMs: e.TEXT_OCR_PAGE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
     audit: {
       signingKey: e.AUDIT_SIGNING_KEY,
       signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY_FILE ?? path.join(e.DATA_DIR, 'audit-signing-key.pem')),

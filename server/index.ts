@@ -15,6 +15,7 @@ import { loadLedgerKey } from './ledger/signing-key.js';
 import { assertSharedSecretsMatch, SharedSecretMismatchError, sharedSecretFingerprints } from './security/shared-secrets.js';
 import { probeOfficeSandbox } from './pdf-intake/office-sandbox.js';
 import { describeQpdfEngine } from './pdf-intake/qpdf-engine.js';
+import { startTextIndexer } from './search/text-indexer.js';
 import { startMailDelivery } from './mail/mail-delivery.js';
 import { mailFolderOf } from './mail/transport.js';
 
@@ -75,6 +76,9 @@ const maintenance = startMaintenance(db, store, {
 
 // The outbox: queued in the transactions of the changes that cause mail, sent from here with retries.
 const mail = startMailDelivery({ db, config, logger });
+
+// Search: text extraction after upload, in the background; every process takes its share of the queue.
+const textIndexer = startTextIndexer({ db, store, config, logger, poll: true });
 if (mail.transportKind === 'smtp') logger.info({ publicUrl: config.mail.publicUrl }, 'mail is sent over SMTP (SMTP_URL)');
 else logger.info({ folder: mailFolderOf(config), publicUrl: config.mail.publicUrl }, 'no SMTP_URL: mail is written as .eml files, and admins read it under Administration → Outbox');
 
@@ -114,6 +118,7 @@ const shutdown = async (signal: string) => {
   await afterResponseTasksSettled(db);
   await maintenance.stop();
   await mail.stop();
+  await textIndexer.stop();
   await checkpoints.stop();
   await store.close?.();
   await db.destroy();

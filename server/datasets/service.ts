@@ -1,3 +1,4 @@
+import { queueTextExtraction } from '../search/text-jobs.js';
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
@@ -161,6 +162,8 @@ export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, bo
     await trx('datasetClassifications').insert(row).onConflict('documentId').merge();
     await trx('datasetEntities').where({ documentId: doc.id }).delete();
     if (entityIds.length > 0) await trx('datasetEntities').insert(entityIds.map((entityId) => ({ documentId: doc.id, roomId: doc.roomId, entityId })));
+    // What a dataset gives the index depends on its classification (only columns without personal data).
+    await queueTextExtraction(trx, { documentId: doc.id, roomId: doc.roomId, versionId: doc.currentVersionId }, ctx.at);
     await recordAllowed(trx, ctx, {
       action: 'dataset.classify',
       subjectType: 'Document',

@@ -1,3 +1,4 @@
+import { forgetDocumentText } from '../search/text-jobs.js';
 import type { ServiceContext } from '../service-context.js';
 import { isPostgres, type Db } from '../db.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
@@ -122,6 +123,7 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
     await trx('datasetDescriptions').whereIn('versionId', versionIds).delete();
     await trx('stampRenditions').whereIn('versionId', versionIds).delete();
     await trx('documents').where({ id: documentId }).update({ currentVersionId: null });
+    await forgetDocumentText(trx, documentId);
     await trx('documentVersions').where({ documentId }).delete();
     await trx('documents').where({ id: documentId }).delete();
     const siblings = await documentsOf(trx, folderId);

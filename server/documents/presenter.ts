@@ -22,9 +22,13 @@ export const presentDocument = (d: DocumentListItem) => ({
   versionId: d.currentVersionId,
   access: d.access,
   status: d.status,
+  // Search: whether the words of its pages are in the room's index yet (pending, indexed, none, failed).
+  textStatus: d.text?.status ?? 'none',
   createdAt: d.createdAt,
   // The deal team's record of the lifecycle: outsiders only ever see published documents.
   ...(d.lifecycle ? d.lifecycle : {}),
+  // Why its text could not be indexed: the deal team's to act on (a new version, a clearer scan).
+  ...(d.lifecycle && d.text?.reason ? { textReason: d.text.reason } : {}),
   // Staff only (the service adds it for them): what stamped deliveries of this version leave out.
   ...(d.deliveryNotes ? { deliveryNotes: d.deliveryNotes } : {}),
 });

@@ -1,3 +1,4 @@
+import { queueTextExtraction, textStatusOf, type TextStatus } from '../search/text-jobs.js';
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import type { Db } from '../db.js';
@@ -32,16 +33,20 @@ export interface DocumentLifecycle {
   withdrawnReason: string | null;
 }
 
-export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes; lifecycle?: DocumentLifecycle };
+export type DocumentListItem = DocumentView & { index: string; access: Level | null; deliveryNotes?: DeliveryNotes; lifecycle?: DocumentLifecycle; text?: { status: TextStatus; reason: string | null } };
 
 /**
+ * Everyone reads whether a document's text is searchable yet (textStatus).
  * Staff are told what stamped deliveries leave out of a stored file (an earlier revision, an
  * attachment): an "update" that hid text was discarded, and the deal team should know. They also
  * read who published or withdrew a document and why. External users see their deliveries, not how
  * they were made, and only published documents, with nothing of their history.
  */
-async function withStaffDetails(ctx: ServiceContext, items: DocumentListItem[]): Promise<DocumentListItem[]> {
-  if (ctx.actor.role === 'external' || !items.length) return items;
+async function withDetails(ctx: ServiceContext, listed: DocumentListItem[]): Promise<DocumentListItem[]> {
+  if (!listed.length) return listed;
+  const texts = await textStatusOf(ctx.db, listed.map((d) => d.id));
+  const items = listed.map((d) => ({ ...d, text: texts.get(d.id) }));
+  if (ctx.actor.role === 'external') return items;
   const notes = await deliveryNotesOf(ctx.db, items.map((d) => d.currentVersionId));
   return items.map((d) => ({
     ...d,
@@ -171,6 +176,7 @@ export async function insertDocument(
   };
   await trx('documents').insert(row);
   await trx('documentVersions').insert(version);
+  await queueTextExtraction(trx, { documentId, roomId, versionId: version.id }, version.createdAt);
   if (rendition) await insertRendition(trx, { versionId: version.id, ...withoutDerivedKeys(rendition) });
   if (dataset) await insertDescription(trx, dataset);
   await recordAllowed(trx, ctx, {
@@ -214,6 +220,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
       // Conditional on the version read: two uploads at once cannot both become version n+1.
       const updated = await trx('documents').where({ id: documentId, version: current.version }).update({ version: version.version, currentVersionId: version.id });
       if (updated !== 1) throw conflict('conflict', 'Another version was uploaded at the same time; try again.');
+      await queueTextExtraction(trx, { documentId, roomId: doc.roomId, versionId: version.id }, version.createdAt);
       await recordAllowed(trx, ctx, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId, roomId: doc.roomId, details: { versionId: version.id, version: version.version, sha256: file.sha256, size: file.size, mimeType: file.mimeType } });
       // A new version of a published document is published at once (API.md); of a draft, it stays a draft.
       if (doc.status === 'published') await noteDocumentsPublished(trx, doc.roomId, [documentId], version.createdAt);
@@ -244,7 +251,7 @@ export async function listDocuments(
   await recordAllowed(ctx.db, ctx, { action: 'document.list', subjectType: 'Room', subjectId: roomId, roomId, details: { folderId: filter.folderId, q: filter.q, status: filter.status, count: page.items.length } });
   return {
     nextCursor: page.nextCursor,
-    items: await withStaffDetails(ctx, page.items.map((d) => ({ ...d, index: indexes.get(d.id)!, access: accessLevelOf(ctx, d) }))),
+    items: await withDetails(ctx, page.items.map((d) => ({ ...d, index: indexes.get(d.id)!, access: accessLevelOf(ctx, d) }))),
   };
 }
 
@@ -306,5 +313,5 @@ export async function roomOfDocument(ctx: ServiceContext, doc: DocumentView): Pr
 export async function readDocument(ctx: ServiceContext, documentId: string): Promise<DocumentListItem> {
   const doc = await findDocumentFor(ctx, documentId, 'view', 'document.read', { contentRequest: false });
   await recordAllowed(ctx.db, ctx, { action: 'document.read', subjectType: 'Document', subjectId: doc.id, roomId: doc.roomId, details: { versionId: doc.currentVersionId } });
-  return (await withStaffDetails(ctx, [doc]))[0];
+  return (await withDetails(ctx, [doc]))[0];
 }

@@ -87,7 +87,7 @@ export async function notifyFaqPublished(trx: Db, config: Pick<Config, 'mail'>, 
     .where('partyMembers.roomId', question.roomId)
     .select('users.*');
   for (const user of await readersOf(trx, members, question, at)) {
-    const mail = faqPublishedMail({ name: user.name, roomLabel: roomLabelFor(room, user), subject: question.subject, url: qaUrl(config, room.id) });
+    const mail = faqPublishedMail({ name: user.name, roomLabel: roomLabelFor(room, user), subject: question.faqSubject ?? question.subject, url: qaUrl(config, room.id) });
     await queueMail(trx, config, { kind: 'faq_published', to: user.email, toUserId: user.id, at, ...mail });
   }
 }

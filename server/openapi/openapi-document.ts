@@ -13,7 +13,7 @@ import { DecisionSchema } from '../ndas/schema.js';
 import { CreateFolderSchema, UpdateFolderSchema } from '../folders/schema.js';
 import { UpdateDocumentSchema, WithdrawDocumentSchema } from '../documents/schema.js';
 import { PublishSchema } from '../publishing/schema.js';
-import { AnswerSchema, AskQuestionSchema, AssignSchema, NoInputSchema } from '../questions/schema.js';
+import { AnswerSchema, AskQuestionSchema, AssignSchema, NoInputSchema, PublishFaqSchema } from '../questions/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
 import { ClassifyDatasetSchema } from '../datasets/schema.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
@@ -151,6 +151,12 @@ const operations: Record<string, Operation> = {
     body: { json: AskQuestionSchema },
     responses: { 201: '{id,number,status:"open",subject,body,documentId,priority,createdAt}', 400: 'invalid_request naming the field (documentId: not a document the asker may view)', 403: 'nda_required, room_closed, ip_not_allowed, mfa_required, or forbidden (staff)', 409: 'question_limit', ...NOT_FOUND },
   },
+  'GET /api/rooms/{roomId}/search': {
+    summary: 'Full-text search of the words on every page (the text layer, OCR of scanned pages), ranked, among the documents the caller may view',
+    who: 'user',
+    query: { q: 'words (quoted: a phrase), up to 500 characters; every word must be on the page', limit: '1–100 (default 20)', cursor: 'from nextCursor' },
+    responses: { 200: '{items:[{documentId,title,index,page,snippet,highlights:[[start,end],…]}],nextCursor}', 400: 'invalid_request naming q, limit or cursor', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND },
+  },
   'GET /api/rooms/{roomId}/questions': {
     summary: "Questions: managers and counsel all (with partyId), experts those assigned to them (nothing of the asker), members their party's and the room's FAQs",
     who: 'user',
@@ -161,7 +167,7 @@ const operations: Record<string, Operation> = {
   'POST /api/questions/{questionId}/assign': { summary: 'Assign to room staff (an expert sees only what is assigned to them)', who: 'manager', body: { json: AssignSchema }, responses: { 200: 'the question', 400: 'userId not staff of the room', 403: 'forbidden', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/questions/{questionId}/answer': { summary: 'Draft an answer (it reaches the party only once another manager approves it)', who: 'the assigned expert, manager', body: { json: AnswerSchema }, responses: { 200: '{status:"answer_pending",…}', 403: 'forbidden', 409: 'invalid_state, or reference_not_visible with details.documentIds', ...NOT_FOUND } },
   'POST /api/questions/{questionId}/approve': { summary: 'Approve the answer (four eyes: not its author); the asking party sees it from now on', who: 'manager other than the answer\'s author', body: { json: NoInputSchema }, responses: { 200: '{status:"answered",…}', 403: 'four_eyes or forbidden', 409: 'invalid_state or reference_not_visible', ...NOT_FOUND } },
-  'POST /api/questions/{questionId}/publish': { summary: 'Publish an answered question as an FAQ: subject, body and answer to every party with NDA coverage, with nothing of the asking party', who: 'manager', body: { json: NoInputSchema }, responses: { 200: '{faq:true,…}', 403: 'forbidden', 409: 'invalid_state', ...NOT_FOUND } },
+  'POST /api/questions/{questionId}/publish': { summary: 'Publish an answered question as an FAQ: subject, body and answer to every party with NDA coverage, with nothing of the asking party; optionally reworded (subject, body, answer) so that nothing in it names the asker: other parties read only that wording, the asking party keeps its own', who: 'manager', body: { json: PublishFaqSchema }, responses: { 200: '{faq:true,…}', 403: 'forbidden', 409: 'invalid_state', ...NOT_FOUND } },
   'POST /api/questions/{questionId}/close': { summary: 'Close a question', who: 'manager, or a member of the asking party', body: { json: NoInputSchema }, responses: { 200: '{status:"closed",…}', 403: 'forbidden', 409: 'invalid_state', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/download.zip': {
     summary: "A ZIP of everything in the room (or a folder's subtree) the caller may download, streamed as it is built: each file stamped as its own download (its own download id), datasets as the caller's own copy, entries named by the caller's own numbering; what cannot be stamped is listed in NOT INCLUDED.txt; nothing the caller may not download appears, not even by name",

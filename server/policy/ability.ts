@@ -57,7 +57,7 @@ const NDA_MEMBER_FIELDS = ['id', 'roomId', 'orgId', 'kind', 'status', 'expired',
 export const QUESTION_FIELDS = [
   'id', 'roomId', 'number', 'partyId', 'status', 'subject', 'body', 'documentId', 'priority', 'createdAt', 'createdBy',
   'assignedTo', 'assignedAt', 'answer', 'answerDocumentIds', 'answeredBy', 'answeredAt', 'approvedBy', 'approvedAt',
-  'faq', 'faqPublishedAt', 'closedBy', 'closedAt',
+  'faq', 'faqPublishedAt', 'faqSubject', 'faqBody', 'faqAnswer', 'closedBy', 'closedAt',
 ] as const;
 /**
  * What an expert reads of a question assigned to them: the question and its answer, never who asked.
@@ -76,11 +76,11 @@ const EXPERT_QUESTION_FIELDS = [
 const MEMBER_QUESTION_FIELDS = ['id', 'roomId', 'number', 'status', 'subject', 'body', 'documentId', 'priority', 'createdAt', 'createdBy', 'faq', 'closedAt'];
 const QUESTION_ANSWER_FIELDS = [...MEMBER_QUESTION_FIELDS, 'answer', 'answerDocumentIds', 'approvedAt'];
 /**
- * What every party the room gives content reads of an FAQ: the question and the answer, and when it
- * was published. Nothing of the asker: not their party, number, member, status (closing is the
+ * What every party the room gives content reads of an FAQ: the question and the answer as published
+ * (the FAQ's wording, which the manager may have freed of whatever named the asker), and when it was published. Nothing of the asker: not their party, number, member, status (closing is the
  * asker's act) nor when they asked (a time tells a party's activity).
  */
-const FAQ_FIELDS = ['id', 'roomId', 'subject', 'body', 'answer', 'answerDocumentIds', 'faq', 'faqPublishedAt'];
+const FAQ_FIELDS = ['id', 'roomId', 'faqSubject', 'faqBody', 'faqAnswer', 'answerDocumentIds', 'faq', 'faqPublishedAt'];
 
 /** The fields of `row` (a subject of `type`) the ability lets the caller read; `all` when no rule limits them. */
 export function readableFields(ability: AppAbility, type: SubjectType, row: object, all: readonly string[], action: Action = 'read'): Set<string> {

@@ -39,11 +39,24 @@ export function presentQuestion(q: QuestionRow, viewer: Pick<ServiceContext, 'ab
     approvedAt: q.approvedAt,
     faq: q.faqPublishedAt !== null,
     faqPublishedAt: q.faqPublishedAt,
+    // What every party reads of an FAQ: its own wording where the manager reworded it, else as written.
+    faqSubject: q.faqPublishedAt === null ? null : (q.faqSubject ?? q.subject),
+    faqBody: q.faqPublishedAt === null ? null : (q.faqBody ?? q.body),
+    faqAnswer: q.faqPublishedAt === null ? null : (q.faqAnswer ?? q.answer),
     closedBy: q.closedBy,
     closedAt: q.closedAt,
   };
   const fields = readableFields(viewer.ability, 'Question', q, QUESTION_FIELDS);
-  return Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k)));
+  const shown = Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k)));
+  // A reader of the FAQ alone (another party) reads its wording as the question itself: subject,
+  // body and answer, with nothing to tell that it was reworded.
+  for (const [own, faq] of [['subject', 'faqSubject'], ['body', 'faqBody'], ['answer', 'faqAnswer']] as const) {
+    if (!fields.has(own) && fields.has(faq)) {
+      shown[own] = shown[faq];
+      delete shown[faq];
+    }
+  }
+  return shown;
 }
 
 export type PresentedQuestion = ReturnType<typeof presentQuestion>;
@@ -51,7 +64,7 @@ export type PresentedQuestion = ReturnType<typeof presentQuestion>;
 /** The columns of an export, in this order; a caller's export holds only those they may read. */
 export const EXPORT_COLUMNS = [
   'number', 'partyId', 'status', 'priority', 'subject', 'body', 'documentId', 'createdAt', 'createdBy', 'assignedTo', 'assignedAt',
-  'answer', 'answerDocumentIds', 'answeredBy', 'answeredAt', 'approvedBy', 'approvedAt', 'faq', 'faqPublishedAt', 'closedBy', 'closedAt', 'id',
+  'answer', 'answerDocumentIds', 'answeredBy', 'answeredAt', 'approvedBy', 'approvedAt', 'faq', 'faqPublishedAt', 'faqSubject', 'faqBody', 'faqAnswer', 'closedBy', 'closedAt', 'id',
 ] as const;
 
 /** The export's columns for these rows: every column some row shows the caller (none of a field they may not read). */

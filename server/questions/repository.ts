@@ -31,6 +31,10 @@ export interface QuestionRow {
   approvedAt: string | null;
   faqPublishedAt: string | null;
   faqPublishedBy: string | null;
+  /** The FAQ's own wording, when the manager who published it reworded it (null: as written). */
+  faqSubject: string | null;
+  faqBody: string | null;
+  faqAnswer: string | null;
   closedBy: string | null;
   closedAt: string | null;
 }

@@ -4,7 +4,7 @@ import { contextOf, type Deps } from '../service-context.js';
 import { parseInput, pathId } from '../http/validate.js';
 import { csvRow } from '../audit/csv.js';
 import { formulaSafe } from '../grants/matrix-layout.js';
-import { AnswerSchema, AskQuestionSchema, AssignSchema, ListQuestionsSchema, NoInputSchema } from './schema.js';
+import { AnswerSchema, AskQuestionSchema, AssignSchema, ListQuestionsSchema, NoInputSchema, PublishFaqSchema } from './schema.js';
 import { answerQuestion, approveAnswer, askQuestion, assignQuestion, closeQuestion, getQuestion, listQuestions, publishFaq, type QuestionsView } from './service.js';
 import { exportCell, exportColumnsOf, presentQuestion, type PresentedQuestion } from './presenter.js';
 
@@ -72,8 +72,8 @@ export function questionsRouter(deps: Deps) {
   router.post('/api/questions/:questionId/publish', async (req, res) => {
     const ctx = await contextOf(req, deps);
     const questionId = pathId(req.params.questionId);
-    parseInput(NoInputSchema, req.body ?? {});
-    res.json(one(await publishFaq(ctx, questionId), ctx));
+    const input = parseInput(PublishFaqSchema, req.body ?? {});
+    res.json(one(await publishFaq(ctx, questionId, input), ctx));
   });
   router.post('/api/questions/:questionId/close', async (req, res) => {
     const ctx = await contextOf(req, deps);

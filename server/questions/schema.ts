@@ -44,3 +44,14 @@ export type AnswerInput = z.infer<typeof AnswerSchema>;
  * clock. A body naming them (`approvedBy`, `status`…) is refused, not quietly ignored.
  */
 export const NoInputSchema = z.strictObject({});
+
+/**
+ * Publishing as an FAQ may reword what every party will read (each field left out: as written), so
+ * that nothing in it tells who asked. The asking party keeps its question as it asked it.
+ */
+export const PublishFaqSchema = z.strictObject({
+  subject: text(SUBJECT_MAX).optional(),
+  body: text(BODY_MAX).optional(),
+  answer: text(BODY_MAX).optional(),
+});
+export type PublishFaqInput = z.infer<typeof PublishFaqSchema>;

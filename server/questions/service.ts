@@ -10,7 +10,7 @@ import { recordAllowed } from '../ledger/record.js';
 import { notifyAnswerApproved, notifyFaqPublished, notifyQuestionAsked, notifyQuestionAssigned } from '../mail/question-notifications.js';
 import { conflict, denied, HttpError, invalidRequest } from '../errors.js';
 import { fetchPage, type Page } from '../http/paging.js';
-import type { AnswerInput, AskQuestionInput, ListQuestionsQuery, QuestionStatus } from './schema.js';
+import type { AnswerInput, AskQuestionInput, ListQuestionsQuery, PublishFaqInput, QuestionStatus } from './schema.js';
 import { answerReferences, findVisibleQuestion as findVisibleQuestionRow, nextNumberOf, visibleQuestions, type QuestionRow } from './repository.js';
 import type { ReferenceFilter } from './presenter.js';
 
@@ -95,6 +95,9 @@ export async function askQuestion(ctx: ServiceContext, roomId: string, input: As
       approvedAt: null,
       faqPublishedAt: null,
       faqPublishedBy: null,
+      faqSubject: null,
+      faqBody: null,
+      faqAnswer: null,
       closedBy: null,
       closedAt: null,
     };
@@ -272,12 +275,17 @@ export async function approveAnswer(ctx: ServiceContext, questionId: string): Pr
   return { items: [q], references: null };
 }
 
-export async function publishFaq(ctx: ServiceContext, questionId: string): Promise<QuestionsView> {
+export async function publishFaq(ctx: ServiceContext, questionId: string, wording: PublishFaqInput = {}): Promise<QuestionsView> {
   const q = await step(
     ctx,
     questionId,
     PUBLISH,
-    () => ({ update: { faqPublishedAt: ctx.at, faqPublishedBy: ctx.actor.id }, guard: { faqPublishedAt: null } }),
+    () => ({
+      update: { faqPublishedAt: ctx.at, faqPublishedBy: ctx.actor.id, faqSubject: wording.subject ?? null, faqBody: wording.body ?? null, faqAnswer: wording.answer ?? null },
+      guard: { faqPublishedAt: null },
+      // The record says what was reworded; the wording itself is the question's to show.
+      details: { reworded: (['subject', 'body', 'answer'] as const).filter((f) => wording[f] !== undefined) },
+    }),
     (trx, updated) => notifyFaqPublished(trx, ctx.config, updated, ctx.at),
     async (question) => {
       if (question.approvedAt === null) throw invalidState(PUBLISH, question, 'no approved answer');

@@ -364,6 +364,7 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: managerWrite(201),
   },
   'GET /api/rooms/:roomId/documents': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/documents` }), expect: memberRead(200) },
+  'GET /api/rooms/:roomId/search': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/search?q=Falcon` }), expect: memberRead(200) },
   'POST /api/rooms/:roomId/questions': {
     request: (t) => ({ path: `/api/rooms/${roomOf(t)}/questions`, body: { subject: unique('Question'), body: 'What is the headcount?' } }),
     // Only a party member with NDA coverage asks; staff (the admin as manager too) see the room and may not.

@@ -171,7 +171,7 @@ describe('notifications go to those the access rule lets know, and say no more t
     const notices = mailsTo(deal.users.buyerB.email).slice(before);
     expect(notices.map((m) => m.subject)).toEqual(Array(4).fill('Security notice: your Gatehouse account changed'));
     // Each change in its own mail; the outbox may send them in any order.
-    expect(notices.map((m) => m.text.match(/^(.*?) \(\d{4}-/m)?.[1]).sort()).toEqual([
+    expect(notices.map((m) => (m.text ?? '').match(/^(.*?) \(\d{4}-/m)?.[1]).sort()).toEqual([
       'A new API token was created.',
       'Two-step sign-in (an authenticator app) was turned off.',
       'Two-step sign-in (an authenticator app) was turned on.',

@@ -259,6 +259,40 @@ describe('assign, answer, approve (four eyes), publish, close', () => {
     expect((await deal.manager.post(q(closed.id, '/publish'))).status).toBe(200);
   });
 
+  it('publishes an FAQ in a wording that names nobody: other parties read only that, the asker keeps its own', async () => {
+    const asked = await deal.ask(deal.buyerA, { subject: 'Alpha lenders: churn', body: 'Our lenders at Alpha Capital need the 2025 churn.' });
+    await deal.manager.post(q(asked.id, '/assign'), { userId: deal.users2.expert.id });
+    await deal.expert.post(q(asked.id, '/answer'), { body: 'For Alpha: churn was 4 %.' });
+    await deal.manager2.post(q(asked.id, '/approve'));
+    const wording = { subject: 'Customer churn 2025', body: 'What was the customer churn in 2025?', answer: 'Churn was 4 %.' };
+    const res = await deal.manager.post(q(asked.id, '/publish'), wording);
+    expect(res.status).toBe(200);
+    // The deal team reads both: the question as asked and the FAQ as published.
+    expect(res.body).toMatchObject({ subject: 'Alpha lenders: churn', faqSubject: wording.subject, faqBody: wording.body, faqAnswer: wording.answer });
+    // Another party: the FAQ's wording as the question itself, nothing of the original, nor that it was reworded.
+    const seenByB = (await deal.buyerB.get(q(asked.id))).body;
+    expect(seenByB).toEqual({ id: asked.id, roomId: deal.room.id, ...wording, answerDocumentIds: [], faq: true, faqPublishedAt: expect.any(String) });
+    const listedForB = JSON.stringify((await deal.buyerB.get(deal.questionsPath)).body);
+    expect(listedForB).toContain('Customer churn 2025');
+    expect(listedForB).not.toMatch(/Alpha|lenders/);
+    // The asking party keeps its question as it asked it.
+    expect((await deal.buyerA.get(q(asked.id))).body).toMatchObject({ subject: 'Alpha lenders: churn', body: 'Our lenders at Alpha Capital need the 2025 churn.' });
+    const ledger = (await deal.manager.get(`${deal.roomPath}/audit?action=question.publish`)).body.items;
+    expect(ledger.find((e: { subjectId: string }) => e.subjectId === asked.id).details.reworded).toEqual(['subject', 'body', 'answer']);
+  });
+
+  it.each([
+    ['an empty subject', { subject: '' }, 'subject'],
+    ['a subject over 300 characters', { subject: 'x'.repeat(301) }, 'subject'],
+    ['a field that is not wording', { faqPublishedBy: 'x' }, 'faqPublishedBy'],
+  ])('refuses to publish with %s, naming the field, and publishes nothing', async (_what, body, field) => {
+    const asked = await deal.answered();
+    const res = await deal.manager.post(q(asked.id, '/publish'), body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toHaveProperty(field);
+    expect((await deal.manager.get(q(asked.id))).body.faq).toBe(false);
+  });
+
   it('lets the asking party and managers close; closing twice is 409 invalid_state', async () => {
     const a = await deal.ask(deal.buyerA);
     const b = await deal.ask(deal.buyerA);

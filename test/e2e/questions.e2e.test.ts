@@ -22,6 +22,8 @@ const otherErrors: Array<{ page: string; line: string }> = [];
 const SUBJECT = 'Customer churn 2025';
 // Markup a bidder types is text: it must read as typed, never run or render.
 const BODY = 'What was the churn of Falcon GmbH in 2025? <img src=x onerror="window.__qaInjected=1">';
+// The FAQ's own wording, as the manager rewrites the question before every party reads it.
+const FAQ_BODY = 'What was the customer churn of Falcon GmbH in 2025?';
 const ANSWER = 'Churn was 4 % in 2025, as the finance pack shows.';
 
 /** A browser of its own, as a second person at a second desk, with its console watched. */
@@ -183,9 +185,12 @@ describe('Q&A in Chromium', () => {
     await asked.getByText('Answered', { exact: true }).waitFor();
     await asked.getByRole('group', { name: 'Answer' }).getByText(ANSWER).waitFor();
 
-    // The manager publishes it as an FAQ.
-    await review.getByRole('button', { name: 'Publish as FAQ' }).click();
+    // The manager publishes it as an FAQ, reworded: every party reads it, so nothing of the asker stays.
+    await review.getByRole('button', { name: 'Publish as FAQ…' }).click();
+    await review.getByLabel('FAQ question').fill(FAQ_BODY);
+    await review.getByRole('button', { name: 'Publish for every party' }).click();
     await review.getByRole('status').getByText('Published as an FAQ', { exact: false }).waitFor();
+    await review.getByRole('heading', { name: 'As published for every party' }).waitFor();
     await review.getByRole('button', { name: 'Close', exact: true }).click();
     await row.getByText('FAQ', { exact: true }).waitFor();
 
@@ -195,11 +200,11 @@ describe('Q&A in Chromium', () => {
     await bidder.getByRole('link', { name: 'Q&A' }).click();
     await bidder.getByText('Your party has not asked any question yet.').waitFor();
     const entry = bidder.getByRole('region', { name: 'Frequently asked questions' }).getByRole('article', { name: SUBJECT });
-    await entry.getByText(BODY, { exact: true }).waitFor();
+    await entry.getByText(FAQ_BODY, { exact: true }).waitFor();
     await entry.getByRole('group', { name: 'Answer' }).getByText(ANSWER).waitFor();
     await entry.getByText('FAQ', { exact: true }).waitFor();
     const text = await bidder.locator('main').innerText();
-    for (const hidden of ['Bidder A', 'Alpha Capital', deal.users.buyerA.email, 'Question 1', 'Answered', 'High priority']) expect(text).not.toContain(hidden);
+    for (const hidden of ['Bidder A', 'Alpha Capital', deal.users.buyerA.email, 'Question 1', 'Answered', 'High priority', BODY]) expect(text).not.toContain(hidden);
   });
 
   it('tells a manager who drafted an answer that another manager must approve it, and names a reference the party may not view', async () => {

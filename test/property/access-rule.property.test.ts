@@ -9,7 +9,8 @@
  * the grant's personal-data limit, and never as the original by an outsider; the rows and columns each
  * user receives of it (the ability, datasetScopeFor and planDelivery) are those of the plain
  * reference (dataset-reference.ts), after revocations (an entity map losing a value among them) and
- * expiries too. Runs on SQLite, and on PostgreSQL under TEST_DATABASE_URL (npm run test:postgres).
+ * expiries too. Search (issue 21) finds, by words on every page, exactly the documents each user may
+ * view. Runs on SQLite, and on PostgreSQL under TEST_DATABASE_URL (npm run test:postgres).
  *
  * Replay a failure with PROPERTY_SEED=<seed printed below>; PROPERTY_SECONDS (default 50 per database)
  * or PROPERTY_RUNS size the run (test/property/run-budget.ts); whatever the budget, at least
@@ -98,9 +99,12 @@ describe.each(seeds)(`the access rule on random worlds (${database}, seed %i)`, 
         const world = drawWorld(g, nextPrefix(), AT);
         await insertWorld(t.db, world);
         const expected = referenceDecisions(world);
-        const { can, sql } = await productionDecisions(t.db, world);
+        const { can, sql, searched } = await productionDecisions(t.db, world);
         expect({ allowedByAbilityOnly: missingFrom(can, expected), allowedByReferenceOnly: missingFrom(expected, can) }).toEqual({ allowedByAbilityOnly: [], allowedByReferenceOnly: [] });
         expect({ listedButNotAllowed: missingFrom(sql, can), allowedButNotListed: missingFrom(can, sql) }).toEqual({ listedButNotAllowed: [], allowedButNotListed: [] });
+        // Search finds exactly the documents the reference lets each user view.
+        const viewable = new Set([...expected].filter((k) => k.endsWith('|view')));
+        expect({ foundButNotViewable: missingFrom(searched, viewable), viewableButNotFound: missingFrom(viewable, searched) }).toEqual({ foundButNotViewable: [], viewableButNotFound: [] });
         expect(await productionIndexes(t.db, world)).toEqual(referenceIndexesOf(world));
         expect(await datasetDeliveryDifferences(t.db, world)).toEqual([]);
         checked.worlds++;

@@ -1,3 +1,6 @@
+import { parseSearchQuery } from '../../server/search/search-query.js';
+import { searchPages } from '../../server/search/text-index.js';
+import { SEARCHED_WORDS } from './world-store.js';
 import type { Db } from '../../server/db.js';
 import { loadAccess } from '../../server/policy/load-access.js';
 import { asSubject, type SubjectType } from '../../server/policy/ability.js';
@@ -41,7 +44,7 @@ const READ_SUBJECTS: Array<{ kind: 'folder' | 'org' | 'user' | 'question'; type:
  * may read) of the stored world at `at`, both ways: `ability.can` on each row, and membership of
  * the SQL-filtered list.
  */
-export async function productionDecisions(db: Db, world: World, at: string = world.at): Promise<{ can: Decisions; sql: Decisions }> {
+export async function productionDecisions(db: Db, world: World, at: string = world.at): Promise<{ can: Decisions; sql: Decisions; searched: Decisions }> {
   const roomIds = world.rooms.map((r) => r.id);
   const rows: Array<Record<string, unknown> & { id: string }> = await db('documents').whereIn('roomId', roomIds).select();
   const readRows = await Promise.all(READ_SUBJECTS.map(async (s) => {
@@ -50,6 +53,9 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
   }));
   const can: Decisions = new Set();
   const sql: Decisions = new Set();
+  // The documents each user finds by the words on every page (world-store.ts), as `view` decisions.
+  const searched: Decisions = new Set();
+  const terms = parseSearchQuery(SEARCHED_WORDS);
   // Users in parallel: PostgreSQL answers them on several connections (SQLite simply queues them).
   await Promise.all(world.users.map(async (user) => {
     // Each user as their own request: its address (IP allow-lists) and second factor (rooms requiring MFA).
@@ -74,8 +80,11 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
         .select(`${s.table}.id`);
       for (const { id } of listed) sql.add(readKey(user.id, s.kind, id));
     }
+    for (const room of world.rooms) {
+      for (const hit of await searchPages(db, ability, room.id, terms, { limit: 100_000, offset: 0 })) searched.add(key(user.id, hit.documentId, 'view'));
+    }
   }));
-  return { can, sql };
+  return { can, sql, searched };
 }
 
 /** The entries of `a` that `b` lacks, sorted (a readable counterexample). */

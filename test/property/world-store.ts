@@ -13,6 +13,9 @@ const rank = <T>(order: readonly T[], v: T) => order.indexOf(v);
  * one transaction, shaped exactly as the services store it. `objectKeyOf` names each document's
  * stored object, for the worlds that are also read through the API.
  */
+/** The words on every document's one page of text in a stored world. */
+export const SEARCHED_WORDS = 'gatehouse property page';
+
 export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: string) => string = (d) => `versions/${d}`): Promise<void> {
   const staffUser = w.users.find((u) => u.role === 'staff')!.id;
   await db.transaction(async (trx) => {
@@ -47,6 +50,8 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
       classificationRank: rank(CLASSIFICATIONS, d.classification), personalDataRank: rank(PERSONAL_DATA, d.personalData), kind: d.kind ?? 'document',
       status: d.status ?? 'published', position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
     })));
+    // Search: one page of text per document, the same words on each (the suites search for them).
+    await insert('documentPages', w.documents.map((d) => ({ documentId: d.id, page: 1, text: `${SEARCHED_WORDS} ${d.id}` })));
     await insert('documentVersions', w.documents.map((d) => ({
       id: `${d.id}v`, documentId: d.id, version: 1, objectKey: objectKeyOf(d.id), size: 1, sha256: FAKE_SHA,
       mimeType: 'application/pdf', fileName: `${d.id}.pdf`, createdBy: staffUser, createdAt: CREATED,

@@ -200,6 +200,20 @@ describe('Q&A mail goes to the people the question is visible to, and says no mo
     for (const secret of ['Bidder A', 'Alpha', deal.users.buyerA.email, 'Sale of Falcon', 'question 1']) expect(readable(toB)).not.toContain(secret);
   });
 
+  it('a reworded FAQ is mailed in its published wording, never the subject the asker wrote', async () => {
+    const asked = await deal.ask(deal.buyerA, { subject: 'Alphas covenant waiver' });
+    await deal.manager.post(q(asked.id, '/assign'), { userId: deal.users2.expert.id });
+    await deal.expert.post(q(asked.id, '/answer'), { body: 'No waiver is needed.' });
+    await deal.manager2.post(q(asked.id, '/approve'));
+    await settle();
+    const before = smtp.messages.length;
+    expect((await deal.manager.post(q(asked.id, '/publish'), { subject: 'Covenant waivers' })).status).toBe(200);
+    await settle();
+    const toB = since(before).find(to(deal.users.buyerB.email))!;
+    expect(readable(toB)).toContain('Covenant waivers');
+    expect(readable(toB)).not.toContain('Alphas');
+  });
+
   it('an FAQ is not mailed to a party whose NDA coverage has ended', async () => {
     const a = await deal.answered(deal.buyerA);
     const ndas = (await deal.counsel.get(`${deal.roomPath}/ndas`)).body.items as Array<{ id: string; orgId: string }>;

@@ -13,6 +13,7 @@ import { afterResponseTasksSettled } from '../../server/service-context.js';
 import type { ImageStampSlots } from '../../server/downloads/image-stamp-slots.js';
 import { ensureFirstAdmin } from '../../server/users/service.js';
 import { startMailDelivery } from '../../server/mail/mail-delivery.js';
+import { startTextIndexer } from '../../server/search/text-indexer.js';
 import type { MailWorker } from '../../server/mail/worker.js';
 import { createObjectStore } from '../../storage/create-object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -27,6 +28,8 @@ export interface TestApp {
   dataDir: string;
   /** The mail worker, when started with { mailWorker: true }: runOnce() sends what is due now. */
   mail?: MailWorker;
+  /** Extracts the text of every document queued now (search); resolves with how many were indexed. */
+  indexText(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,8 @@ export async function startTestApp(
   const mail = deps.mailWorker
     ? startMailDelivery({ db, config, logger: createLogger('silent'), digestSettleMs: typeof deps.mailWorker === 'object' ? deps.mailWorker.digestSettleMs : undefined })
     : undefined;
+  // Text extraction, run when a test asks (indexText): deterministic, and no child processes for tests not about search.
+  const textIndexer = startTextIndexer({ db, store, config, logger: createLogger('silent') });
   return {
     app,
     db,
@@ -67,7 +72,9 @@ export async function startTestApp(
     config,
     dataDir,
     mail,
+    indexText: () => textIndexer.runOnce(),
     close: async () => {
+      await textIndexer.stop();
       await mail?.stop();
       await afterResponseTasksSettled(db);
       await db.destroy();

@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/error-notice.js';
 import { formatTime } from '../../display-format.js';
 import type { RoomContext } from '../room-context.js';
 import { AnswerForm } from './answer-form.js';
+import { FaqWordingForm } from './faq-wording-form.js';
 import { FaqBadge, PRIORITY_LABEL, QuestionStatusBadge, questionTitle } from './question-labels.js';
 import { assignees, personName, ROLE_LABEL, type QuestionPeople } from './question-people.js';
 import { DocumentRefs, QuestionText } from './question-text.js';
@@ -45,6 +46,8 @@ export function QuestionDialog({ ctx, question, people, docs, onClose, onChanged
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [assignee, setAssignee] = useState(question.assignedTo ?? '');
+  // The FAQ wording form, open once "Publish as FAQ…" is chosen.
+  const [wording, setWording] = useState(false);
   const roomOpen = ctx.room.status === 'open';
   const manage = ctx.can.manageQuestions && roomOpen;
   const status = q.status;
@@ -125,12 +128,30 @@ export function QuestionDialog({ ctx, question, people, docs, onClose, onChanged
           </section>
         )}
 
+        {q.faq && q.faqSubject != null && (q.faqSubject !== q.subject || q.faqBody !== q.body || q.faqAnswer !== q.answer) && (
+          <section className="question-answer" aria-labelledby={`${id}-faq`}>
+            <h3 id={`${id}-faq`} className="question-section-title">As published for every party</h3>
+            <p className="question-faq-subject">{q.faqSubject}</p>
+            <QuestionText text={q.faqBody ?? ''} />
+            <QuestionText text={q.faqAnswer ?? ''} />
+          </section>
+        )}
+
         {/* Keyed by the draft: after a save the form starts again from the answer as stored. */}
         {canAnswer && <AnswerForm key={q.answeredAt ?? 'none'} q={q} docs={docs} onSaved={(saved) => { setQ(saved); setError(null); setNotice('Draft saved. It waits for a manager’s approval (not its author’s).'); onChanged(); }} />}
 
         {/* What the last step did, beside the buttons that take the steps: the dialog may be scrolled down to them. */}
         {notice && <p role="status" className="alert alert-success">{notice}</p>}
         <ErrorNotice error={error} />
+
+        {manage && wording && !q.faq && (
+          <FaqWordingForm
+            q={q}
+            busy={busy === 'publish'}
+            onCancel={() => setWording(false)}
+            onPublish={(w) => void act('publish', () => questionsApi.publish(q.id, w), 'Published as an FAQ: every party with a confirmed NDA reads it in this wording, without who asked.').then(() => setWording(false))}
+          />
+        )}
 
         {manage && status && (
           <div className="question-manage" role="group" aria-label="Manage the question">
@@ -162,9 +183,9 @@ export function QuestionDialog({ ctx, question, people, docs, onClose, onChanged
                   {q.answeredBy === ctx.user.id && <span className="four-eyes-note">You drafted this answer: another manager approves it.</span>}
                 </>
               )}
-              {q.approvedAt && !q.faq && (status === 'answered' || status === 'closed') && (
-                <button type="button" className="button button-secondary" aria-disabled={busy !== null || undefined} onClick={() => void act('publish', () => questionsApi.publish(q.id), 'Published as an FAQ: every party with a confirmed NDA reads the question and the answer, without who asked.')}>
-                  {busy === 'publish' ? 'Publishing…' : 'Publish as FAQ'}
+              {q.approvedAt && !q.faq && !wording && (status === 'answered' || status === 'closed') && (
+                <button type="button" className="button button-secondary" aria-disabled={busy !== null || undefined} onClick={() => setWording(true)}>
+                  Publish as FAQ…
                 </button>
               )}
               {status !== 'closed' && (

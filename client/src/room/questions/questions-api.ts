@@ -44,8 +44,18 @@ export interface Question {
   approvedBy?: string | null;
   approvedAt?: string | null;
   faqPublishedAt?: string | null;
+  /** The deal team reads the FAQ as published (reworded or as written) beside the question as asked. */
+  faqSubject?: string | null;
+  faqBody?: string | null;
+  faqAnswer?: string | null;
   closedBy?: string | null;
   closedAt?: string | null;
+}
+
+export interface FaqWording {
+  subject?: string;
+  body?: string;
+  answer?: string;
 }
 
 export interface QuestionFilter {
@@ -71,7 +81,8 @@ export const questionsApi = {
   assign: (questionId: string, userId: string) => request<Question>('POST', `/api/questions/${enc(questionId)}/assign`, { body: { userId } }),
   answer: (questionId: string, body: { body: string; documentIds: string[] }) => request<Question>('POST', `/api/questions/${enc(questionId)}/answer`, { body }),
   approve: (questionId: string) => request<Question>('POST', `/api/questions/${enc(questionId)}/approve`, { body: {} }),
-  publish: (questionId: string) => request<Question>('POST', `/api/questions/${enc(questionId)}/publish`, { body: {} }),
+  /** `wording`: what every party reads instead of the question as asked (a field left out: as written). */
+  publish: (questionId: string, wording: FaqWording = {}) => request<Question>('POST', `/api/questions/${enc(questionId)}/publish`, { body: wording }),
   close: (questionId: string) => request<Question>('POST', `/api/questions/${enc(questionId)}/close`, { body: {} }),
   /** The caller's questions (as filtered) as a spreadsheet: only the columns they may read. */
   exportUrl: (roomId: string, format: 'csv' | 'xlsx', filter: QuestionFilter) => `/api/rooms/${enc(roomId)}/questions${query({ ...filter, format })}`,

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { startTestApp, type Client, type TestApp } from '../support/test-app.js';
+import { buildDeal, type Deal } from '../support/world.js';
+
+/**
+ * Full-text search (API.md "Search"): the words of every page, found only in documents the caller
+ * may view — a word in another party's document, a draft or a withdrawn document reads exactly as
+ * a word that exists nowhere.
+ */
+
+/** A PDF with one page per text, each in 11-point Helvetica (a text layer pdftotext reads). */
+async function pagesPdf(texts: string[]): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const text of texts) {
+    const page = doc.addPage([595, 842]);
+    text.split('\n').forEach((line, i) => page.drawText(line, { x: 50, y: 780 - i * 16, size: 11, font }));
+  }
+  return Buffer.from(await doc.save());
+}
+
+let t: TestApp;
+let deal: Deal;
+let buyerA: Client;
+let buyerB: Client;
+const search = (client: Client, q: string, extra = '') => client.get(`${deal.roomPath}/search?q=${encodeURIComponent(q)}${extra}`);
+
+async function upload(folderId: string, name: string, pages: string[], opts: { entityId?: string } = {}) {
+  const res = await deal.manager.upload(`${deal.roomPath}/documents`, { data: await pagesPdf(pages), name }, {
+    folderId,
+    entityId: opts.entityId ?? deal.entities.gmbh.id,
+    classification: 'standard',
+    personalData: 'none',
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+let escrow: string;
+let legalOnly: string;
+let draft: string;
+let withdrawn: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  deal = await buildDeal(t);
+  await deal.grant({ partyId: deal.parties.A.id, folderId: deal.folders.finance.id, level: 'view' });
+  await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id] });
+  buyerA = await deal.login('buyerA');
+  buyerB = await deal.login('buyerB');
+  escrow = await upload(deal.folders.finance.id, 'escrow.pdf', [
+    'Share purchase agreement, schedule 4.',
+    'The indemnity escrow amounts to EUR 4.2 million.\nReleased after eighteen months.',
+    'Die Kündigungsfrist beträgt drei Monate.',
+  ]);
+  // Legal is not party A's: its words must never reach A.
+  legalOnly = await upload(deal.folders.legal.id, 'litigation.pdf', ['Pending arbitration with Quetzalcoatl Shipping over demurrage.'], { entityId: deal.entities.ltd.id });
+  withdrawn = await upload(deal.folders.finance.id, 'old-forecast.pdf', ['The superseded forecast shows Zanzibar synergies.']);
+  expect((await deal.manager.post(`/api/documents/${withdrawn}/withdraw`, { reason: 'superseded' })).status).toBe(200);
+  await t.indexText();
+  // Uploaded as a draft into A's folder after indexing: its words are indexed, and still hidden from A.
+  const room = await deal.manager.patch(deal.roomPath, { uploadsStartAs: 'draft' });
+  expect(room.status).toBe(200);
+  draft = await upload(deal.folders.finance.id, 'draft-tax.pdf', ['Draft tax memo: Xylophonic restructuring of the holding.']);
+  await t.indexText();
+}, 120_000);
+afterAll(() => t.close());
+
+describe('searching the words of the pages', () => {
+  it('finds a word on the page it is on, with the document title, the caller\'s number, a plain snippet and the hit\'s offsets', async () => {
+    const res = await search(buyerA, 'escrow');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(1);
+    const [hit] = res.body.items;
+    expect(hit).toMatchObject({ documentId: escrow, title: 'escrow', page: 2 });
+    expect(hit.index).toMatch(/^1\.\d+$/);
+    expect(hit.snippet).toContain('indemnity escrow amounts');
+    expect(hit.snippet).not.toMatch(/[\u0000-\u001f]/);
+    expect(hit.highlights).toHaveLength(1);
+    const [start, end] = hit.highlights[0];
+    expect(hit.snippet.slice(start, end).toLowerCase()).toBe('escrow');
+  });
+
+  it('needs every word, keeps quoted words together, and ignores case and accents', async () => {
+    expect((await search(buyerA, 'indemnity eighteen')).body.items.map((h: { page: number }) => h.page)).toEqual([2]);
+    expect((await search(buyerA, 'indemnity zebra')).body.items).toEqual([]);
+    expect((await search(buyerA, '"escrow amounts"')).body.items).toHaveLength(1);
+    expect((await search(buyerA, '"amounts escrow"')).body.items).toEqual([]);
+    expect((await search(buyerA, 'KÜNDIGUNGSFRIST')).body.items.map((h: { page: number }) => h.page)).toEqual([3]);
+    expect((await search(buyerA, 'kundigungsfrist')).body.items.map((h: { page: number }) => h.page)).toEqual([3]);
+  });
+
+  it('says textStatus on the document: indexed once extracted', async () => {
+    const doc = await buyerA.get(`/api/documents/${escrow}`);
+    expect(doc.body.textStatus).toBe('indexed');
+  });
+
+  it('shows a document as pending until its text is extracted, and finds its words once it is', async () => {
+    await deal.manager.patch(deal.roomPath, { uploadsStartAs: 'published' });
+    const later = await upload(deal.folders.finance.id, 'later.pdf', ['Warranty for Marzipan receivables.']);
+    expect((await deal.manager.get(`/api/documents/${later}`)).body.textStatus).toBe('pending');
+    expect((await search(buyerA, 'marzipan')).body.items).toEqual([]);
+    await t.indexText();
+    expect((await deal.manager.get(`/api/documents/${later}`)).body.textStatus).toBe('indexed');
+    expect((await search(buyerA, 'marzipan')).body.items.map((h: { documentId: string }) => h.documentId)).toEqual([later]);
+  });
+});
+
+describe('what the caller may not view is not found, and reads as what exists nowhere', () => {
+  const nowhere = () => `Nonexistentword${randomUUID().slice(0, 8)}`;
+
+  it.each([
+    ['another folder the party is not granted', 'Quetzalcoatl'],
+    ['a withdrawn document', 'Zanzibar'],
+    ['a draft', 'Xylophonic'],
+  ])('a word only in %s', async (_what, word) => {
+    const hidden = await search(buyerA, word);
+    const absent = await search(buyerA, nowhere());
+    expect(hidden.status).toBe(200);
+    expect(hidden.body).toEqual({ items: [], nextCursor: null });
+    expect(hidden.body).toEqual(absent.body);
+  });
+
+  it('the deal team finds drafts, withdrawn documents and every folder: they view every document', async () => {
+    for (const [word, id] of [['Quetzalcoatl', legalOnly], ['Xylophonic', draft], ['Zanzibar', withdrawn]] as const) {
+      expect((await search(deal.manager, word)).body.items.map((h: { documentId: string }) => h.documentId)).toEqual([id]);
+    }
+  });
+
+  it('an uncovered bidder gets 403 nda_required, whatever the word; a room they are not in is a 404 like a missing one', async () => {
+    const uncovered = await search(buyerB, 'escrow');
+    expect(uncovered.status).toBe(403);
+    expect(uncovered.body.error.code).toBe('nda_required');
+    expect((await search(buyerB, nowhere())).body).toEqual(uncovered.body);
+    const other = await deal.manager.post('/api/rooms', { name: 'Sale of Eagle', entityIds: [deal.entities.outside.id] });
+    const [inOther, missing] = [await buyerA.get(`/api/rooms/${other.body.id}/search?q=escrow`), await buyerA.get(`/api/rooms/${randomUUID()}/search?q=escrow`)];
+    expect([inOther.status, missing.status]).toEqual([404, 404]);
+    expect(inOther.body).toEqual(missing.body);
+  });
+
+  it('a hidden match changes neither the results nor the paging of what is visible', async () => {
+    // "Falcon" is on the seeded documents: finance.pdf and payroll.pdf are A's (Finance and its subfolder), legal.pdf is not.
+    const all = (await search(deal.manager, 'Project Falcon', '&limit=100')).body.items.map((h: { documentId: string }) => h.documentId).sort();
+    expect(all).toEqual([deal.docs.finance.id, deal.docs.payroll.id, deal.docs.legal.id].sort());
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await search(buyerA, 'Project Falcon', `&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((h: { documentId: string }) => h.documentId));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([deal.docs.finance.id, deal.docs.payroll.id].sort());
+  });
+});
+
+describe('a new version replaces what is found', () => {
+  it("finds the new version's words, never the old version's", async () => {
+    const res = await deal.manager.upload(`/api/documents/${escrow}/versions`, { data: await pagesPdf(['Amended: the escrow is replaced by a Walrus guarantee.']), name: 'escrow-v2.pdf' }, {});
+    expect(res.status).toBe(201);
+    expect((await buyerA.get(`/api/documents/${escrow}`)).body.textStatus).toBe('pending');
+    expect((await search(buyerA, 'indemnity')).body.items).toEqual([]);
+    await t.indexText();
+    expect((await search(buyerA, 'walrus')).body.items.map((h: { documentId: string; page: number }) => [h.documentId, h.page])).toEqual([[escrow, 1]]);
+    expect((await search(buyerA, 'indemnity')).body.items).toEqual([]);
+  });
+});
+
+describe('bad queries get a clear answer, never a 500 or a database error', () => {
+  it.each([
+    ['FTS syntax', 'escrow NEAR( * ^ : AND OR NOT -'],
+    ['tsquery syntax', "escrow & ! <-> :* ' \\"],
+    ['an unclosed quote', '"escrow amounts'],
+    ['quotes only', '""""'],
+    ['emoji only', '🔥💶🚀'],
+    ['punctuation only', '!!! ??? ...'],
+    ['SQL', "'; drop table documents; --"],
+    ['a very long word', 'x'.repeat(400)],
+    ['many words', Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ')],
+  ])('%s: 200 with a list', async (_what, q) => {
+    const res = await search(buyerA, q);
+    expect(res.status).toBe(200);
+    expect(Array.isArray(res.body.items)).toBe(true);
+  });
+
+  it('an FTS-syntax query still finds its plain words', async () => {
+    expect((await search(buyerA, 'walrus* ^(')).body.items).toHaveLength(1);
+    expect((await search(buyerA, "'walrus':* &! <->")).body.items).toHaveLength(1);
+  });
+
+  it.each([
+    ['no q', ''],
+    ['an empty q', '?q='],
+    ['blank q', '?q=%20%20'],
+    ['10,000 characters', `?q=${'a'.repeat(10_000)}`],
+    ['a made-up cursor', '?q=escrow&cursor=' + Buffer.from('999999999').toString('base64url')],
+    ['a limit of 0', '?q=escrow&limit=0'],
+    ['a limit of 1000', '?q=escrow&limit=1000'],
+    ['an unknown parameter', '?q=escrow&sort=title'],
+  ])('%s: 400 naming the field', async (_what, query) => {
+    const res = await buyerA.get(`${deal.roomPath}/search${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(Object.keys(res.body.error.details ?? {})).toHaveLength(1);
+  });
+});
+
+describe('the ledger', () => {
+  it('records each search with its words and how many results it gave', async () => {
+    await search(buyerA, 'escrow guarantee');
+    const audit = await deal.manager.get(`${deal.roomPath}/audit?action=document.search&limit=5`);
+    expect(audit.status).toBe(200);
+    const last = audit.body.items.find((e: { details?: { q?: string } }) => e.details?.q === 'escrow guarantee');
+    expect(last).toBeDefined();
+  });
+});
