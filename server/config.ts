@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   TEXT_INDEX_POLL_SECONDS: z.coerce.number().positive().default(2),
   TEXT_EXTRACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
   TEXT_OCR_PAGE_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  SEARCH_RANKED_PAGES: z.coerce.number().int().min(100).max(1_000_000).default(2_000),
   ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
   // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
   AUDIT_SIGNING_KEY: optionalString,
@@ -117,6 +118,14 @@ export interface Config {
   intake: { timeoutMs: number; memoryBytes: number };
   /** Search: the background text extraction (poll interval, a document's budget, one OCR page's, each child process's memory). */
   textIndex: { pollMs: number; documentTimeoutMs: number; ocrPageTimeoutMs: number; memoryBytes: number };
+  /**
+   * The most pages one search ranks. A word on most pages of a large room ("agreement") matches a
+   * hundred thousand of them, and scoring every match (bm25, ts_rank_cd) takes a quarter of a second
+   * or more however the rest is done, for words that say little on their own. When more of the
+   * caller's pages match, the most recently indexed of them are ranked and the answer says so
+   * (`broad`), so the searcher knows to add a word (server/search/text-index.ts).
+   */
+  search: { rankedPages: number };
   /**
    * Signed ledger checkpoints: the key never lives in the database (an environment variable, or a
    * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
@@ -208,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },
     intake: { timeoutMs: e.INTAKE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
+    search: { rankedPages: e.SEARCH_RANKED_PAGES },
     textIndex: { pollMs: e.TEXT_INDEX_POLL_SECONDS * 1000, documentTimeoutMs: e.TEXT_EXTRACTION_TIMEOUT_SECONDS * 1000, ocrPageTimeoutMs: e.TEXT_OCR_PAGE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
     audit: {
       signingKey: e.AUDIT_SIGNING_KEY,

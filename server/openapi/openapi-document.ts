@@ -155,7 +155,7 @@ const operations: Record<string, Operation> = {
     summary: 'Full-text search of the words on every page (the text layer, OCR of scanned pages), ranked, among the documents the caller may view',
     who: 'user',
     query: { q: 'words (quoted: a phrase), up to 500 characters; every word must be on the page', limit: '1–100 (default 20)', cursor: 'from nextCursor' },
-    responses: { 200: '{items:[{documentId,title,index,page,snippet,highlights:[[start,end],…]}],nextCursor}', 400: 'invalid_request naming q, limit or cursor', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND },
+    responses: { 200: '{items:[{documentId,title,index,page,snippet,highlights:[[start,end],…]}],nextCursor,broad} — broad: more of the caller\'s pages match than are ranked (SEARCH_RANKED_PAGES); the most recently indexed of them were', 400: 'invalid_request naming q, limit or cursor', 403: 'nda_required, room_closed, ip_not_allowed or mfa_required', ...NOT_FOUND },
   },
   'GET /api/rooms/{roomId}/questions': {
     summary: "Questions: managers and counsel all (with partyId), experts those assigned to them (nothing of the asker), members their party's and the room's FAQs",

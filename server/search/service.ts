@@ -35,13 +35,13 @@ function decodeCursor(cursor: string | undefined): number {
  * "Search"), with the same gate as the room's document list: 404 for a room they cannot see,
  * 403 nda_required (and the other room-wide refusals) where the room gives them no content.
  */
-export async function searchRoom(ctx: ServiceContext, roomId: string, query: SearchQuery): Promise<Page<SearchHit>> {
+export async function searchRoom(ctx: ServiceContext, roomId: string, query: SearchQuery): Promise<Page<SearchHit> & { broad: boolean }> {
   const room = await findVisibleRoom(ctx, roomId, 'document.search');
   assertRoomContentOpen(ctx, room, 'document.search');
   const offset = decodeCursor(query.cursor);
   const terms = parseSearchQuery(query.q);
   // One more than asked: whether there is a next page, without counting (a count is a figure to leak and to pay for).
-  const hits = await searchPages(ctx.db, ctx.ability, room.id, terms, { limit: query.limit + 1, offset });
+  const { hits, broad } = await searchPages(ctx.db, ctx.ability, room.id, terms, { limit: query.limit + 1, offset, rankedPages: ctx.config.search.rankedPages });
   const pageHits = hits.slice(0, query.limit);
   const docs = pageHits.length
     ? await ctx.db('documents').whereIn('id', [...new Set(pageHits.map((h) => h.documentId))]).select('id', 'title', 'folderId', 'position')
@@ -52,5 +52,6 @@ export async function searchRoom(ctx: ServiceContext, roomId: string, query: Sea
   return {
     items: pageHits.map((h) => ({ documentId: h.documentId, title: byId.get(h.documentId)!.title, index: indexes.get(h.documentId)!, page: h.page, snippet: h.snippet, highlights: h.highlights })),
     nextCursor: hits.length > query.limit && offset + query.limit <= MAX_OFFSET ? encodeCursor(offset + query.limit) : null,
+    broad,
   };
 }

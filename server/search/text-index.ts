@@ -19,9 +19,33 @@ export const indexableText = (text: string) => text.replace(/[\u0000-\u001f\u007
 
 /** Replaces what the index holds for `documentId` with `pages` (empty: removes it). */
 export async function replaceDocumentPages(trx: Knex.Transaction | Db, documentId: string, pages: Array<{ page: number; text: string }>): Promise<void> {
-  await trx('documentPages').where({ documentId }).delete();
-  const rows = pages.map((p) => ({ documentId, page: p.page, text: indexableText(p.text) })).filter((r) => r.text.length > 0);
-  for (let i = 0; i < rows.length; i += 200) await trx('documentPages').insert(rows.slice(i, i + 200));
+  if (isPostgres(trx)) await trx('documentPages').where({ documentId }).delete();
+  else {
+    await trx.raw('delete from document_pages where rowid in (select id from document_page_keys where document_id = ?)', [documentId]);
+    await trx('documentPageKeys').where({ documentId }).delete();
+  }
+  await writeDocumentPages(trx, pages.map((p) => ({ documentId, ...p })));
+}
+
+/**
+ * Adds pages to the index (the caller has removed what they replace). On SQLite each page's key is
+ * taken after the transaction's first write, which holds the database's write lock: no other
+ * process can take the same one.
+ */
+export async function writeDocumentPages(trx: Knex.Transaction | Db, pages: Array<{ documentId: string; page: number; text: string }>): Promise<void> {
+  const rows = pages.map((p) => ({ documentId: p.documentId, page: p.page, text: indexableText(p.text) })).filter((r) => r.text.length > 0);
+  if (rows.length === 0) return;
+  if (isPostgres(trx)) {
+    for (let i = 0; i < rows.length; i += 200) await trx('documentPages').insert(rows.slice(i, i + 200));
+    return;
+  }
+  for (let i = 0; i < rows.length; i += 200) {
+    const batch = rows.slice(i, i + 200);
+    await trx('documentPageKeys').insert(batch.map(({ documentId, page }) => ({ documentId, page })));
+    // The keys just written are the batch's, in order: rowids of a table only grow within a write lock.
+    const last = Number((await trx('documentPageKeys').max('id as id').first())!.id);
+    await trx('documentPages').insert(batch.map((r, j) => ({ rowid: last - batch.length + 1 + j, text: r.text })));
+  }
 }
 
 export interface PageHit {
@@ -48,51 +72,84 @@ export function unmarkSnippet(marked: string): { snippet: string; highlights: Ar
   return { snippet, highlights };
 }
 
+export interface SearchResult {
+  hits: PageHit[];
+  /** More than `rankedPages` of the caller's pages match: the hits are the best of the most recently indexed (config.search). */
+  broad: boolean;
+}
+
 /**
  * The pages of the room's documents the ability may view that hold every phrase of `terms`, best
  * first (then by document and page, so paging is stable), `limit` from `offset`. The access rule's
- * SQL filter is in the same query as the match: what the caller may not view is never ranked,
- * counted or paged, and costs nothing but a row the join drops.
+ * SQL filter is in the same query as the match, and in the one that finds where the ranked window
+ * starts: what the caller may not view is never ranked, counted, paged or windowed, and costs only a
+ * row the join drops.
  */
-export async function searchPages(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: { limit: number; offset: number }): Promise<PageHit[]> {
-  if (terms.phrases.length === 0) return [];
-  const visible = (qb: Knex.QueryBuilder) => qb.join('documents', 'documents.id', 'documentPages.documentId').where('documents.roomId', roomId).where(accessibleBy(ability, 'view', 'Document'));
+export async function searchPages(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<SearchResult> {
+  if (terms.phrases.length === 0) return { hits: [], broad: false };
+  const rows = isPostgres(db) ? await searchPostgres(db, ability, roomId, terms, page) : await searchSqlite(db, ability, roomId, terms, page);
+  return { broad: rows.broad, hits: rows.found.map((r) => ({ documentId: r.documentId, page: Number(r.page), ...unmarkSnippet(r.marked ?? '') })) };
+}
 
-  let rows: Array<{ documentId: string; page: number; marked: string }>;
-  if (isPostgres(db)) {
-    const query = tsQueryText(terms);
-    const ranked = visible(
-      db('documentPages')
-        .select('documentPages.documentId', 'documentPages.page', 'documentPages.text')
-        .select(db.raw("ts_rank_cd(document_pages.text_vector, to_tsquery('gatehouse_text', ?)) as rank", [query]))
-        .whereRaw("document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)", [query]),
-    )
-      .orderBy([{ column: 'rank', order: 'desc' }, { column: 'documentPages.documentId' }, { column: 'documentPages.page' }])
-      .limit(page.limit)
-      .offset(page.offset)
-      .as('hits');
-    // The headline is built for the page of results only: it re-reads the text, the costly part.
-    rows = await db
-      .from(ranked)
-      .select('hits.documentId', 'hits.page')
-      .select(db.raw(`ts_headline('gatehouse_text', hits.text, to_tsquery('gatehouse_text', ?), ?) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]))
-      .orderBy([{ column: 'hits.rank', order: 'desc' }, { column: 'hits.documentId' }, { column: 'hits.page' }]);
-  } else {
-    const match = fts5Match(terms);
-    const ranked = visible(db('documentPages').select('documentPages.rowid').whereRaw('document_pages match ?', [match]))
-      .orderByRaw('bm25(document_pages), document_pages.document_id, document_pages.page')
-      .limit(page.limit)
-      .offset(page.offset);
-    const ids: number[] = (await ranked).map((r: { rowid: number }) => r.rowid);
-    if (ids.length === 0) return [];
-    // The snippets for the page of results only, in the order ranked.
-    const found: Array<{ rowid: number; documentId: string; page: number; marked: string }> = await db('documentPages')
-      .select('rowid', 'documentId', 'page')
-      .select(db.raw(`snippet(document_pages, 0, ?, ?, ' … ', 24) as marked`, [HIT_START, HIT_END]))
+/** A page of results, and how many of the caller's matching pages are ranked at most. */
+export type Paging = { limit: number; offset: number; rankedPages: number };
+
+type Found = { found: Array<{ documentId: string; page: number; marked: string }>; broad: boolean };
+
+/** The key of the `rankedPages`-th most recently indexed matching page the caller may view, if that many match. */
+async function windowStart(matching: Knex.QueryBuilder, key: string, rankedPages: number): Promise<number | null> {
+  const row = await matching.select(`${key} as key`).orderBy(key, 'desc').limit(1).offset(rankedPages - 1).first();
+  return row ? Number(row.key) : null;
+}
+
+async function searchSqlite(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
+  const match = fts5Match(terms);
+  const matching = () =>
+    db('documentPages')
+      .join('documentPageKeys', 'documentPageKeys.id', 'documentPages.rowid')
+      .join('documents', 'documents.id', 'documentPageKeys.documentId')
       .whereRaw('document_pages match ?', [match])
-      .whereIn('rowid', ids);
-    const byId = new Map(found.map((f) => [f.rowid, f]));
-    rows = ids.map((id) => byId.get(id)).filter((r): r is NonNullable<typeof r> => r !== undefined);
-  }
-  return rows.map((r) => ({ documentId: r.documentId, page: Number(r.page), ...unmarkSnippet(r.marked ?? '') }));
+      .where('documents.roomId', roomId)
+      .where(accessibleBy(ability, 'view', 'Document'));
+  const from = await windowStart(matching(), 'documentPages.rowid', page.rankedPages);
+  const ranked: Array<{ rowid: number; documentId: string; page: number }> = await matching()
+    .modify((qb) => from !== null && qb.where('documentPages.rowid', '>=', from))
+    .select('documentPages.rowid', 'documentPageKeys.documentId', 'documentPageKeys.page')
+    .orderByRaw('bm25(document_pages), document_page_keys.document_id, document_page_keys.page')
+    .limit(page.limit)
+    .offset(page.offset);
+  if (ranked.length === 0) return { found: [], broad: from !== null };
+  // The snippets for the page of results only: they read the text, the costly part.
+  const snippets: Array<{ rowid: number; marked: string }> = await db('documentPages')
+    .select('rowid', db.raw(`snippet(document_pages, 0, ?, ?, ' … ', 24) as marked`, [HIT_START, HIT_END]))
+    .whereRaw('document_pages match ?', [match])
+    .whereIn('rowid', ranked.map((r) => r.rowid));
+  const marked = new Map(snippets.map((s) => [s.rowid, s.marked]));
+  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(r.rowid) ?? '' })), broad: from !== null };
+}
+
+async function searchPostgres(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
+  const query = tsQueryText(terms);
+  const matching = () =>
+    db('documentPages')
+      .join('documents', 'documents.id', 'documentPages.documentId')
+      .whereRaw("document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)", [query])
+      .where('documents.roomId', roomId)
+      .where(accessibleBy(ability, 'view', 'Document'));
+  const from = await windowStart(matching(), 'documentPages.id', page.rankedPages);
+  const ranked = matching()
+    .modify((qb) => from !== null && qb.where('documentPages.id', '>=', from))
+    .select('documentPages.documentId', 'documentPages.page', 'documentPages.text')
+    .select(db.raw("ts_rank_cd(document_pages.text_vector, to_tsquery('gatehouse_text', ?)) as rank", [query]))
+    .orderBy([{ column: 'rank', order: 'desc' }, { column: 'documentPages.documentId' }, { column: 'documentPages.page' }])
+    .limit(page.limit)
+    .offset(page.offset)
+    .as('hits');
+  // The headline is built for the page of results only: it re-reads the text, the costly part.
+  const found = await db
+    .from(ranked)
+    .select('hits.documentId', 'hits.page')
+    .select(db.raw(`ts_headline('gatehouse_text', hits.text, to_tsquery('gatehouse_text', ?), ?) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]))
+    .orderBy([{ column: 'hits.rank', order: 'desc' }, { column: 'hits.documentId' }, { column: 'hits.page' }]);
+  return { found, broad: from !== null };
 }

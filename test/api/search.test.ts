@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { buildDeal, type Deal } from '../support/world.js';
+import { pdfOfPages } from '../support/scanned-pdf.js';
 
 /**
  * Full-text search (API.md "Search"): the words of every page, found only in documents the caller
@@ -42,8 +43,11 @@ let legalOnly: string;
 let draft: string;
 let withdrawn: string;
 
+// A room ranks at most this many of a caller's matching pages (the least allowed), so a test can pass it.
+const RANKED_PAGES = 100;
+
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ SEARCH_RANKED_PAGES: String(RANKED_PAGES) });
   deal = await buildDeal(t);
   await deal.grant({ partyId: deal.parties.A.id, folderId: deal.folders.finance.id, level: 'view' });
   await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id] });
@@ -118,7 +122,7 @@ describe('what the caller may not view is not found, and reads as what exists no
     const hidden = await search(buyerA, word);
     const absent = await search(buyerA, nowhere());
     expect(hidden.status).toBe(200);
-    expect(hidden.body).toEqual({ items: [], nextCursor: null });
+    expect(hidden.body).toEqual({ items: [], nextCursor: null, broad: false });
     expect(hidden.body).toEqual(absent.body);
   });
 
@@ -153,6 +157,45 @@ describe('what the caller may not view is not found, and reads as what exists no
     } while (cursor);
     expect(seen.sort()).toEqual([deal.docs.finance.id, deal.docs.payroll.id].sort());
   });
+});
+
+describe('a word on more of the caller\'s pages than a search ranks', () => {
+  it('ranks the most recently indexed of the caller\'s own pages, says the search is broad, and never counts a hidden page toward it', async () => {
+    const pages = (n: number, doc: string) => Array.from({ length: n }, (_, i) => `${doc}, clause ${i + 1}: the ubiquitous provision applies.`);
+    const publish = async (id: string) => expect((await deal.manager.post(`${deal.roomPath}/publish`, { documentIds: [id] })).status).toBe(200);
+    // Indexed in this order: A's older binder, a larger one A may not view (Legal), A's newer binder.
+    const older = await upload(deal.folders.finance.id, 'older-binder.pdf', pages(60, 'Older binder'));
+    await publish(older);
+    await t.indexText();
+    const hidden = await upload(deal.folders.legal.id, 'hidden-binder.pdf', pages(150, 'Hidden binder'), { entityId: deal.entities.ltd.id });
+    await publish(hidden);
+    await t.indexText();
+    const newer = await upload(deal.folders.finance.id, 'newer-binder.pdf', pages(60, 'Newer binder'));
+    await publish(newer);
+    await t.indexText();
+
+    const hits: Array<{ documentId: string; page: number }> = [];
+    let cursor: string | null = null;
+    do {
+      const res = await search(buyerA, 'ubiquitous provision', `&limit=30${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.broad).toBe(true);
+      hits.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    // 120 of A's pages match; the 100 most recently indexed are ranked: all of the newer binder's,
+    // the older binder's last 40. Had the hidden binder's 150 pages counted, A would see fewer.
+    expect(hits).toHaveLength(RANKED_PAGES);
+    expect(hits.filter((h) => h.documentId === newer)).toHaveLength(60);
+    expect(hits.filter((h) => h.documentId === older).map((h) => h.page).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => 21 + i));
+    expect(hits.some((h) => h.documentId === hidden)).toBe(false);
+    // The deal team views all 270: ranked among theirs, the hidden binder's included.
+    const team = await search(deal.manager, 'ubiquitous provision', '&limit=100');
+    expect(team.body.broad).toBe(true);
+    expect(team.body.items.some((h: { documentId: string }) => h.documentId === hidden)).toBe(true);
+    // Fewer matching pages than are ranked: not broad.
+    expect((await search(buyerA, 'escrow')).body.broad).toBe(false);
+  }, 120_000);
 });
 
 describe('a new version replaces what is found', () => {
@@ -214,4 +257,24 @@ describe('the ledger', () => {
     const last = audit.body.items.find((e: { details?: { q?: string } }) => e.details?.q === 'escrow guarantee');
     expect(last).toBeDefined();
   });
+});
+
+describe('scanned pages', () => {
+  it('finds a word that is only on a scanned page (no text layer, read by OCR), on that page', async () => {
+    const res = await deal.manager.upload(`${deal.roomPath}/documents`, {
+      data: await pdfOfPages([
+        { kind: 'text', lines: ['Cover page of the retention schedule.'] },
+        { kind: 'scan', lines: ['Schedule 7: the gooseberry holdback secures the warranty claims.', 'Released eighteen months after completion.'] },
+      ]),
+      name: 'retention-scan.pdf',
+    }, { folderId: deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: 'standard', personalData: 'none' });
+    expect(res.status).toBe(201);
+    expect((await search(buyerA, 'gooseberry')).body.items).toEqual([]);
+    await t.indexText();
+    expect((await deal.manager.get(`/api/documents/${res.body.id}`)).body.textStatus).toBe('indexed');
+    const found = await search(buyerA, 'gooseberry holdback');
+    expect(found.body.items.map((h: { documentId: string; page: number }) => [h.documentId, h.page])).toEqual([[res.body.id, 2]]);
+    const [start, end] = found.body.items[0].highlights[0];
+    expect(found.body.items[0].snippet.slice(start, end).toLowerCase()).toMatch(/^(gooseberry|holdback)$/);
+  }, 60_000);
 });

@@ -81,7 +81,7 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
       for (const { id } of listed) sql.add(readKey(user.id, s.kind, id));
     }
     for (const room of world.rooms) {
-      for (const hit of await searchPages(db, ability, room.id, terms, { limit: 100_000, offset: 0 })) searched.add(key(user.id, hit.documentId, 'view'));
+      for (const hit of (await searchPages(db, ability, room.id, terms, { limit: 100_000, offset: 0, rankedPages: 1_000_000 })).hits) searched.add(key(user.id, hit.documentId, 'view'));
     }
   }));
   return { can, sql, searched };

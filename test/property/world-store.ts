@@ -3,6 +3,7 @@ import type { Actor } from '../../server/auth/actor.js';
 import type { DatasetClassification, DatasetDescription } from '../../server/datasets/dataset-types.js';
 import { CLASSIFICATIONS, LEVELS, PERSONAL_DATA, positionsInWorld, type World, type WorldDataset, type WorldUser } from './world-model.js';
 import type { Revocation } from './world-arbitrary.js';
+import { writeDocumentPages } from '../../server/search/text-index.js';
 
 const CREATED = '2020-01-01T00:00:00.000Z';
 const FAKE_SHA = '0'.repeat(64);
@@ -51,7 +52,7 @@ export async function insertWorld(db: Db, w: World, objectKeyOf: (documentId: st
       status: d.status ?? 'published', position: position.get(d.id), currentVersionId: `${d.id}v`, version: 1, createdBy: staffUser, createdAt: CREATED,
     })));
     // Search: one page of text per document, the same words on each (the suites search for them).
-    await insert('documentPages', w.documents.map((d) => ({ documentId: d.id, page: 1, text: `${SEARCHED_WORDS} ${d.id}` })));
+    await writeDocumentPages(trx, w.documents.map((d) => ({ documentId: d.id, page: 1, text: `${SEARCHED_WORDS} ${d.id}` })));
     await insert('documentVersions', w.documents.map((d) => ({
       id: `${d.id}v`, documentId: d.id, version: 1, objectKey: objectKeyOf(d.id), size: 1, sha256: FAKE_SHA,
       mimeType: 'application/pdf', fileName: `${d.id}.pdf`, createdBy: staffUser, createdAt: CREATED,
