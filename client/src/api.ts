@@ -152,6 +152,31 @@ export interface DocumentItem {
   withdrawnReason?: string | null;
   /** Staff only: what stamped deliveries of the current version leave out of the stored file. */
   deliveryNotes?: { status: 'ready' | 'unstampable'; earlierRevisions: number; removed: string[]; message: string | null };
+  /** Full-text search: whether the words of its pages are in the room's index (absent from servers before search). */
+  textStatus?: TextStatus;
+  /** Staff only: why its text could not be read (failed), or which pages were left out (indexed). */
+  textReason?: string;
+}
+/** `pending`: being extracted; `indexed`: searchable; `none`: no words in it (an image, an empty file); `failed`: see textReason. */
+export type TextStatus = 'pending' | 'indexed' | 'none' | 'failed';
+/**
+ * A page of search results. `broad`: so many of the caller's pages hold the words that only the
+ * most recently indexed of them were ranked — more words would find the best of all.
+ */
+export interface SearchPage extends Page<SearchHit> {
+  broad?: boolean;
+}
+/** One page of a document that holds the words searched for (API.md "Search"). */
+export interface SearchHit {
+  documentId: string;
+  title: string;
+  /** The document's number as the caller sees it. */
+  index: string;
+  page: number;
+  /** Plain text from the page: never markup, whatever the uploaded file held. */
+  snippet: string;
+  /** [start, end) of each hit in `snippet`, in JavaScript string offsets. */
+  highlights: Array<[number, number]>;
 }
 export interface StoredVersion {
   id?: string;
@@ -706,6 +731,9 @@ export const api = {
   /** Only for a document never delivered outside the deal team: else 409 delivered. */
   deleteDocument: (documentId: string) => request<void>('DELETE', `/api/documents/${enc(documentId)}`),
   versions: (documentId: string, signal?: AbortSignal) => request<Page<DocumentVersion>>('GET', `/api/documents/${enc(documentId)}/versions`, { signal }),
+  /** The room's pages that hold every word of `q`, among the documents the caller may view, best first. */
+  search: (roomId: string, params: { q: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<SearchPage>('GET', `/api/rooms/${enc(roomId)}/search${qs(params)}`, { signal }),
   versionOriginalUrl: (documentId: string, versionId: string) => `/api/documents/${enc(documentId)}/versions/${enc(versionId)}/original`,
 
   publishPreview: (roomId: string, selection: PublishSelection, signal?: AbortSignal) =>

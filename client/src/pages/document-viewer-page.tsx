@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearchParams } from 'wouter';
 import { api, ApiError, fetchBytes, NO_ROOM_ACTIONS } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
@@ -7,6 +7,8 @@ import { ClassificationBadge, DocumentStatusBadge, LevelBadge, PersonalDataBadge
 import type { PdfSource } from '../components/pdf-view.js';
 import { formatSize, formatType } from '../display-format.js';
 import { DatasetViewer } from '../room/datasets/dataset-viewer.js';
+import { searchResultsPath } from '../room/search/room-search-box.js';
+import { quotedQuery } from '../room/search/search-words.js';
 
 // pdf.js is most of the client's weight: loaded only when a PDF is opened.
 const PdfView = lazy(() => import('../components/pdf-view.js'));
@@ -18,8 +20,14 @@ const PdfView = lazy(() => import('../components/pdf-view.js'));
  */
 const FIRST_CHUNK = 64 * 1024;
 
-/** One view of a document: the stamped copy the server made for this user, shown in the page. */
+/**
+ * One view of a document: the stamped copy the server made for this user, shown in the page.
+ * From a search hit (`?page=3&q=…`): open at that page with the search's words marked.
+ */
 export function DocumentViewerPage({ roomId, documentId }: { roomId: string; documentId: string }) {
+  const [params] = useSearchParams();
+  const q = params.get('q')?.trim() ?? '';
+  const page = Number(params.get('page'));
   // The room's flags come with the document: whether the reader is of the deal team is the server's to say.
   const [doc, reloadDoc] = useLoad(
     async (signal) => {
@@ -35,6 +43,12 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
         <span aria-hidden="true">/</span>
         <Link href={`/rooms/${roomId}`}>Documents</Link>
         <span aria-hidden="true">/</span>
+        {q && (
+          <>
+            <Link href={searchResultsPath(roomId, q)}>Search results for “{quotedQuery(q)}”</Link>
+            <span aria-hidden="true">/</span>
+          </>
+        )}
         <span aria-current="page">{doc.state === 'ready' ? doc.data.index : 'Document'}</span>
       </nav>
       <LoadView load={doc} retry={reloadDoc} label="document">
@@ -67,7 +81,7 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
               <p className="viewer-note">
                 {staff ? 'You see the copy a bidder would get: stamped with your name and a download id.' : 'This copy is stamped with your name, organisation, the time and a download id. Every view is recorded.'}
               </p>
-              <Content documentId={d.id} mimeType={d.mimeType} title={d.title} />
+              <Content documentId={d.id} mimeType={d.mimeType} title={d.title} page={Number.isInteger(page) && page > 0 ? page : undefined} highlight={q} />
             </>
           );
         }}
@@ -76,7 +90,7 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
   );
 }
 
-function Content({ documentId, mimeType, title }: { documentId: string; mimeType: string; title: string }) {
+function Content({ documentId, mimeType, title, page, highlight }: { documentId: string; mimeType: string; title: string; page?: number; highlight: string }) {
   const viewable = mimeType === 'application/pdf' || mimeType.startsWith('image/');
   // A PDF's first request starts the download (one stamped copy, one download id); every further
   // range names that id, so all of them are bytes of the same copy. Images come whole.
@@ -119,7 +133,7 @@ function Content({ documentId, mimeType, title }: { documentId: string; mimeType
         {(c) =>
           c && c.mimeType === 'application/pdf' && pdfSource ? (
             <Suspense fallback={<div className="panel-message" role="status"><span className="spinner" aria-hidden="true" /> Opening the document…</div>}>
-              <PdfView source={pdfSource} title={title} />
+              <PdfView source={pdfSource} title={title} page={page} highlight={highlight} />
             </Suspense>
           ) : imageUrl ? (
             <img className="viewer-image" src={imageUrl} alt={`${title} (stamped copy)`} />

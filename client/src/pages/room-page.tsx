@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearchParams } from 'wouter';
 import { api, ApiError, messageOf, NO_ROOM_ACTIONS, type Entity, type Room, type RoomActions, type User } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
 import { LoadView } from '../components/load-view.js';
@@ -9,6 +9,9 @@ import type { RoomContext } from '../room/room-context.js';
 import { NdaGate } from '../room/nda-gate.js';
 import { AccessGate } from '../room/access-gate.js';
 import { DocumentsTab } from '../room/documents/documents-tab.js';
+import { RoomSearchBox } from '../room/search/room-search-box.js';
+import { SearchResults } from '../room/search/search-results.js';
+import { quotedQuery } from '../room/search/search-words.js';
 
 // Documents is where everyone lands; the other tabs load when first opened, keeping the first load small.
 const PartiesTab = lazy(() => import('../room/parties/parties-tab.js').then((m) => ({ default: m.PartiesTab })));
@@ -76,11 +79,18 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
   // An expert: the room gives them none of its content, only the questions assigned to them.
   const questionsOnly = !givesContent && (can.readQuestions || can.answerQuestions);
   const tabs = TABS.filter((t) => (questionsOnly ? t.id === 'questions' : t.shown(can, room)));
+  // The words inside documents: for whoever may open the room's documents — the deal team by its
+  // flag, a party's members once an NDA covers them; never an expert, who sees only questions.
+  const searchable = givesContent && (can.viewAllDocuments || room.nda?.covered === true);
+  const [params] = useSearchParams();
+  const searching = searchable && tab === 'search';
+  const q = searching ? (params.get('q') ?? '').trim() : '';
   const current = tabs.find((t) => t.id === tab) ?? tabs[0];
+  const sectionLabel = searching ? (q ? `Search “${quotedQuery(q)}”` : 'Search') : current.label;
 
   useEffect(() => {
-    document.title = `${current.label} · ${room.codeName ?? room.name} · Gatehouse`;
-  }, [current.label, room.codeName, room.name]);
+    document.title = `${sectionLabel} · ${room.codeName ?? room.name} · Gatehouse`;
+  }, [sectionLabel, room.codeName, room.name]);
 
   return (
     <section className="page" aria-labelledby="room-heading">
@@ -98,10 +108,15 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
             <span className="badge badge-role">{capacityOf(can)}</span>
           </div>
         </div>
-        {can.manageRoom && room.status === 'open' && (
-          <button type="button" className="button button-danger-outline" onClick={() => setClosing(true)}>
-            Close room
-          </button>
+        {(searchable || (can.manageRoom && room.status === 'open')) && (
+          <div className="room-header-actions">
+            {searchable && <RoomSearchBox key={q} roomId={room.id} q={q} />}
+            {can.manageRoom && room.status === 'open' && (
+              <button type="button" className="button button-danger-outline" onClick={() => setClosing(true)}>
+                Close room
+              </button>
+            )}
+          </div>
         )}
       </div>
 
@@ -120,7 +135,7 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
           {(tabs.length > 1 || questionsOnly) && (
             <nav className="tabs" aria-label="Room sections">
               {tabs.map((t) => (
-                <Link key={t.id} href={`/rooms/${room.id}${t.id === 'documents' ? '' : '/' + t.id}`} className={t.id === current.id ? 'tab tab-active' : 'tab'} aria-current={t.id === current.id ? 'page' : undefined}>
+                <Link key={t.id} href={`/rooms/${room.id}${t.id === 'documents' ? '' : '/' + t.id}`} className={!searching && t.id === current.id ? 'tab tab-active' : 'tab'} aria-current={!searching && t.id === current.id ? 'page' : undefined}>
                   {t.label}
                 </Link>
               ))}
@@ -128,15 +143,7 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
           )}
           <div className="tab-panel">
             <Suspense fallback={<div className="panel panel-message" role="status"><span className="spinner" aria-hidden="true" /> Loading {current.label.toLowerCase()}…</div>}>
-              {current.id === 'documents' && <DocumentsTab ctx={ctx} />}
-              {current.id === 'questions' && <QuestionsTab ctx={ctx} />}
-              {current.id === 'parties' && <PartiesTab ctx={ctx} />}
-              {current.id === 'permissions' && <PermissionsTab ctx={ctx} />}
-              {current.id === 'ndas' && <NdasTab ctx={ctx} />}
-              {current.id === 'activity' && <ActivityTab ctx={ctx} />}
-              {current.id === 'disclosures' && <DisclosuresTab ctx={ctx} />}
-              {current.id === 'trace' && <TraceTab ctx={ctx} />}
-              {current.id === 'settings' && <SettingsTab ctx={ctx} />}
+              {searching ? <SearchResults ctx={ctx} q={q} /> : <RoomTab id={current.id} ctx={ctx} />}
             </Suspense>
           </div>
         </>
@@ -144,6 +151,21 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
       {closing && <CloseRoomDialog room={room} onClose={() => setClosing(false)} onClosed={() => { setClosing(false); reload(); }} />}
     </section>
   );
+}
+
+function RoomTab({ id, ctx }: { id: string; ctx: RoomContext }) {
+  switch (id) {
+    case 'documents': return <DocumentsTab ctx={ctx} />;
+    case 'questions': return <QuestionsTab ctx={ctx} />;
+    case 'parties': return <PartiesTab ctx={ctx} />;
+    case 'permissions': return <PermissionsTab ctx={ctx} />;
+    case 'ndas': return <NdasTab ctx={ctx} />;
+    case 'activity': return <ActivityTab ctx={ctx} />;
+    case 'disclosures': return <DisclosuresTab ctx={ctx} />;
+    case 'trace': return <TraceTab ctx={ctx} />;
+    case 'settings': return <SettingsTab ctx={ctx} />;
+    default: return null;
+  }
 }
 
 function CloseRoomDialog({ room, onClose, onClosed }: { room: Room; onClose: () => void; onClosed: () => void }) {

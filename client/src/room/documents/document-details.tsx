@@ -1,5 +1,5 @@
-import { useId, useState, type FormEvent } from 'react';
-import { api, ApiError, type Classification, type DocumentItem, type PersonalData, type StaffMember } from '../../api.js';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { api, ApiError, type Classification, type DocumentItem, type PersonalData, type StaffMember, type TextStatus } from '../../api.js';
 import { useLoad } from '../../hooks/use-load.js';
 import { ErrorNotice } from '../../components/error-notice.js';
 import { formatTime } from '../../display-format.js';
@@ -34,12 +34,58 @@ export function DocumentDetails({ doc, ctx, onChanged, onNewVersion }: { doc: Do
           </>
         )}
       </p>
+      <TextStatusLine doc={doc} />
       {isManager && <EditDocument doc={doc} onSaved={(m) => onChanged(m)} />}
       {isManager && <LifecycleActions doc={doc} offerDelete={neverLeft} onDone={onChanged} />}
       <VersionPanel doc={doc} versions={versions} reload={reloadVersions} people={people} onNewVersion={isManager ? onNewVersion : undefined} />
     </div>
   );
 }
+
+/** How often a document being indexed is asked about again: extraction takes seconds, OCR longer. */
+const TEXT_STATUS_POLL_MS = 4000;
+
+/**
+ * Whether the room's search finds the document's words, for the deal team to act on (a clearer
+ * scan, a new version). While it is being indexed, the status is asked for again until it settles.
+ */
+function TextStatusLine({ doc }: { doc: DocumentItem }) {
+  const [latest, setLatest] = useState<{ versionId: string; status: TextStatus; reason?: string } | null>(null);
+  const current = latest?.versionId === doc.versionId ? latest : { versionId: doc.versionId, status: doc.textStatus, reason: doc.textReason };
+  const pending = current.status === 'pending';
+  useEffect(() => {
+    if (!pending) return;
+    const controller = new AbortController();
+    const timer = setInterval(() => {
+      api.document(doc.id, controller.signal).then(
+        (d) => d.textStatus && setLatest({ versionId: d.versionId, status: d.textStatus, reason: d.textReason }),
+        () => undefined, // a missed poll is asked again at the next tick
+      );
+    }, TEXT_STATUS_POLL_MS);
+    return () => {
+      clearInterval(timer);
+      controller.abort();
+    };
+  }, [pending, doc.id]);
+  // A server before full-text search says nothing about it.
+  if (!current.status) return null;
+  const { label, tone } = TEXT_STATUS[current.status];
+  return (
+    <p className="document-text-status">
+      <span className="document-text-status-label">Full-text search:</span> <span className={`badge badge-${tone}`}>{label}</span>
+      {current.status === 'failed' && <span>Text could not be read: {current.reason ?? 'no reason was given.'}</span>}
+      {current.status === 'indexed' && current.reason && <span>{current.reason}</span>}
+      {current.status === 'none' && <span>No words to find in it: a picture without text, or a file whose text is not read.</span>}
+    </p>
+  );
+}
+
+const TEXT_STATUS: Record<TextStatus, { label: string; tone: string }> = {
+  indexed: { label: 'Searchable', tone: 'success' },
+  pending: { label: 'Being indexed', tone: 'info' },
+  none: { label: 'No text', tone: 'muted' },
+  failed: { label: 'Not searchable', tone: 'danger' },
+};
 
 /** Rename and reclassify in place: a change of classification or personal data changes who may see it from the next request on. */
 function EditDocument({ doc, onSaved }: { doc: DocumentItem; onSaved: (message: string) => void }) {
