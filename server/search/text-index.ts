@@ -80,10 +80,11 @@ export interface SearchResult {
 
 /**
  * The pages of the room's documents the ability may view that hold every phrase of `terms`, best
- * first (then by document and page, so paging is stable), `limit` from `offset`. The access rule's
- * SQL filter is in the same query as the match, and in the one that finds where the ranked window
- * starts: what the caller may not view is never ranked, counted, paged or windowed, and costs only a
- * row the join drops.
+ * first (then by document and page, so paging is stable), `limit` from `offset`. One query takes
+ * the window — the caller's `rankedPages` most recently indexed matching pages, the access rule's
+ * SQL filter joined to the match — with each page's score from its own text; the window is sorted
+ * here, and snippets are made for the page of results only. What the caller may not view is never
+ * ranked, counted, paged or windowed, and weighs on no score: it costs only a row the join drops.
  */
 export async function searchPages(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<SearchResult> {
   if (terms.phrases.length === 0) return { hits: [], broad: false };
@@ -96,60 +97,79 @@ export type Paging = { limit: number; offset: number; rankedPages: number };
 
 type Found = { found: Array<{ documentId: string; page: number; marked: string }>; broad: boolean };
 
-/** The key of the `rankedPages`-th most recently indexed matching page the caller may view, if that many match. */
-async function windowStart(matching: Knex.QueryBuilder, key: string, rankedPages: number): Promise<number | null> {
-  const row = await matching.select(`${key} as key`).orderBy(key, 'desc').limit(1).offset(rankedPages - 1).first();
-  return row ? Number(row.key) : null;
+/**
+ * A page's score from its own text alone: BM25's saturation of the hits, against the page's length
+ * over a fixed reference (2,000 characters, about 300 words) instead of the index's average, and
+ * without its rarity of each word across the index. FTS5's bm25() takes both of those from every
+ * page of the index — other parties' documents, drafts, other rooms — so ranking by it let pages
+ * the caller cannot see reorder the ones they can (test/security/search-attacks.test.ts).
+ * PostgreSQL's ts_rank_cd reads only the page's own tsvector already.
+ */
+export function pageScore(hits: number, characters: number): number {
+  const K1 = 1.2;
+  const B = 0.75;
+  const REFERENCE_CHARACTERS = 2_000;
+  return hits / (hits + K1 * (1 - B + (B * characters) / REFERENCE_CHARACTERS));
 }
 
 async function searchSqlite(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
   const match = fts5Match(terms);
-  const matching = () =>
-    db('documentPages')
-      .join('documentPageKeys', 'documentPageKeys.id', 'documentPages.rowid')
-      .join('documents', 'documents.id', 'documentPageKeys.documentId')
-      .whereRaw('document_pages match ?', [match])
-      .where('documents.roomId', roomId)
-      .where(accessibleBy(ability, 'view', 'Document'));
-  const from = await windowStart(matching(), 'documentPages.rowid', page.rankedPages);
-  const ranked: Array<{ rowid: number; documentId: string; page: number }> = await matching()
-    .modify((qb) => from !== null && qb.where('documentPages.rowid', '>=', from))
+  // The window: the caller's most recently indexed matching pages, one more than are ranked (to
+  // know whether there are more), each with its hits counted in its own text by highlight().
+  const window = db('documentPages')
+    .join('documentPageKeys', 'documentPageKeys.id', 'documentPages.rowid')
+    .join('documents', 'documents.id', 'documentPageKeys.documentId')
+    .whereRaw('document_pages match ?', [match])
+    .where('documents.roomId', roomId)
+    .where(accessibleBy(ability, 'view', 'Document'))
     .select('documentPages.rowid', 'documentPageKeys.documentId', 'documentPageKeys.page')
-    .orderByRaw('bm25(document_pages), document_page_keys.document_id, document_page_keys.page')
-    .limit(page.limit)
-    .offset(page.offset);
-  if (ranked.length === 0) return { found: [], broad: from !== null };
-  // The snippets for the page of results only: they read the text, the costly part.
+    .select(db.raw('highlight(document_pages, 0, ?, ?) as marked', [HIT_START, HIT_END]))
+    .orderBy('documentPages.rowid', 'desc')
+    .limit(page.rankedPages + 1);
+  // Materialized: inlined, the window's highlight() would run once for each expression that reads it.
+  const rows: Array<{ rowid: number; documentId: string; page: number; hits: number; characters: number }> = await db
+    .withMaterialized('pageWindow', window)
+    .from('pageWindow')
+    .select('rowid', 'documentId', 'page')
+    .select(db.raw(`length(marked) - length(replace(marked, ?, '')) as hits, length(marked) as characters`, [HIT_START]));
+  const broad = rows.length > page.rankedPages;
+  if (broad) rows.pop();
+  const ranked = rows
+    .map((r) => ({ ...r, score: pageScore(Number(r.hits), Number(r.characters) - 2 * Number(r.hits)) }))
+    .sort((a, b) => b.score - a.score || (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.page - b.page))
+    .slice(page.offset, page.offset + page.limit);
+  if (ranked.length === 0) return { found: [], broad };
+  // The snippets for the page of results only.
   const snippets: Array<{ rowid: number; marked: string }> = await db('documentPages')
     .select('rowid', db.raw(`snippet(document_pages, 0, ?, ?, ' … ', 24) as marked`, [HIT_START, HIT_END]))
     .whereRaw('document_pages match ?', [match])
     .whereIn('rowid', ranked.map((r) => r.rowid));
   const marked = new Map(snippets.map((s) => [s.rowid, s.marked]));
-  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(r.rowid) ?? '' })), broad: from !== null };
+  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(r.rowid) ?? '' })), broad };
 }
 
 async function searchPostgres(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
   const query = tsQueryText(terms);
-  const matching = () =>
-    db('documentPages')
-      .join('documents', 'documents.id', 'documentPages.documentId')
-      .whereRaw("document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)", [query])
-      .where('documents.roomId', roomId)
-      .where(accessibleBy(ability, 'view', 'Document'));
-  const from = await windowStart(matching(), 'documentPages.id', page.rankedPages);
-  const ranked = matching()
-    .modify((qb) => from !== null && qb.where('documentPages.id', '>=', from))
-    .select('documentPages.documentId', 'documentPages.page', 'documentPages.text')
+  // The window, as on SQLite, each page scored by ts_rank_cd: its own tsvector and the query alone.
+  const rows: Array<{ id: string; documentId: string; page: number; rank: number }> = await db('documentPages')
+    .join('documents', 'documents.id', 'documentPages.documentId')
+    .whereRaw("document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)", [query])
+    .where('documents.roomId', roomId)
+    .where(accessibleBy(ability, 'view', 'Document'))
+    .select('documentPages.id', 'documentPages.documentId', 'documentPages.page')
     .select(db.raw("ts_rank_cd(document_pages.text_vector, to_tsquery('gatehouse_text', ?)) as rank", [query]))
-    .orderBy([{ column: 'rank', order: 'desc' }, { column: 'documentPages.documentId' }, { column: 'documentPages.page' }])
-    .limit(page.limit)
-    .offset(page.offset)
-    .as('hits');
-  // The headline is built for the page of results only: it re-reads the text, the costly part.
-  const found = await db
-    .from(ranked)
-    .select('hits.documentId', 'hits.page')
-    .select(db.raw(`ts_headline('gatehouse_text', hits.text, to_tsquery('gatehouse_text', ?), ?) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]))
-    .orderBy([{ column: 'hits.rank', order: 'desc' }, { column: 'hits.documentId' }, { column: 'hits.page' }]);
-  return { found, broad: from !== null };
+    .orderBy('documentPages.id', 'desc')
+    .limit(page.rankedPages + 1);
+  const broad = rows.length > page.rankedPages;
+  if (broad) rows.pop();
+  const ranked = rows
+    .sort((a, b) => b.rank - a.rank || (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.page - b.page))
+    .slice(page.offset, page.offset + page.limit);
+  if (ranked.length === 0) return { found: [], broad };
+  // The headlines for the page of results only: they re-read the text, the costly part.
+  const headlines: Array<{ id: string; marked: string }> = await db('documentPages')
+    .whereIn('id', ranked.map((r) => r.id))
+    .select('id', db.raw(`ts_headline('gatehouse_text', text, to_tsquery('gatehouse_text', ?), ?) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]));
+  const marked = new Map(headlines.map((h) => [String(h.id), h.marked]));
+  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(String(r.id)) ?? '' })), broad };
 }
