@@ -49,7 +49,7 @@ const EnvSchema = z.object({
   TEXT_INDEX_POLL_SECONDS: z.coerce.number().positive().default(2),
   TEXT_EXTRACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
   TEXT_OCR_PAGE_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
-  SEARCH_RANKED_PAGES: z.coerce.number().int().min(100).max(1_000_000).default(2_000),
+  SEARCH_RANKED_PAGES: z.coerce.number().int().min(100).max(1_000_000).default(500),
   ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
   // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
   AUDIT_SIGNING_KEY: optionalString,
