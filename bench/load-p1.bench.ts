@@ -73,6 +73,11 @@ async function explainDocumentQuery(db: Db, run: () => Promise<unknown>): Promis
   // The page itself: ordered and limited (a single read by id is `limit 1` without an order).
   const query = seen.find((q) => /from [`"]documents[`"]/i.test(q.sql) && /order by/i.test(q.sql) && /limit/i.test(q.sql));
   if (!query) throw new Error("no document page query seen");
+  return explainQuery(db, query);
+}
+
+/** The plan of a query as a request sent it (seen through knex's `query` event), one line per step. */
+export async function explainQuery(db: Db, query: { sql: string; bindings: unknown[] }): Promise<string[]> {
   if (isPostgres(db)) {
     // The event shows PostgreSQL's own $n placeholders, in order; knex.raw wants `?`.
     const res = await db.raw(`explain ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never);

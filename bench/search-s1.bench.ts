@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
 import { isPostgres, type Db } from '../server/db.js';
 import { writeDocumentPages } from '../server/search/text-index.js';
-import { measure, openSeedingApp, postgresSchema, seedRoom } from './load-p1.bench.js';
+import { explainQuery, measure, openSeedingApp, postgresSchema, seedRoom } from './load-p1.bench.js';
 import type { BenchFigure } from './bench-figure.js';
 
 export const name = 'search';
@@ -247,16 +247,6 @@ async function searchQueriesOf(db: Db, request: () => Promise<unknown>): Promise
   return queries;
 }
 
-async function explain(db: Db, query: { sql: string; bindings: unknown[] }): Promise<string[]> {
-  if (isPostgres(db)) {
-    // The event shows PostgreSQL's own $n placeholders, in order; knex.raw wants `?`.
-    const res = await db.raw(`explain ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never);
-    return (res.rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]);
-  }
-  const rows = (await db.raw(`explain query plan ${query.sql}`, query.bindings as never)) as Array<{ detail: string }>;
-  return rows.map((r) => r.detail);
-}
-
 /** A full scan of the page texts or of documents is what S1 must never need. */
 const scansTables = (plan: string[]) =>
   plan.some((line) => /^SCAN (documents|document_pages|document_page_keys)\b(?! (USING|VIRTUAL))/.test(line.trim()) || /Seq Scan on (documents|document_pages)\b/.test(line));
@@ -279,7 +269,7 @@ export async function seed(databaseUrl: string | undefined, drop: () => Promise<
     for (const kind of kinds) {
       const queries = await searchQueriesOf(db, () => room.advisor.get(`${room.roomPath}/search?q=${encodeURIComponent(kind.queries[0])}&limit=100`));
       const plan: string[] = [];
-      for (const query of queries) plan.push(...(await explain(db, query)));
+      for (const query of queries) plan.push(...(await explainQuery(db, query)));
       plans.set(kind.key, plan);
     }
     return { dataDir, databaseUrl, roomPath: room.roomPath, token: room.token, kinds, pages: c.pages, visible, plans, drop };
