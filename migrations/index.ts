@@ -17,6 +17,7 @@ import * as stagedDisclosure from './20261210000000-staged-disclosure.js';
 import * as questions from './20261211000000-questions.js';
 import * as fullTextSearch from './20261212000000-full-text-search.js';
 import * as faqWording from './20261212000001-faq-wording.js';
+import * as documentSearchCoveringIndex from './20261212000003-document-search-covering-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -46,6 +47,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261211000000-questions', questions],
   ['20261212000000-full-text-search', fullTextSearch],
   ['20261212000001-faq-wording', faqWording],
+  ['20261212000003-document-search-covering-index', documentSearchCoveringIndex],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
