@@ -60,7 +60,7 @@ export async function* deliverySheets(events: ReturnType<typeof readDataset>, pl
             block = [];
           }
           blockNumber = b;
-          const cells = plan.deliver(row.cells);
+          const cells = plan.deliver(row.cells, row.index);
           if (cells) block.push({ sheet: row.sheet, index: row.index, cells });
         }
         for (const r of ordered(block)) yield r.cells;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ColumnType, DatasetDescription, DatasetFormat, SheetDescription } from './dataset-types.js';
+import type { ColumnType, DatasetDescription, DatasetEvent, DatasetFormat, SheetDescription } from './dataset-types.js';
 import { readDataset, type DatasetLimits } from './read-dataset.js';
 
 /**
@@ -8,20 +8,29 @@ import { readDataset, type DatasetLimits } from './read-dataset.js';
  * file's size. Throws what readDataset throws.
  */
 export async function describeDataset(open: () => Promise<Readable>, format: DatasetFormat, limits?: Partial<DatasetLimits>): Promise<DatasetDescription> {
+  const describing = describer(format);
+  for await (const event of readDataset(open, format, limits)) describing.add(event);
+  return describing.description;
+}
+
+/** The description of a dataset built from the reader's events as they come (one read may serve several purposes: service.ts describeUpload). */
+export function describer(format: DatasetFormat): { add(event: DatasetEvent): void; description: DatasetDescription } {
   const sheets: SheetDescription[] = [];
-  for await (const event of readDataset(open, format, limits)) {
-    if (event.kind === 'sheet') {
-      sheets.push({ name: event.name, rows: 0, columns: event.header.map((name) => ({ name, type: 'empty' })) });
-      continue;
-    }
-    const sheet = sheets[event.row.sheet];
-    sheet.rows++;
-    event.row.cells.forEach((cell, column) => {
-      const described = sheet.columns[column];
-      if (described.type !== 'text') described.type = widen(described.type, cell);
-    });
-  }
-  return { format, sheets };
+  return {
+    description: { format, sheets },
+    add(event) {
+      if (event.kind === 'sheet') {
+        sheets.push({ name: event.name, rows: 0, columns: event.header.map((name) => ({ name, type: 'empty' })) });
+        return;
+      }
+      const sheet = sheets[event.row.sheet];
+      sheet.rows++;
+      event.row.cells.forEach((cell, column) => {
+        const described = sheet.columns[column];
+        if (described.type !== 'text') described.type = widen(described.type, cell);
+      });
+    },
+  };
 }
 
 /**

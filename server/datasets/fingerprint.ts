@@ -48,7 +48,7 @@ function blockRanks(orderKey: Buffer, sheet: number, block: number): Uint32Array
   iv.writeUInt32BE(block, 4);
   const stream = createCipheriv('aes-256-ctr', orderKey, iv).update(Buffer.alloc(BLOCK_ROWS * 4));
   const ranks = new Uint32Array(BLOCK_ROWS);
-  for (let i = 0; i < BLOCK_ROWS; i++) ranks[i] = stream.readUInt32BE(i * 4);
+  for (let i = 0, at = 0; i < BLOCK_ROWS; i++, at += 4) ranks[i] = ((stream[at]! << 24) | (stream[at + 1]! << 16) | (stream[at + 2]! << 8) | stream[at + 3]!) >>> 0;
   if (blockCache.size >= BLOCK_CACHE_SIZE) blockCache.delete(blockCache.keys().next().value!);
   blockCache.set(id, ranks);
   return ranks;
@@ -64,6 +64,22 @@ export function orderBlock<T extends { sheet: number; index: number }>(orderKey:
   if (rows.length === 0) return rows;
   const ranks = blockRanks(orderKey, rows[0]!.sheet, Math.floor(rows[0]!.index / BLOCK_ROWS));
   return [...rows].sort((a, b) => ranks[a.index % BLOCK_ROWS]! - ranks[b.index % BLOCK_ROWS]! || a.index - b.index);
+}
+
+/**
+ * The same order as orderBlock for rows given by their offsets within block `block` of `sheet`
+ * (ascending, each below BLOCK_ROWS): by rank, equal ranks by offset. Each offset is sorted as
+ * rank × BLOCK_ROWS + offset, exact in a double (below 2^44), with the native sort of a typed array.
+ */
+export function orderOffsets(orderKey: Buffer, sheet: number, block: number, offsets: Int32Array): Int32Array {
+  if (offsets.length === 0) return offsets;
+  const ranks = blockRanks(orderKey, sheet, block);
+  const keys = new Float64Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) keys[i] = ranks[offsets[i]!]! * BLOCK_ROWS + offsets[i]!;
+  keys.sort();
+  const ordered = new Int32Array(offsets.length);
+  for (let i = 0; i < keys.length; i++) ordered[i] = keys[i]! % BLOCK_ROWS;
+  return ordered;
 }
 
 export interface StoredPlace {

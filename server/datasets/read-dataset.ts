@@ -4,8 +4,9 @@ import { NotADatasetError, type DatasetEvent, type DatasetFormat } from './datas
 import { xlsxSheets } from './xlsx-sheets.js';
 
 /**
- * Reading a stored CSV or XLSX file as a dataset: at upload (describe-dataset.ts) and again at
- * every delivery. The file is streamed, never held: memory stays flat whatever its size (a
+ * Reading a stored CSV or XLSX file as a dataset: once at upload, into its description
+ * (describe-dataset.ts) and the row store every delivery reads (row-store.ts); again only to build the
+ * row store of a version stored before there were any, and in classifying and subject look-ups. The file is streamed, never held: memory stays flat whatever its size (a
  * 135 MB, 1,000,000-row CSV reads in ~50 MB more than at rest, a 200,000-row XLSX in ~55 MB;
  * see test/unit/datasets/read-dataset.test.ts).
  *

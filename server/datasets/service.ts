@@ -18,9 +18,10 @@ import { assertStillDeliverable } from '../downloads/service.js';
 import { personalDataRank, type Level } from '../ranks.js';
 import { NotADatasetError, type ColumnRef, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
-import { describeDataset } from './describe-dataset.js';
-import { writeCsvDelivery } from './write-csv.js';
-import { writeXlsxDelivery } from './write-xlsx.js';
+import { describer } from './describe-dataset.js';
+import { DELIVERY_BUFFER_BYTES, writeCsvFromRowStore } from './csv-from-row-store.js';
+import { openRowStore, readRowStore, rowStoreEvents, rowStoreKeyOf, writeRowStore, type RowStoreEntry } from './row-store.js';
+import { writeXlsxFromRowStore } from './xlsx-from-row-store.js';
 import { deliverySheets } from './delivery-sheet.js';
 import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-plan.js';
 import { orderKeyOf, viewOrderKeyOf } from './fingerprint.js';
@@ -53,7 +54,10 @@ export async function describeUpload(store: ObjectStore, file: StoredFile, versi
   const format = DATASET_FORMATS[file.mimeType] ?? (file.mimeType === 'application/x-cfb' && /\.xls[xm]$/i.test(file.fileName) ? 'xlsx' : undefined);
   if (!format) return null;
   try {
-    const description = await describeDataset(openObject(store, file.objectKey), format);
+    // One read of the file: its description, and its rows as every delivery will read them (row-store.ts).
+    const describing = describer(format);
+    await writeRowStore(store, rowStoreKeyOf(file.objectKey), readDataset(openObject(store, file.objectKey), format), (event) => describing.add(event));
+    const { description } = describing;
     return { versionId, status: 'ready', format, description: JSON.stringify(description), reason: null, message: null, createdAt: at };
   } catch (err) {
     if (!(err instanceof NotADatasetError)) throw err;
@@ -282,7 +286,7 @@ export async function deliverDataset(
   const classification = await findClassification(ctx.db, doc.id);
   assertClassifiedFor(doc, description, classification, scope, `document.${kind}`);
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
-  const { sheets: recipients, asked } = recipientSheets(doc, planDelivery(description, classification, scope, secret), opts.sheet, `document.${kind}`);
+  const { sheets: recipients, asked } = recipientSheets(doc, planDelivery(description, classification, scope, secret, { versionKey: doc.objectKey }), opts.sheet, `document.${kind}`);
   // A CSV holds one sheet: the one asked for, the first by default.
   const delivered = format === 'csv' ? [asked] : recipients;
 
@@ -295,12 +299,14 @@ export async function deliverDataset(
   });
 
   const orderKey = orderKeyOf(secret, downloadId);
-  const sheets = deliverySheets(readDataset(openObject(ctx.store, doc.objectKey), description.format), delivered, orderKey);
   const orgName = (await ctx.db('orgs').where({ id: ctx.actor.orgId }).first('name'))?.name ?? '';
+  // Both written from the version's row store (row-store.ts), pseudonyms kept for the party's next delivery.
+  const rowsOptions = (plan: SheetPlan) => ({ orderKey, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: doc.objectKey, sheetRows: description.sheets[plan.sheet]!.rows });
+  const entries = rowStoreOf(ctx.store, doc.objectKey, description.format);
   const body =
     format === 'csv'
-      ? writeCsvDelivery(sheets)
-      : writeXlsxDelivery(sheets, {
+      ? writeCsvFromRowStore(entries, asked, rowsOptions(asked))
+      : writeXlsxFromRowStore(entries, delivered, rowsOptions, {
           lines: [
             `${room.codeName ?? room.name} — confidential, delivered by Gatehouse`,
             `For ${ctx.actor.name} (${orgName}) ${ctx.actor.email}`,
@@ -310,11 +316,20 @@ export async function deliverDataset(
   return { downloadId, format, mimeType: DATASET_MIME_TYPES[format], body: hashedOnTheWay(ctx.db, downloadId, body) };
 }
 
+/**
+ * The entries of a version's row store, opened (and built first, for a version stored before row
+ * stores were) when the delivery's first bytes are asked for: a failure is the download's, as a
+ * failed read of the stored file was.
+ */
+async function* rowStoreOf(store: ObjectStore, objectKey: string, format: DatasetFormat): AsyncGenerator<RowStoreEntry> {
+  yield* readRowStore(await openRowStore(store, objectKey, format));
+}
+
 /** Passes the delivery through, and records its SHA-256 and size on the download once it is whole. */
 function hashedOnTheWay(db: Knex, downloadId: string, body: Readable): Readable {
   const hash = createHash('sha256');
   let size = 0;
-  const out = new PassThrough();
+  const out = new PassThrough({ highWaterMark: DELIVERY_BUFFER_BYTES });
   body.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     size += chunk.length;
@@ -340,14 +355,14 @@ export async function readRows(ctx: ServiceContext, doc: DocumentView, query: { 
   const classification = await findClassification(ctx.db, doc.id);
   assertClassifiedFor(doc, description, classification, scope, 'document.view');
   const secret = await roomDatasetSecret(ctx.db, doc.roomId);
-  const { sheets: recipients, asked: plan } = recipientSheets(doc, planDelivery(description, classification, scope, secret), query.sheet, 'document.view');
+  const { sheets: recipients, asked: plan } = recipientSheets(doc, planDelivery(description, classification, scope, secret, { versionKey: doc.objectKey }), query.sheet, 'document.view');
   const sheetIndex = plan.sheet;
   const rows: string[][] = [];
   let total = 0;
   // A recipient's pages in their own order of the version (fingerprint.ts): a grid scraped page by
   // page is theirs. The deal team, who hold the stored file, page it as stored.
   const orderKey = scope.partyId === null ? null : viewOrderKeyOf(secret, ctx.actor.id, doc.currentVersionId);
-  for await (const sheet of deliverySheets(readDataset(openObject(ctx.store, doc.objectKey), description.format), [plan], orderKey)) {
+  for await (const sheet of deliverySheets(rowStoreEvents(rowStoreOf(ctx.store, doc.objectKey, description.format)), [plan], orderKey)) {
     for await (const cells of sheet.rows) {
       if (total >= query.offset && rows.length < query.limit) rows.push(cells);
       total++;

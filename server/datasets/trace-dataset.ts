@@ -3,6 +3,7 @@ import type { Db } from '../db.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { NotADatasetError, type ColumnRole, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
+import { storedRows } from './row-store.js';
 import { unescapeCsvCell } from './write-csv.js';
 import { inDeliveryOrder, log10ChanceOfOrder, orderKeyOf, viewOrderKeyOf, type StoredPlace } from './fingerprint.js';
 import { planDelivery, roleOf } from './delivery-plan.js';
@@ -281,7 +282,7 @@ async function passOverStored(store: ObjectStore, secret: Buffer, version: Versi
   const { description } = version;
   const bySheet = new Map<number, Array<{ mapping: SheetMapping; at: number }>>();
   mappings.forEach((m, at) => bySheet.set(m.stored, [...(bySheet.get(m.stored) ?? []), { mapping: m, at }]));
-  for await (const event of readDataset(() => store.get(version.objectKey), description.format)) {
+  for await (const event of storedRows(store, version.objectKey, description.format)) {
     if (event.kind !== 'row') continue;
     const { sheet, index, cells } = event.row;
     const mapped = bySheet.get(sheet);

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import type { DeliverySheet } from './delivery-sheet.js';
 
 /**
@@ -56,11 +55,28 @@ export function unescapeCsvCell(cell: string): string {
   return cell.startsWith(TEXT_PREFIX) && needsTextPrefix(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
-/** Records stringified at once: one call into csv-stringify and one chunk of the download per batch. */
+/**
+ * Characters that make a field quoted (RFC 4180): the delimiter, the quote, and a line end — a lone
+ * CR or LF too, which a reader takes for the end of the record (csv-stringify, with a record delimiter
+ * given, quoted only a whole CRLF).
+ */
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * A value as a field of a CSV delivery: escaped (escapeCsvCell), then quoted, its quotes doubled,
+ * where RFC 4180 needs it. The row store
+ * keeps its cells in this form (row-store.ts).
+ */
+export function csvField(value: string): string {
+  const escaped = escapeCsvCell(value);
+  return NEEDS_QUOTES.test(escaped) ? `"${escaped.replaceAll('"', '""')}"` : escaped;
+}
+
+/** Records written into one chunk of the download. */
 const RECORDS_PER_CHUNK = 1024;
 
-/** RFC 4180 as the delivery writes it: comma-separated, fields quoted (and quotes doubled) only where needed, CRLF after every record. */
-const CSV_OPTIONS = { delimiter: ',', record_delimiter: 'windows', quote: '"', escape: '"' } as const;
+/** A record: its fields (csvField) joined by commas, CRLF after it (RFC 4180). */
+const csvRecord = (cells: string[]) => `${cells.map(csvField).join(',')}\r\n`;
 
 /**
  * The delivery's bytes, a batch of records at a time: a byte order mark (without it Excel reads the
@@ -72,20 +88,20 @@ const CSV_OPTIONS = { delimiter: ',', record_delimiter: 'windows', quote: '"', e
 async function* csvChunks(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<Buffer> {
   for await (const sheet of sheets) {
     const width = sheet.header.length;
-    yield Buffer.from(`\ufeff${stringify([sheet.header.map(escapeCsvCell)], CSV_OPTIONS)}`, 'utf8');
-    let records: string[][] = [];
+    yield Buffer.from(`\ufeff${csvRecord(sheet.header)}`, 'utf8');
+    let records = '';
+    let count = 0;
     for await (const row of sheet.rows) {
-      const record = row.map(escapeCsvCell);
       // A short row is padded so every record has the header's number of fields (RFC 4180): readers
       // such as csv-parse refuse a ragged file by default. A longer one keeps its cells: no value is dropped.
-      while (record.length < width) record.push('');
-      records.push(record);
-      if (records.length === RECORDS_PER_CHUNK) {
-        yield Buffer.from(stringify(records, CSV_OPTIONS), 'utf8');
-        records = [];
+      records += csvRecord(row.length < width ? [...row, ...Array<string>(width - row.length).fill('')] : row);
+      if (++count === RECORDS_PER_CHUNK) {
+        yield Buffer.from(records, 'utf8');
+        records = '';
+        count = 0;
       }
     }
-    if (records.length > 0) yield Buffer.from(stringify(records, CSV_OPTIONS), 'utf8');
+    if (count > 0) yield Buffer.from(records, 'utf8');
     return;
   }
   throw new Error('A CSV delivery needs one sheet; none was given.');

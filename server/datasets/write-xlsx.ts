@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { DeliverySheet } from './delivery-sheet.js';
+import { ArchiveAbandoned, ZipWriter } from './zip-writer.js';
 
 /** The visible stamp of an XLSX delivery: lines naming the room, the recipient and the download (composed by the caller). */
 export interface XlsxStamp {
@@ -73,12 +74,13 @@ function significantDigits(canonical: string): number {
  * value must stay exactly as stored (the delivery is traced by its rows, and a recipient must see what
  * the seller uploaded), so `007` stays text (as a number it would be 7), an ISO date stays its text (as
  * a date it would be a serial number shown in the reader's locale and time zone), `1.50` and `1e3` stay
- * text (their form would change). A text beginning with `=` is a string cell: exceljs writes a formula
- * only for a `{ formula }` value, never from a string, and Excel does not evaluate a string cell.
- * An empty text is no cell at all, which reads back as empty.
- * What XLSX cannot carry exactly: XML 1.0 has no control characters but tab and line ends, so exceljs
- * leaves the others out, and an XML reader turns a carriage return into a line feed; Excel's own
- * `_x000D_` escape is neither written nor read by exceljs. Such a value is exact only in a CSV delivery.
+ * text (their form would change). A text beginning with `=` is a string cell: the writer never writes a
+ * formula (`<f>`), and Excel does not evaluate a string cell. An empty text is no cell at all, which
+ * reads back as empty.
+ * What XLSX cannot carry exactly: XML 1.0 has no control characters but tab and line ends, so the
+ * writer leaves the others out (xmlText), and an XML reader turns a carriage return into a line feed;
+ * Excel's own `_x000D_` escape is not written (exceljs, which reads deliveries back in the tests, does
+ * not read it). Such a value is exact only in a CSV delivery.
  */
 export function toXlsxCellValue(text: string): string | number | null {
   if (text === '') return null;
@@ -128,105 +130,167 @@ export function stampHeaderFooter(stamp: XlsxStamp): string {
 }
 
 /**
- * How much of a sheet's XML may wait for the compressor before the writer stops pulling rows: a few
- * thousand rows of a wide sheet, enough that compressing never waits for rows, small enough that any
- * number of concurrent downloads stays within memory.
+ * Characters XML 1.0 cannot hold, left out as exceljs leaves them out (C0 controls but tab, line feed
+ * and carriage return; DEL), and the two non-characters U+FFFE and U+FFFF.
  */
-const MAX_PENDING_XML_BYTES = 1 << 20;
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g;
+const XML_SPECIAL = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/;
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
-/** The part of a stream's state that says how much it holds (Node's and readable-stream's streams alike). */
-interface BufferingStream extends NodeJS.EventEmitter {
-  _writableState?: { length: number };
-  _readableState?: { length: number };
+/** `text` as XML character data or an attribute value. */
+export function xmlText(text: string): string {
+  if (!XML_SPECIAL.test(text)) return text;
+  return text.replace(NOT_IN_XML, '').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }
+
+/** The letters of a column (0 → A, 26 → AA). */
+export function columnLetters(index: number): string {
+  let letters = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
+/** A cell of a row (`r` its number): a number, a text (`t="str"`, as exceljs writes one without shared strings) or, empty, no cell at all. */
+export function cellXml(letters: string, r: number, text: string, style: string): string {
+  const value = toXlsxCellValue(text);
+  if (value === null) return '';
+  return typeof value === 'number' ? `<c r="${letters}${r}"${style}><v>${text}</v></c>` : `<c r="${letters}${r}"${style} t="str"><v>${xmlText(value)}</v></c>`;
+}
+
+const NAMESPACES =
+  'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const PAGE = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>';
+/** Style 1 is bold (styles.xml below): the stamp lines and each data sheet's header row. */
+const BOLD = ' s="1"';
+
+/** The styles of every delivery, as exceljs writes them: the default font, and the same in bold. */
+const STYLES = `${XML_DECLARATION}<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font><font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium2" defaultPivotStyle="PivotStyleLight16"/></styleSheet>`;
+
+/** exceljs's copy of Office's default theme (the fonts and colours styles.xml refers to). */
+const THEME = createRequire(import.meta.url)('exceljs/lib/xlsx/xml/theme1.js') as string;
+
+/** The sheets' XML is handed to the compressor in pieces of about this many characters. */
+const XML_PIECE = 1 << 16;
 
 /**
- * The stream in which a sheet's XML waits for the compressor, or null when exceljs is not built as
- * expected. exceljs's streaming writer hands a sheet's XML to archiver through its own buffer, which
- * ignores backpressure (its `write` always returns true and never waits for the stream it pipes into),
- * and the compressor runs on libuv's thread pool, whose results arrive only when the event loop gets a
- * turn, which a loop over rows produced without I/O does not give it. So the XML piles up, unseen,
- * in the pass-through archiver puts behind that buffer (archiver-utils `normalizeInputSource`):
- * 200,000 rows left 100 MB there. The writer watches that stream (exceljs 4.4's
- * `WorksheetWriter.stream.pipes`) and waits for its `drain`. If an upgrade of exceljs moves it, the
- * writer still stops for a slow reader (the output's own backpressure), and the test of a stalled
- * compressor in write-dataset.test.ts fails and says why.
+ * zlib's level for the workbook: 1, its fastest. A sheet's XML is most of a delivery's work, and
+ * level 6 (Excel's) spends three times as long on it for a file about 30% smaller.
  */
-function pendingXmlStream(worksheet: ExcelJS.Worksheet): BufferingStream | null {
-  const pipes = (worksheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
-  const pending = Array.isArray(pipes) ? (pipes[0] as BufferingStream | undefined) : undefined;
-  return pending?._writableState && pending._readableState ? pending : null;
-}
-
-function pendingXmlBytes(pending: BufferingStream): number {
-  return (pending._writableState?.length ?? 0) + (pending._readableState?.length ?? 0);
-}
-
-/** Resolves on the first of `events` on any of the emitters, and leaves no listener behind. */
-function firstEvent(targets: Array<[NodeJS.EventEmitter, string[]]>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const [emitter, events] of targets) for (const event of events) emitter.off(event, done);
-      resolve();
-    };
-    for (const [emitter, events] of targets) for (const event of events) emitter.on(event, done);
-  });
-}
+const DEFLATE_LEVEL = 1;
 
 /**
  * The delivery as an XLSX workbook, written as it is read: the stamp sheet first (`Gatehouse`, the
- * sheet Excel opens on), then one sheet per delivery sheet, each row committed as it comes, with the
- * stamp in the header and footer of every sheet (printed on every page). No shared strings (a table of
- * every distinct text would grow with the dataset); styles on, for the bold header row. A row is pulled
- * only when neither the reader nor the compressor is behind, so memory stays bounded whatever the size
- * of the dataset and the speed of the download. An error of the rows destroys the returned stream with
- * that error; a download abandoned by its reader stops pulling rows.
+ * sheet Excel opens on), then one sheet per delivery sheet, with the stamp in the header and footer of
+ * every sheet (printed on every page). Each sheet's XML is written here, row by row, straight into the
+ * compressor of a streamed zip (zip-writer.ts): no shared strings (a table of every distinct text would
+ * grow with the dataset); styles for the bold stamp and header row. A row is pulled only when neither
+ * the reader nor the compressor is behind, so memory stays bounded whatever the size of the dataset and
+ * the speed of the download. An error of the rows destroys the returned stream with that error; a
+ * download abandoned by its reader stops pulling rows.
  */
 export function writeXlsxDelivery(sheets: AsyncIterable<DeliverySheet>, stamp: XlsxStamp): Readable {
-  const output = new PassThrough();
-  writeWorkbook(sheets, stamp, output).catch((err: unknown) => output.destroy(err instanceof Error ? err : new Error(String(err))));
+  return writeXlsxWorkbook(sheetsAsXml(sheets), stamp);
+}
+
+/** A data sheet of a workbook being written: its name and header, and its rows as XML. */
+export interface XlsxSheetSource {
+  name: string;
+  header: string[];
+  /** Hands the XML of the rows (`<row>` elements, the first numbered 2) to `put`, piece by piece, waiting for each. */
+  writeRows(put: (xml: Buffer) => Promise<void>): Promise<void>;
+}
+
+/** The rows of delivery sheets as XML, made here cell by cell from their text. */
+async function* sheetsAsXml(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<XlsxSheetSource> {
+  for await (const sheet of sheets) {
+    yield {
+      name: sheet.name,
+      header: sheet.header,
+      async writeRows(put) {
+        const letters = sheet.header.map((_, i) => columnLetters(i));
+        let xml = '';
+        let r = 1;
+        for await (const cells of sheet.rows) {
+          r++;
+          xml += `<row r="${r}">`;
+          for (let i = 0; i < cells.length; i++) xml += cellXml(letters[i] ?? columnLetters(i), r, cells[i]!, '');
+          xml += '</row>';
+          if (xml.length >= XML_PIECE) {
+            await put(Buffer.from(xml, 'utf8'));
+            xml = '';
+          }
+        }
+        await put(Buffer.from(xml, 'utf8'));
+      },
+    };
+  }
+}
+
+/** The workbook of `sheets` (whose rows are XML already), stamped: see writeXlsxDelivery. */
+export function writeXlsxWorkbook(sheets: AsyncIterable<XlsxSheetSource>, stamp: XlsxStamp): Readable {
+  // A compressed piece made ahead of the reader (zip-writer.ts makes pieces of up to 256 KiB).
+  const output = new PassThrough({ highWaterMark: 1 << 18 });
+  writeWorkbook(sheets, stamp, output).catch((err: unknown) => {
+    if (err instanceof ArchiveAbandoned) return;
+    output.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
   return output;
 }
 
-async function writeWorkbook(sheets: AsyncIterable<DeliverySheet>, stamp: XlsxStamp, output: PassThrough): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useSharedStrings: false, useStyles: true });
-  const stampText = stampHeaderFooter(stamp);
+async function writeWorkbook(sheets: AsyncIterable<XlsxSheetSource>, stamp: XlsxStamp, output: PassThrough): Promise<void> {
+  const zip = new ZipWriter(output, DEFLATE_LEVEL);
+  const stampText = xmlText(stampHeaderFooter(stamp));
   // Odd and even pages alike: Excel uses the even ones only when told they differ, but a reader or an
   // edit that turns that on must not print pages without the stamp.
-  const headerFooter = { oddHeader: stampText, oddFooter: stampText, evenHeader: stampText, evenFooter: stampText };
+  const headerFooter = `<headerFooter><oddHeader>${stampText}</oddHeader><oddFooter>${stampText}</oddFooter><evenHeader>${stampText}</evenHeader><evenFooter>${stampText}</evenFooter></headerFooter>`;
+  const names = [STAMP_SHEET_NAME];
 
-  const stampSheet = workbook.addWorksheet(STAMP_SHEET_NAME, { headerFooter });
-  stampSheet.getColumn(1).width = 100;
-  for (const line of stamp.lines) {
-    const row = stampSheet.addRow([line]);
-    row.font = { bold: true };
-    row.commit();
-  }
-  stampSheet.commit();
+  await zip.file(
+    'xl/worksheets/sheet1.xml',
+    `${XML_DECLARATION}<worksheet ${NAMESPACES}><cols><col min="1" max="1" width="100" customWidth="1"/></cols><sheetData>${stamp.lines
+      .map((line, i) => `<row r="${i + 1}">${cellXml('A', i + 1, line, BOLD) || `<c r="A${i + 1}"${BOLD}/>`}</row>`)
+      .join('')}</sheetData>${PAGE}${headerFooter}</worksheet>`,
+  );
 
   const taken = new Set<string>([STAMP_SHEET_NAME.toLowerCase()]);
   for await (const sheet of sheets) {
-    const worksheet = workbook.addWorksheet(toExcelSheetName(sheet.name, taken), {
-      headerFooter,
-      views: [{ state: 'frozen', ySplit: 1 }],
+    names.push(toExcelSheetName(sheet.name, taken));
+    const letters = sheet.header.map((_, i) => columnLetters(i));
+    await zip.entry(`xl/worksheets/sheet${names.length}.xml`, async (put) => {
+      // Column names are text whatever they look like: a column called `2026` is not a number.
+      const header = sheet.header.map((name, i) => (name === '' ? '' : `<c r="${letters[i]}1"${BOLD} t="str"><v>${xmlText(name)}</v></c>`)).join('');
+      await put(
+        Buffer.from(
+          `${XML_DECLARATION}<worksheet ${NAMESPACES}><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>` +
+            `<sheetData><row r="1">${header}</row>`,
+          'utf8',
+        ),
+      );
+      await sheet.writeRows(put);
+      await put(Buffer.from(`</sheetData>${PAGE}${headerFooter}</worksheet>`, 'utf8'));
     });
-    // Column names are text whatever they look like: a column called `2026` is not a number.
-    const headerRow = worksheet.addRow(sheet.header.map((name) => (name === '' ? null : name)));
-    headerRow.font = { bold: true };
-    headerRow.commit();
-    const pending = pendingXmlStream(worksheet);
-    for await (const cells of sheet.rows) {
-      worksheet.addRow(cells.map(toXlsxCellValue)).commit();
-      while (!output.destroyed && (output.writableNeedDrain || (pending && pendingXmlBytes(pending) > MAX_PENDING_XML_BYTES))) {
-        await firstEvent([
-          [output, ['drain', 'close']],
-          ...(pending ? [[pending, ['drain']] as [NodeJS.EventEmitter, string[]]] : []),
-        ]);
-      }
-      // Abandoned by its reader: leaving the loops returns the rows' and sheets' iterators.
-      if (output.destroyed) return;
-    }
-    worksheet.commit();
   }
-  await workbook.commit();
+
+  const sheetList = names.map((name, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 3}"/>`).join('');
+  await zip.file('xl/workbook.xml', `${XML_DECLARATION}<workbook ${NAMESPACES}><bookViews><workbookView activeTab="0"/></bookViews><sheets>${sheetList}</sheets></workbook>`);
+  await zip.file(
+    'xl/_rels/workbook.xml.rels',
+    `${XML_DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>${names
+      .map((_, i) => `<Relationship Id="rId${i + 3}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
+      .join('')}</Relationships>`,
+  );
+  await zip.file('xl/styles.xml', STYLES);
+  await zip.file('xl/theme/theme1.xml', THEME);
+  await zip.file(
+    '_rels/.rels',
+    `${XML_DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+  );
+  await zip.file(
+    '[Content_Types].xml',
+    `${XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>${names
+      .map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+      .join('')}<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>`,
+  );
+  await zip.finish();
 }

@@ -7,6 +7,7 @@ import { conflict, denied, invalidRequest, notFound } from '../errors.js';
 import { classificationRank, personalDataRank } from '../ranks.js';
 import { lockRoomOrder, orderWith, orderWithout, writeOrder, type Sibling } from '../folders/sibling-order.js';
 import { deliverOriginal } from '../downloads/service.js';
+import { rowStoreKeyOf } from '../datasets/row-store.js';
 import { findVisibleDocument, type DocumentView, type VersionRow } from './repository.js';
 import { readDocument, type DocumentListItem } from './service.js';
 import type { UpdateDocumentInput } from './schema.js';
@@ -135,7 +136,8 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
       roomId: doc.roomId,
       details: { title: doc.title, status: doc.status, versions: versions.map((v) => ({ versionId: v.id, version: Number(v.version), sha256: v.sha256 })) },
     });
-    return [...versions.map((v) => v.objectKey), ...renditions.flatMap((r) => [r.objectKey, r.indexKey]).filter((k): k is string => Boolean(k))];
+    // A dataset version's row store (datasets/row-store.ts) goes with it: the rows as stored, in another form.
+    return [...versions.flatMap((v) => [v.objectKey, rowStoreKeyOf(v.objectKey)]), ...renditions.flatMap((r) => [r.objectKey, r.indexKey]).filter((k): k is string => Boolean(k))];
   });
   await Promise.all(objectKeys.map((key) => ctx.store.delete(key).catch(() => undefined)));
 }

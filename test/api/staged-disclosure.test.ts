@@ -9,6 +9,7 @@ import { startTestApp, type Client, type TestApp } from '../support/test-app.js'
 import { buildDeal, type Deal } from '../support/world.js';
 import { makePdf } from '../support/fixtures.js';
 import { binary } from '../support/binary.js';
+import { rowStoreKeyOf } from '../../server/datasets/row-store.js';
 import { createHash } from 'node:crypto';
 
 let t: TestApp;
@@ -280,6 +281,18 @@ describe('withdrawing', () => {
 });
 
 describe('deleting', () => {
+  it("removes a dataset's stored rows with it, in both forms: the file and the row store deliveries read", async () => {
+    const res = await deal.manager.upload(`${deal.roomPath}/documents`, { data: Buffer.from('Name,Salary\nAnna,1\nBert,2\n'), name: 'census-mistake.csv' }, {
+      folderId: deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: 'standard', personalData: 'identified',
+    });
+    expect(res.status).toBe(201);
+    const [{ objectKey }] = (await t.db('documentVersions').where({ documentId: res.body.id }).select('objectKey')) as Array<{ objectKey: string }>;
+    expect(await t.store.stat(rowStoreKeyOf(objectKey))).not.toBeNull();
+    expect((await deal.manager.delete(`/api/documents/${res.body.id}`)).status).toBe(204);
+    expect(await t.store.stat(objectKey)).toBeNull();
+    expect(await t.store.stat(rowStoreKeyOf(objectKey))).toBeNull();
+  });
+
   it('removes a document that never left the deal team, rows and stored file; a delivered one must be withdrawn instead', async () => {
     await expectOk(deal.manager.patch(deal.roomPath, { uploadsStartAs: 'published' }));
     const kept = await upload('Viewed once');
