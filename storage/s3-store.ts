@@ -240,8 +240,12 @@ export class S3Store implements ObjectStore {
     }
 
     if (ended) {
+      const body = Buffer.concat(head, headBytes);
       try {
-        await this.client.putObject(this.bucket, key, Buffer.concat(head, headBytes), headBytes);
+        // The whole body is in hand, and a PUT of the same bytes under the same key is safe to
+        // repeat: a reset socket (a keep-alive connection the store had just closed, seen once in
+        // R1's 200 clients) is tried again as a read is, instead of failing the upload with a 503.
+        await retryReads(() => this.client.putObject(this.bucket, key, body, headBytes));
       } catch (err) {
         throw translate(err, key);
       }
