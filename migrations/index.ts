@@ -18,6 +18,7 @@ import * as questions from './20261211000000-questions.js';
 import * as fullTextSearch from './20261212000000-full-text-search.js';
 import * as faqWording from './20261212000001-faq-wording.js';
 import * as documentSearchCoveringIndex from './20261212000003-document-search-covering-index.js';
+import * as searchWordBoundaries from './20261213000000-search-word-boundaries.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261212000000-full-text-search', fullTextSearch],
   ['20261212000001-faq-wording', faqWording],
   ['20261212000003-document-search-covering-index', documentSearchCoveringIndex],
+  ['20261213000000-search-word-boundaries', searchWordBoundaries],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -7,14 +7,19 @@ import { fts5Match, tsQueryText, type SearchTerms } from './search-query.js';
 /**
  * The page-text index (migration full-text-search): SQLite's FTS5 table or PostgreSQL's
  * document_pages with its tsvector, both named document_pages, both holding the current version's
- * pages of each document and nothing else.
+ * pages of each document and nothing else. Both cut a page into words at every character that is
+ * not a letter or a digit, as the searcher's words are cut (search-query.ts): "payroll" is found
+ * in "payroll.pdf" (PostgreSQL: migration search-word-boundaries).
  */
 
 /** Marks around a hit in a snippet, as the database writes them; never in indexed text (see indexableText). */
 const HIT_START = '\u0001';
 const HIT_END = '\u0002';
 
-/** Text as stored: no control characters (the snippet's markers among them), one space between words. */
+/**
+ * Text as stored: no control characters (the snippet's markers among them, and the stand-ins
+ * PostgreSQL's index reads in place of punctuation: migration search-word-boundaries), one space between words.
+ */
 export const indexableText = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 
 /** Replaces what the index holds for `documentId` with `pages` (empty: removes it). */
@@ -166,10 +171,12 @@ async function searchPostgres(db: Db, ability: AppAbility, roomId: string, terms
     .sort((a, b) => b.rank - a.rank || (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.page - b.page))
     .slice(page.offset, page.offset + page.limit);
   if (ranked.length === 0) return { found: [], broad };
-  // The headlines for the page of results only: they re-read the text, the costly part.
+  // The headlines for the page of results only: they re-read the text, the costly part. They read
+  // it as the tsvector did, words apart (migration search-word-boundaries), or "payroll" would be
+  // found in "payroll.pdf" and not marked there.
   const headlines: Array<{ id: string; marked: string }> = await db('documentPages')
     .whereIn('id', ranked.map((r) => r.id))
-    .select('id', db.raw(`ts_headline('gatehouse_text', text, to_tsquery('gatehouse_text', ?), ?) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]));
+    .select('id', db.raw(`gatehouse_display_text(ts_headline('gatehouse_text', gatehouse_search_text(text), to_tsquery('gatehouse_text', ?), ?)) as marked`, [query, `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`]));
   const marked = new Map(headlines.map((h) => [String(h.id), h.marked]));
   return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(String(r.id)) ?? '' })), broad };
 }

@@ -21,15 +21,7 @@ const reindex = (args: string[]) =>
     env: { ...process.env, DATA_DIR: t.dataDir, LOG_LEVEL: 'silent', ...(t.config.databaseUrl ? { DATABASE_URL: t.config.databaseUrl } : {}) },
   }).then((r) => ({ code: 0, ...r }), (err: { code: number; stdout: string; stderr: string }) => err);
 
-// Known bug on PostgreSQL, found at the end of the 2026-12-06 session: after the CLI re-extracts a
-// room in its own process, the server's search finds nothing there (statuses say indexed). Marked
-// failing on PostgreSQL so that it is seen and not hidden; SQLite passes.
-const failingOnPostgres = onPostgres() ? it.failing : it;
-function onPostgres() {
-  return Boolean(process.env.TEST_DATABASE_URL);
-}
-
-failingOnPostgres('re-extracts every document of the room and says how many, leaving them indexed', async () => {
+it('re-extracts every document of the room and says how many, leaving them indexed', async () => {
   await t.db('documentText').where({ roomId: deal.room.id }).update({ status: 'failed', reason: 'tesseract was not installed' });
   const { code, stdout } = await reindex([deal.room.id]);
   expect(code).toBe(0);

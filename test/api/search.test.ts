@@ -95,6 +95,22 @@ describe('searching the words of the pages', () => {
     expect((await search(buyerA, 'kundigungsfrist')).body.items.map((h: { page: number }) => h.page)).toEqual([3]);
   });
 
+  // PostgreSQL's text-search parser keeps each of these whole as one token; the searcher types words.
+  it('finds a word inside a file name, an e-mail address, a web address, a hyphenated word or a decimal, and marks it there', async () => {
+    const annex = await upload(deal.folders.finance.id, 'annex.pdf', [
+      'Schedules: quokka-payroll.xlsx and numbat.pdf; questions to hr@wombat-gmbh.example\nor https://vdr.dingo.example/pensions?year=2031 about the 7.25 split.',
+      'Anlage Übergabe2 der Archivschlüssel.',
+    ]);
+    await t.indexText();
+    const pagesOf = async (q: string) => (await search(deal.manager, q)).body.items.map((h: { documentId: string; page: number }) => [h.documentId, h.page]);
+    for (const q of ['numbat', 'quokka', 'payroll xlsx', '"numbat pdf"', 'wombat', 'gmbh', 'dingo', 'pensions', '2031', '"7 25"', 'ubergabe2']) {
+      expect([q, await pagesOf(q)]).toEqual([q, [[annex, q === 'ubergabe2' ? 2 : 1]]]);
+    }
+    const [hit] = (await search(deal.manager, 'numbat')).body.items;
+    expect(hit.snippet).toContain('numbat.pdf;');
+    expect(hit.highlights.map(([start, end]: [number, number]) => hit.snippet.slice(start, end))).toEqual(['numbat']);
+  });
+
   it('says textStatus on the document: indexed once extracted', async () => {
     const doc = await buyerA.get(`/api/documents/${escrow}`);
     expect(doc.body.textStatus).toBe('indexed');
