@@ -1,15 +1,14 @@
-import { Readable } from 'node:stream';
 import type { SheetPlan } from './delivery-plan.js';
 import { generalised } from './personal-data.js';
-import { cellStart, storedCell, type RowBlock, type RowStoreEntry } from './row-store.js';
+import { cellStart, storedCell, type RowBlock } from './row-store.js';
 import { MAX_DISTINCT_VALUES } from './value-columns.js';
 import { CellMemo, PSEUDONYM_BYTES, StoredRowsWriter, type StoredRowsOptions } from './stored-rows-writer.js';
 import { csvField } from './write-csv.js';
 
 /**
- * A CSV delivery written from the row store (row-store.ts): the same bytes as write-csv.ts writes for
- * the same sheet (deliverySheets → writeCsvDelivery), made block by block without parsing or
- * stringifying a record. The store's lines hold every cell already escaped and quoted for CSV, so a run
+ * CSV records written from the row store (row-store.ts), for a party's copy (party-copy.ts): the same
+ * bytes as write-csv.ts writes for the same rows (deliverySheets → writeCsvDelivery), made block by
+ * block without parsing or stringifying a record. The store's lines hold every cell already escaped and quoted for CSV, so a run
  * of columns delivered as stored is one copy of bytes; only the cells a delivery transforms (direct
  * columns as pseudonyms, quasi columns generalised) and the entity column (which rows are the
  * recipient's) are read as text. One block of rows is in memory at a time.
@@ -58,7 +57,7 @@ class FieldTable {
 }
 
 /** Writes one block's delivered rows as CSV records, in delivery order. */
-class CsvBlockWriter extends StoredRowsWriter {
+export class CsvBlockWriter extends StoredRowsWriter {
   private readonly steps: Step[];
   /** Bytes a row's transformed cells may add to its stored line, roughly: the first guess of a block's size. */
   private readonly extraPerRow: number;
@@ -92,8 +91,8 @@ class CsvBlockWriter extends StoredRowsWriter {
     this.copy(field, 0, field.length);
   }
 
-  /** The block's delivered rows as CSV records (CRLF after each), in delivery order; null when none is the recipient's. */
-  write(b: RowBlock): Buffer | null {
+  /** The block's delivered rows as CSV records (CRLF after each), in delivery order (where each ends: rowEnds); null when none is the recipient's. */
+  write(b: RowBlock): { csv: Buffer; rows: Int32Array } | null {
     const rows = this.deliveredRows(b);
     if (!rows) return null;
     const { ends, columns, lines } = b;
@@ -116,40 +115,8 @@ class CsvBlockWriter extends StoredRowsWriter {
       this.room(2);
       this.out[this.at++] = 0x0d;
       this.out[this.at++] = 0x0a;
+      this.rowEnds[i] = this.at;
     }
-    return this.out.subarray(0, this.at);
+    return { csv: this.out.subarray(0, this.at), rows };
   }
-}
-
-/**
- * Bytes of a delivery made ahead of its reader: a block or two (a few hundred kilobytes each), so the
- * next is being written while the last one is on its way; with a stream's default 16 KiB, each block
- * waited for the one before to reach the socket.
- */
-export const DELIVERY_BUFFER_BYTES = 1 << 20;
-
-async function* csvChunks(entries: AsyncIterable<RowStoreEntry>, plan: SheetPlan, options: StoredRowsOptions): AsyncGenerator<Buffer> {
-  yield Buffer.from(`\ufeff${plan.header.map(csvField).join(',')}\r\n`, 'utf8');
-  const writer = new CsvBlockWriter(plan, options);
-  let seen = false;
-  for await (const entry of entries) {
-    if (entry.kind === 'sheet') {
-      // The sheets come in order: past the plan's, nothing more is delivered.
-      if (seen) return;
-      seen = entry.sheet === plan.sheet;
-      continue;
-    }
-    if (!seen || entry.block.sheet !== plan.sheet) continue;
-    const chunk = writer.write(entry.block);
-    if (chunk) yield chunk;
-  }
-}
-
-/**
- * The CSV delivery of one planned sheet from the version's row store entries: a byte order mark, the
- * header, then the recipient's rows, pulled a block at a time as the returned stream is read. An error
- * of the entries destroys the stream with that error; leaving early closes the entries.
- */
-export function writeCsvFromRowStore(entries: AsyncIterable<RowStoreEntry>, plan: SheetPlan, options: StoredRowsOptions): Readable {
-  return Readable.from(csvChunks(entries, plan, options), { objectMode: false, highWaterMark: DELIVERY_BUFFER_BYTES });
 }

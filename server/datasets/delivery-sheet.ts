@@ -20,11 +20,12 @@ export interface DeliverySheet {
 /**
  * The reader's events as the writers' sheets, for the planned sheets only (the others are read
  * past): rows kept and transformed by the plan, in blocks of BLOCK_ROWS stored rows put in the order
- * of `orderKey` (a download's, or a viewer's: fingerprint.ts; null: as stored). The writer takes a
+ * of `orderKey` (a download's, runs of `groupRows` rows, or a viewer's: fingerprint.ts; null: as
+ * stored). The writer takes a
  * sheet's rows to the end before it asks for the next sheet.
  */
-export async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer | null): AsyncGenerator<DeliverySheet> {
-  const ordered = <T extends { sheet: number; index: number }>(block: T[]) => (orderKey ? orderBlock(orderKey, block) : block);
+export async function* deliverySheets(events: ReturnType<typeof readDataset>, plans: SheetPlan[], orderKey: Buffer | null, groupRows = 1): AsyncGenerator<DeliverySheet> {
+  const ordered = <T extends { sheet: number; index: number }>(block: T[]) => (orderKey ? orderBlock(orderKey, block, groupRows) : block);
   const wanted = new Map(plans.map((p) => [p.sheet, p]));
   const iterator = events[Symbol.asyncIterator]();
   let pending: IteratorResult<Awaited<ReturnType<typeof iterator.next>>['value']> | null = null;

@@ -73,6 +73,19 @@ export function storedCell(b: RowBlock, r: number, c: number): string {
   return first === 0x27 /* ' */ ? unescapeCsvCell(field) : field;
 }
 
+/**
+ * Writes one segment (a kind byte, the body's length as u32 LE, the body in `parts`) to `out`, waiting
+ * while its reader is behind. The row store and a party's copy (party-copy.ts) are made of them.
+ */
+export async function writeSegment(out: PassThrough, kind: number, parts: Buffer[]): Promise<void> {
+  const head = Buffer.alloc(SEGMENT_HEAD);
+  head[0] = kind;
+  head.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0), 1);
+  let ok = out.write(head);
+  for (const p of parts) ok = out.write(p) && ok;
+  if (!ok && !out.destroyed) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+}
+
 /** Segments of the store being written, kept in memory until a block is whole. */
 class RowStoreWriter {
   private sheet = -1;
@@ -85,13 +98,8 @@ class RowStoreWriter {
 
   constructor(private readonly out: PassThrough) {}
 
-  private async push(kind: number, parts: Buffer[]): Promise<void> {
-    const head = Buffer.alloc(SEGMENT_HEAD);
-    head[0] = kind;
-    head.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0), 1);
-    let ok = this.out.write(head);
-    for (const p of parts) ok = this.out.write(p) && ok;
-    if (!ok && !this.out.destroyed) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+  private push(kind: number, parts: Buffer[]): Promise<void> {
+    return writeSegment(this.out, kind, parts);
   }
 
   async begin(): Promise<void> {
@@ -286,22 +294,33 @@ function blockOf(body: Uint8Array): RowBlock {
  * before it asks for the next. The stream is closed however the iteration ends.
  */
 export async function* readRowStore(stream: Readable): AsyncGenerator<RowStoreEntry> {
+  for await (const { kind, body } of readSegments(stream, MAGIC, END)) {
+    if (kind === SHEET) {
+      const { sheet, name, header } = JSON.parse(Buffer.from(body).toString('utf8')) as { sheet: number; name: string; header: string[] };
+      yield { kind: 'sheet', sheet, name, header };
+    } else if (kind === BLOCK) yield { kind: 'block', block: blockOf(body) };
+    else throw new Error(`Unknown segment ${kind} in the row store.`);
+  }
+}
+
+/**
+ * The segments (writeSegment) of a file that begins with `magic` and ends with a segment of kind `end`,
+ * one in memory at a time: a body is valid until the next segment is asked for (they are read into the
+ * same memory, an unpooled array, so typed views of it are aligned). A file without its end mark is an
+ * error. The stream is closed however the iteration ends.
+ */
+export async function* readSegments(stream: Readable, magic: Buffer, end: number): AsyncGenerator<{ kind: number; body: Uint8Array }> {
   const reader = new ExactReader(stream);
   try {
-    const magic = await reader.read(MAGIC.length);
-    if (!magic || !MAGIC.equals(magic)) throw new Error('Not a row store of this layout.');
+    const head0 = await reader.read(magic.length);
+    if (!head0 || !magic.equals(head0)) throw new Error('Not a file of this layout.');
     for (;;) {
       const head = await reader.read(SEGMENT_HEAD);
-      if (!head) throw new Error('The row store ends before its end mark.');
+      if (!head) throw new Error('The file ends before its end mark.');
       const length = new DataView(head.buffer).getUint32(1, true);
-      // A block's bytes are read into the same array each time: each entry is done with before the next is read.
       const body = (await reader.read(length, true)) ?? new Uint8Array(0);
-      if (head[0] === END) return;
-      if (head[0] === SHEET) {
-        const { sheet, name, header } = JSON.parse(Buffer.from(body).toString('utf8')) as { sheet: number; name: string; header: string[] };
-        yield { kind: 'sheet', sheet, name, header };
-      } else if (head[0] === BLOCK) yield { kind: 'block', block: blockOf(body) };
-      else throw new Error(`Unknown segment ${head[0]} in the row store.`);
+      if (head[0] === end) return;
+      yield { kind: head[0]!, body };
     }
   } finally {
     reader.close();

@@ -19,12 +19,11 @@ import { personalDataRank, type Level } from '../ranks.js';
 import { NotADatasetError, type ColumnRef, type DatasetClassification, type DatasetDescription, type DatasetFormat } from './dataset-types.js';
 import { readDataset } from './read-dataset.js';
 import { describer } from './describe-dataset.js';
-import { DELIVERY_BUFFER_BYTES, writeCsvFromRowStore } from './csv-from-row-store.js';
 import { openRowStore, readRowStore, rowStoreEvents, rowStoreKeyOf, writeRowStore, type RowStoreEntry } from './row-store.js';
-import { writeXlsxFromRowStore } from './xlsx-from-row-store.js';
+import { csvFromPartyCopy, DELIVERY_BUFFER_BYTES, partyCopy, xlsxFromPartyCopy } from './party-copy.js';
 import { deliverySheets } from './delivery-sheet.js';
 import { planDelivery, type DeliveryScope, type SheetPlan } from './delivery-plan.js';
-import { orderKeyOf, viewOrderKeyOf } from './fingerprint.js';
+import { ORDER_GROUP_ROWS, orderKeyOf, viewOrderKeyOf } from './fingerprint.js';
 import { descriptionOf, findClassification, findDescription, roomDatasetSecret, type DatasetDeliveryRow, type DescriptionRow } from './repository.js';
 import { ClassifyDatasetSchema } from './schema.js';
 import { unclassifiedColumns } from './unclassified-columns.js';
@@ -294,19 +293,20 @@ export async function deliverDataset(
   const downloadId = await recordDatasetDelivery(ctx, doc, scope, {
     kind,
     format,
-    snapshot: { ...classification, sheets: delivered.map((p) => p.sheet), coversDocumentEntity: scope.coversDocumentEntity },
+    snapshot: { ...classification, sheets: delivered.map((p) => p.sheet), coversDocumentEntity: scope.coversDocumentEntity, orderGroupRows: ORDER_GROUP_ROWS },
     details: (id) => ({ downloadId: id, versionId: doc.currentVersionId, documentSha256: doc.sha256, dataset: { form: scope.form, format, entityIds: scope.entityIds, sheets: delivered.map((p) => p.name) }, ndaIds }),
   });
 
   const orderKey = orderKeyOf(secret, downloadId);
   const orgName = (await ctx.db('orgs').where({ id: ctx.actor.orgId }).first('name'))?.name ?? '';
-  // Both written from the version's row store (row-store.ts), pseudonyms kept for the party's next delivery.
-  const rowsOptions = (plan: SheetPlan) => ({ orderKey, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: doc.objectKey, sheetRows: description.sheets[plan.sheet]!.rows });
-  const entries = rowStoreOf(ctx.store, doc.objectKey, description.format);
+  // Both sent from the party's copy of the version (party-copy.ts), made from its row store (row-store.ts)
+  // by the party's first download of this plan; the runs of rows in this download's order.
+  const rowsOptions = (plan: SheetPlan) => ({ orderKey: null, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: doc.objectKey, sheetRows: description.sheets[plan.sheet]!.rows });
+  const copy = partyCopy(ctx.store, doc.objectKey, format, delivered, rowsOptions, () => rowStoreOf(ctx.store, doc.objectKey, description.format));
   const body =
     format === 'csv'
-      ? writeCsvFromRowStore(entries, asked, rowsOptions(asked))
-      : writeXlsxFromRowStore(entries, delivered, rowsOptions, {
+      ? csvFromPartyCopy(copy, asked, orderKey)
+      : xlsxFromPartyCopy(copy, delivered, orderKey, {
           lines: [
             `${room.codeName ?? room.name} — confidential, delivered by Gatehouse`,
             `For ${ctx.actor.name} (${orgName}) ${ctx.actor.email}`,

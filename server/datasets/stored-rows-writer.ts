@@ -100,8 +100,10 @@ for (let b = 0; b < 256; b++) {
 export const PSEUDONYM_BYTES = 2 + PSEUDONYM_MAC_BYTES * 2;
 
 export interface StoredRowsOptions {
-  /** The delivery's order key (fingerprint.ts); null: rows as stored. */
+  /** The delivery's order key (fingerprint.ts); null: rows as stored (a party's copy, party-copy.ts, is made so). */
   orderKey: Buffer | null;
+  /** The rows the order moves together (fingerprint.ts ORDER_GROUP_ROWS); 1 when omitted. */
+  groupRows?: number;
   roomSecret: Buffer;
   /** The recipient's party ('' for none), whose pseudonyms the delivery holds. */
   partyId: string;
@@ -134,6 +136,9 @@ export abstract class StoredRowsWriter {
       if (c.treatment === 'pseudonymised') this.pseudonymColumns[c.at] = pseudonymColumn(options.versionKey, options.partyId, plan.sheet, c.at, options.sheetRows);
     }
   }
+
+  /** Where the output of each row of the block ends, in the order written (valid until the next block). */
+  readonly rowEnds = new Int32Array(BLOCK_ROWS);
 
   /** A fresh output buffer of `bytes` for the next block: the previous one may still wait to be sent. */
   protected begin(bytes: number): void {
@@ -242,7 +247,7 @@ export abstract class StoredRowsWriter {
     let kept = 0;
     for (let r = 0; r < b.rows; r++) if (this.keeps(b, r)) offsets[kept++] = r;
     if (kept === 0) return null;
-    return this.options.orderKey ? orderOffsets(this.options.orderKey, b.sheet, b.block, offsets.subarray(0, kept)) : offsets.subarray(0, kept);
+    return this.options.orderKey ? orderOffsets(this.options.orderKey, b.sheet, b.block, offsets.subarray(0, kept), this.options.groupRows) : offsets.subarray(0, kept);
   }
 
   /** The bytes `pseudonymAt` found a MAC in. */

@@ -64,7 +64,13 @@ export type DatasetTrace =
     };
 
 /** What a delivery record says was delivered: the classification then, with the sheets and row scope. */
-type DeliverySnapshot = DatasetClassification & { sheets: number[]; coversDocumentEntity: boolean; order?: 'view' };
+type DeliverySnapshot = DatasetClassification & {
+  sheets: number[];
+  coversDocumentEntity: boolean;
+  order?: 'view';
+  /** The rows its order moved together (fingerprint.ts ORDER_GROUP_ROWS); absent: one by one (grid pages, and downloads made before runs). */
+  orderGroupRows?: number;
+};
 
 interface Delivery {
   downloadId: string;
@@ -402,21 +408,24 @@ async function traceVersion(store: ObjectStore, secret: Buffer, leak: LeakedShee
     const placed = placedBy(pass);
     if (placed.length === 0) continue;
     const places = placed.map((p) => p.place);
-    const log10Chance = log10ChanceOfOrder(places);
     const sheets = [...new Set(places.map((p) => p.sheet))];
     // One order, one question: a viewer's grid pages share theirs, and name the first of them.
-    const byOrder = new Map<string, { key: Buffer; deliveries: Delivery[] }>();
+    const byOrder = new Map<string, { key: Buffer; groupRows: number; deliveries: Delivery[] }>();
     for (const d of reading.deliveries) {
       if (!sheets.every((s) => d.snapshot.sheets.includes(s))) continue;
       const key = orderKeyOfDelivery(d, secret)!;
-      const same = byOrder.get(key.toString('hex')) ?? { key, deliveries: [] };
+      const same = byOrder.get(key.toString('hex')) ?? { key, groupRows: d.snapshot.orderGroupRows ?? 1, deliveries: [] };
       same.deliveries.push(d);
       byOrder.set(key.toString('hex'), same);
     }
-    for (const { key, deliveries } of byOrder.values()) {
+    const chances = new Map<number, number>();
+    for (const { key, groupRows, deliveries } of byOrder.values()) {
+      // The odds of an order that moves runs of rows are counted in runs (fingerprint.ts).
+      let log10Chance = chances.get(groupRows);
+      if (log10Chance === undefined) chances.set(groupRows, (log10Chance = log10ChanceOfOrder(places, groupRows)));
       // Every order asked counts against the odds, whether its scope fits or not.
       outcome.tested.push(log10Chance);
-      if (!inDeliveryOrder(key, places)) continue;
+      if (!inDeliveryOrder(key, places, groupRows)) continue;
       // A leaked row the recipient never got rules the delivery out, however well the order fits.
       const source = deliveries.find((d) => placed.every(rowScopeOf(d, description, secret)));
       if (source) outcome.matches.push({ delivery: source, rows: places.length, log10Chance });

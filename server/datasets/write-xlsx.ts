@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
 import type { DeliverySheet } from './delivery-sheet.js';
-import { ArchiveAbandoned, ZipWriter } from './zip-writer.js';
+import { ArchiveAbandoned, deflateRun, ZipWriter, type DeflatedRun } from './zip-writer.js';
 
 /** The visible stamp of an XLSX delivery: lines naming the room, the recipient and the download (composed by the caller). */
 export interface XlsxStamp {
@@ -157,6 +157,21 @@ export function cellXml(letters: string, r: number, text: string, style: string)
   return typeof value === 'number' ? `<c r="${letters}${r}"${style}><v>${text}</v></c>` : `<c r="${letters}${r}"${style} t="str"><v>${xmlText(value)}</v></c>`;
 }
 
+/**
+ * A row of a data sheet: its cells without references, an empty one as `<c/>` (ECMA-376 makes both the
+ * row's and the cell's `r` optional: each is the one after the one before). A row is then the same XML
+ * wherever a download's order puts it, which lets a party's copy keep it compressed (party-copy.ts).
+ * Excel, LibreOffice, Google Sheets and openpyxl read such rows; exceljs needs the references.
+ */
+export function dataRowXml(cells: string[]): string {
+  let xml = '<row>';
+  for (const text of cells) {
+    const value = toXlsxCellValue(text);
+    xml += value === null ? '<c/>' : typeof value === 'number' ? `<c><v>${text}</v></c>` : `<c t="str"><v>${xmlText(value)}</v></c>`;
+  }
+  return `${xml}</row>`;
+}
+
 const NAMESPACES =
   'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
@@ -193,13 +208,15 @@ export function writeXlsxDelivery(sheets: AsyncIterable<DeliverySheet>, stamp: X
   return writeXlsxWorkbook(sheetsAsXml(sheets), stamp);
 }
 
-/** A data sheet of a workbook being written: its name and header, and its rows as XML. */
-export interface XlsxSheetSource {
-  name: string;
-  header: string[];
-  /** Hands the XML of the rows (`<row>` elements, the first numbered 2) to `put`, piece by piece, waiting for each. */
-  writeRows(put: (xml: Buffer) => Promise<void>): Promise<void>;
-}
+/**
+ * A data sheet of a workbook being written: its name and header, and its rows (`<row>` elements after
+ * the header row, dataRowXml), either as XML handed to `put` piece by piece, waiting for each, or
+ * compressed ahead (a party's copy, party-copy.ts).
+ */
+export type XlsxSheetSource = { name: string; header: string[] } & (
+  | { writeRows(put: (xml: Buffer) => Promise<void>): Promise<void> }
+  | { deflatedRows(): AsyncIterable<DeflatedRun> }
+);
 
 /** The rows of delivery sheets as XML, made here cell by cell from their text. */
 async function* sheetsAsXml(sheets: AsyncIterable<DeliverySheet>): AsyncGenerator<XlsxSheetSource> {
@@ -208,14 +225,9 @@ async function* sheetsAsXml(sheets: AsyncIterable<DeliverySheet>): AsyncGenerato
       name: sheet.name,
       header: sheet.header,
       async writeRows(put) {
-        const letters = sheet.header.map((_, i) => columnLetters(i));
         let xml = '';
-        let r = 1;
         for await (const cells of sheet.rows) {
-          r++;
-          xml += `<row r="${r}">`;
-          for (let i = 0; i < cells.length; i++) xml += cellXml(letters[i] ?? columnLetters(i), r, cells[i]!, '');
-          xml += '</row>';
+          xml += dataRowXml(cells);
           if (xml.length >= XML_PIECE) {
             await put(Buffer.from(xml, 'utf8'));
             xml = '';
@@ -257,18 +269,27 @@ async function writeWorkbook(sheets: AsyncIterable<XlsxSheetSource>, stamp: Xlsx
   for await (const sheet of sheets) {
     names.push(toExcelSheetName(sheet.name, taken));
     const letters = sheet.header.map((_, i) => columnLetters(i));
-    await zip.entry(`xl/worksheets/sheet${names.length}.xml`, async (put) => {
-      // Column names are text whatever they look like: a column called `2026` is not a number.
-      const header = sheet.header.map((name, i) => (name === '' ? '' : `<c r="${letters[i]}1"${BOLD} t="str"><v>${xmlText(name)}</v></c>`)).join('');
-      await put(
-        Buffer.from(
-          `${XML_DECLARATION}<worksheet ${NAMESPACES}><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>` +
-            `<sheetData><row r="1">${header}</row>`,
-          'utf8',
-        ),
-      );
+    // Column names are text whatever they look like: a column called `2026` is not a number.
+    const header = sheet.header.map((name, i) => (name === '' ? '' : `<c r="${letters[i]}1"${BOLD} t="str"><v>${xmlText(name)}</v></c>`)).join('');
+    const opening = Buffer.from(
+      `${XML_DECLARATION}<worksheet ${NAMESPACES}><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>` +
+        `<sheetData><row r="1">${header}</row>`,
+      'utf8',
+    );
+    const closing = Buffer.from(`</sheetData>${PAGE}${headerFooter}</worksheet>`, 'utf8');
+    const part = `xl/worksheets/sheet${names.length}.xml`;
+    if ('deflatedRows' in sheet) {
+      await zip.deflatedEntry(part, (async function* () {
+        yield deflateRun(opening);
+        yield* sheet.deflatedRows();
+        yield deflateRun(closing);
+      })());
+      continue;
+    }
+    await zip.entry(part, async (put) => {
+      await put(opening);
       await sheet.writeRows(put);
-      await put(Buffer.from(`</sheetData>${PAGE}${headerFooter}</worksheet>`, 'utf8'));
+      await put(closing);
     });
   }
 

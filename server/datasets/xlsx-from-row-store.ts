@@ -1,16 +1,14 @@
-import type { Readable } from 'node:stream';
 import type { SheetPlan } from './delivery-plan.js';
 import { generalised } from './personal-data.js';
-import { cellStart, storedCell, type RowBlock, type RowStoreEntry } from './row-store.js';
+import { cellStart, storedCell, type RowBlock } from './row-store.js';
 import { MAX_DISTINCT_VALUES } from './value-columns.js';
 import { CellMemo, PSEUDONYM_BYTES, StoredRowsWriter, type StoredRowsOptions } from './stored-rows-writer.js';
-import { columnLetters, toXlsxCellValue, writeXlsxWorkbook, xmlText, type XlsxSheetSource, type XlsxStamp } from './write-xlsx.js';
+import { toXlsxCellValue, xmlText } from './write-xlsx.js';
 
 /**
- * An XLSX delivery written from the row store (row-store.ts): the same workbook as write-xlsx.ts
- * writes from delivery sheets (the stamp sheet, header and footer, bold frozen header row, the same
- * cells: numbers where the text is a canonical number, text otherwise, no cell for an empty one),
- * with each block's rows made as XML straight from the store's bytes. A cell that is plain text in the
+ * Sheet rows written from the row store (row-store.ts), for a party's copy (party-copy.ts): the same
+ * rows as write-xlsx.ts writes from delivery sheets (dataRowXml: numbers where the text is a canonical
+ * number, text otherwise, `<c/>` for an empty one), made as XML straight from the store's bytes. A cell that is plain text in the
  * store (most of them) is copied with XML's escaping done byte by byte; only a cell that may be a number,
  * was escaped for CSV, or is transformed (pseudonym, generalisation) is read as text, once per distinct
  * value.
@@ -23,11 +21,11 @@ interface CellValue {
 }
 
 const ascii = (text: string) => Buffer.from(text, 'latin1');
-const NUMBER_OPEN = ascii('"><v>');
-const TEXT_OPEN = ascii('" t="str"><v>');
+const NUMBER_OPEN = ascii('<c><v>');
+const TEXT_OPEN = ascii('<c t="str"><v>');
 const CELL_CLOSE = ascii('</v></c>');
-const ROW_OPEN = ascii('<row r="');
-const ROW_OPEN_END = ascii('">');
+const EMPTY_CELL = ascii('<c/>');
+const ROW_OPEN = ascii('<row>');
 const ROW_CLOSE = ascii('</row>');
 
 /** The XLSX cell of a text (write-xlsx.ts toXlsxCellValue), or null for no cell. */
@@ -81,47 +79,32 @@ function hasExponent(lines: Buffer, start: number, end: number): boolean {
 
 const ENTITY: Record<number, Buffer> = { 0x22: ascii('&quot;'), 0x26: ascii('&amp;'), 0x27: ascii('&apos;'), 0x3c: ascii('&lt;'), 0x3e: ascii('&gt;') };
 
-/** Writes one block's delivered rows as `<row>` elements, numbered on from the rows before. */
-class XlsxBlockWriter extends StoredRowsWriter {
-  private readonly letters: Buffer[];
+/**
+ * Writes one block's delivered rows as `<row>` elements without cell references (write-xlsx.ts
+ * dataRowXml): a row's XML is the same wherever a download puts it, so a party's copy keeps it made
+ * and compressed once (party-copy.ts). An empty cell is `<c/>`, keeping the cells after it in place.
+ */
+export class XlsxBlockWriter extends StoredRowsWriter {
   private readonly values = new CellMemo<CellValue | null>();
   private readonly generalisations = new Map<number, CellMemo<CellValue | null>>();
-  /** The row number's digits (`rowDigitCount` of them), as the cells' references end. */
-  private readonly rowDigits = new Uint8Array(16);
-  private rowDigitCount = 0;
-
-  private setRowNumber(n: number): void {
-    let count = 0;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) count++;
-    this.rowDigitCount = count;
-    for (let i = count - 1, v = n; i >= 0; i--, v = Math.floor(v / 10)) this.rowDigits[i] = 0x30 + (v % 10);
-  }
 
   constructor(plan: SheetPlan, options: StoredRowsOptions) {
     super(plan, options);
-    this.letters = plan.columns.map((_, i) => ascii(`<c r="${columnLetters(i)}`));
     for (const c of plan.columns) if (c.treatment === 'generalised') this.generalisations.set(c.at, new CellMemo());
   }
 
-  private column = 0;
-
-  /** `<c r="` with the cell's reference, and the opening of its value. */
+  /** The opening of a cell and its value. */
   private cellOpen(numeric: boolean): void {
-    const letters = this.letters[this.column]!;
-    const digits = this.rowDigits;
-    const count = this.rowDigitCount;
     const open = numeric ? NUMBER_OPEN : TEXT_OPEN;
-    this.room(letters.length + count + open.length);
-    const out = this.out;
-    let o = this.at;
-    for (let i = 0; i < letters.length; i++) out[o++] = letters[i]!;
-    for (let i = 0; i < count; i++) out[o++] = digits[i]!;
-    for (let i = 0; i < open.length; i++) out[o++] = open[i]!;
-    this.at = o;
+    this.copy(open, 0, open.length);
+  }
+
+  private emptyCell(): void {
+    this.copy(EMPTY_CELL, 0, EMPTY_CELL.length);
   }
 
   private putValue(value: CellValue | null): void {
-    if (!value) return;
+    if (!value) return this.emptyCell();
     this.cellOpen(value.numeric);
     this.copy(value.xml, 0, value.xml.length);
     this.copy(CELL_CLOSE, 0, CELL_CLOSE.length);
@@ -150,7 +133,7 @@ class XlsxBlockWriter extends StoredRowsWriter {
   private asStored(b: RowBlock, r: number, at: number): void {
     const start = cellStart(b, r, at);
     const end = b.ends[r * b.columns + at]!;
-    if (start === end) return;
+    if (start === end) return this.emptyCell();
     const first = b.lines[start]!;
     if (plainNumber(b.lines, start, end)) {
       this.cellOpen(true);
@@ -195,21 +178,16 @@ class XlsxBlockWriter extends StoredRowsWriter {
     this.putValue(value);
   }
 
-  /** The block's delivered rows as XML, the first numbered `firstRow`; null when none is the recipient's. */
-  write(b: RowBlock, firstRow: number): { xml: Buffer; rows: number } | null {
+  /** The block's delivered rows as XML, in the delivery's order (where each ends: rowEnds); null when none is the recipient's. */
+  write(b: RowBlock): { xml: Buffer; rows: Int32Array } | null {
     const rows = this.deliveredRows(b);
     if (!rows) return null;
     const columns = this.plan.columns;
-    this.begin(rows.length * (64 + columns.length * (40 + PSEUDONYM_BYTES)) + Math.ceil((b.ends[b.rows * b.columns - 1]! * rows.length) / b.rows));
+    this.begin(rows.length * (16 + columns.length * (24 + PSEUDONYM_BYTES)) + Math.ceil((b.ends[b.rows * b.columns - 1]! * rows.length) / b.rows));
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      this.setRowNumber(firstRow + i);
       this.copy(ROW_OPEN, 0, ROW_OPEN.length);
-      this.room(this.rowDigitCount);
-      for (let k = 0; k < this.rowDigitCount; k++) this.out[this.at++] = this.rowDigits[k]!;
-      this.copy(ROW_OPEN_END, 0, ROW_OPEN_END.length);
       for (let c = 0; c < columns.length; c++) {
-        this.column = c;
         const column = columns[c]!;
         if (column.treatment === 'as_stored') this.asStored(b, r, column.at);
         else if (column.treatment === 'pseudonymised') {
@@ -218,64 +196,13 @@ class XlsxBlockWriter extends StoredRowsWriter {
             this.cellOpen(false);
             this.putMac(this.macSource, mac);
             this.copy(CELL_CLOSE, 0, CELL_CLOSE.length);
-          }
+          } else this.emptyCell();
         }
         else this.generalise(b, r, column.at, column.type);
       }
       this.copy(ROW_CLOSE, 0, ROW_CLOSE.length);
+      this.rowEnds[i] = this.at;
     }
-    return { xml: this.out.subarray(0, this.at), rows: rows.length };
+    return { xml: this.out.subarray(0, this.at), rows };
   }
-}
-
-/** The planned sheets of the store's entries as the workbook writer's sheets, in stored order. */
-async function* sheetSources(entries: AsyncIterable<RowStoreEntry>, plans: SheetPlan[], optionsOf: (plan: SheetPlan) => StoredRowsOptions): AsyncGenerator<XlsxSheetSource> {
-  const wanted = new Map(plans.map((p) => [p.sheet, p]));
-  const iterator = entries[Symbol.asyncIterator]();
-  let pending: IteratorResult<RowStoreEntry> | null = null;
-  const next = async () => {
-    if (pending) {
-      const p = pending;
-      pending = null;
-      return p;
-    }
-    return iterator.next();
-  };
-  try {
-    for (;;) {
-      const entry = await next();
-      if (entry.done) return;
-      if (entry.value.kind !== 'sheet') continue;
-      const plan = wanted.get(entry.value.sheet);
-      if (!plan) continue;
-      yield {
-        name: plan.name,
-        header: plan.header,
-        async writeRows(put) {
-          const writer = new XlsxBlockWriter(plan, optionsOf(plan));
-          let row = 2;
-          for (;;) {
-            const e = await next();
-            // The next sheet (or the end) is the outer loop's: put it back.
-            if (e.done || e.value.kind === 'sheet') {
-              pending = e;
-              return;
-            }
-            if (e.value.block.sheet !== plan.sheet) continue;
-            const written = writer.write(e.value.block, row);
-            if (!written) continue;
-            row += written.rows;
-            await put(written.xml);
-          }
-        },
-      };
-    }
-  } finally {
-    await iterator.return?.(undefined);
-  }
-}
-
-/** The XLSX delivery of the planned sheets from the version's row store entries, stamped; see write-xlsx.ts writeXlsxDelivery. */
-export function writeXlsxFromRowStore(entries: AsyncIterable<RowStoreEntry>, plans: SheetPlan[], optionsOf: (plan: SheetPlan) => StoredRowsOptions, stamp: XlsxStamp): Readable {
-  return writeXlsxWorkbook(sheetSources(entries, plans, optionsOf), stamp);
 }

@@ -1,5 +1,5 @@
 import type { PassThrough } from 'node:stream';
-import { crc32, createDeflateRaw } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 
 /**
  * A zip archive written as a stream (an XLSX delivery): each entry deflated as its bytes come, its
@@ -23,6 +23,67 @@ const MAX_32 = 0xffffffff;
 /** Pieces of an entry handed to the compressor and not compressed yet, at most; and their bytes, at most. */
 const PIECES_IN_FLIGHT = 2;
 const PENDING_INPUT = 8 << 20;
+
+/**
+ * Bytes compressed ahead of an archive (party-copy.ts): a run of raw deflate blocks ending on a byte
+ * boundary without the final-block mark (a full flush), made from `size` bytes whose CRC-32 is `crc`.
+ * Such runs, each compressed with no reference to bytes before it, follow one another in a deflate
+ * stream in any order; deflatedEntry ends the stream.
+ */
+export interface DeflatedRun {
+  deflated: Buffer;
+  crc: number;
+  size: number;
+}
+
+/** zlib's level for runs compressed once and sent many times: its default, which Excel uses too. */
+export const RUN_DEFLATE_LEVEL = 6;
+
+/** `raw` as a deflated run (DeflatedRun): compressed on its own, ending in a full flush. */
+export function deflateRun(raw: Buffer, level = RUN_DEFLATE_LEVEL): DeflatedRun {
+  return { deflated: deflateRawSync(raw, { level, finishFlush: constants.Z_FULL_FLUSH }), crc: crc32(raw), size: raw.length };
+}
+
+/** An empty final block with fixed codes: the end of a deflate stream made of runs. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+
+/** x^(2^n) modulo the CRC-32 polynomial, n = 0…31 (zlib's x2n_table), for crc32Combine. */
+const X2N = new Uint32Array(32);
+
+/** a × b modulo the CRC-32 polynomial (reflected, as zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ 0xedb88320 : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+{
+  let p = 0x40000000; // x^1
+  X2N[0] = p;
+  for (let n = 1; n < 32; n++) X2N[n] = p = multModP(p, p);
+}
+
+/**
+ * The CRC-32 of two byte strings one after the other, from the CRC of each and the second's length
+ * (zlib's crc32_combine, which Node does not expose): the first CRC times x^(8 × length2), plus the
+ * second. A deflated run's CRC is known without its bytes, so a delivery made of runs in its own order
+ * is checksummed without inflating or reading them again.
+ */
+export function crc32Combine(crc1: number, crc2: number, length2: number): number {
+  // x^(8 × length2): the product of x^(2^k) over the bits k of length2, starting at 2^3.
+  let p = 0x80000000; // x^0
+  let n = 3;
+  for (let k = length2; k > 0; k = Math.floor(k / 2), n++) if (k % 2 === 1) p = multModP(X2N[n & 31]!, p);
+  return (multModP(p, crc1) ^ crc2) >>> 0;
+}
 
 /** The archive's reader has gone: writing stops, and the caller lets go of what it was writing. */
 export class ArchiveAbandoned extends Error {}
@@ -84,15 +145,7 @@ export class ZipWriter {
   async entry(name: string, write: (put: (chunk: Buffer) => Promise<void>) => Promise<void>): Promise<void> {
     const nameBytes = Buffer.from(name, 'utf8');
     const offset = this.offset;
-    const head = Buffer.alloc(30);
-    head.writeUInt32LE(LOCAL_HEADER, 0);
-    head.writeUInt16LE(VERSION, 4);
-    head.writeUInt16LE(FLAGS, 6);
-    head.writeUInt16LE(DEFLATED, 8);
-    head.writeUInt16LE(this.stamp.time, 10);
-    head.writeUInt16LE(this.stamp.date, 12);
-    head.writeUInt16LE(nameBytes.length, 26);
-    await this.put(Buffer.concat([head, nameBytes]));
+    await this.put(this.localHeader(nameBytes));
 
     const deflate = createDeflateRaw({ level: this.level, chunkSize: 1 << 18 });
     let crc = 0;
@@ -135,6 +188,46 @@ export class ZipWriter {
     await sent;
     if (failure) throw failure;
 
+    await this.endEntry(nameBytes, offset, crc, compressed, size);
+  }
+
+  /**
+   * One entry from runs compressed ahead (DeflatedRun), in the order given: their bytes copied, the
+   * entry's CRC combined from theirs, and the stream ended with an empty final block.
+   */
+  async deflatedEntry(name: string, runs: AsyncIterable<DeflatedRun>): Promise<void> {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const offset = this.offset;
+    await this.put(this.localHeader(nameBytes));
+    let crc = 0;
+    let size = 0;
+    let compressed = 0;
+    for await (const run of runs) {
+      crc = crc32Combine(crc, run.crc, run.size);
+      size += run.size;
+      if (size > MAX_32) throw new Error('A part of the workbook would pass 4 GiB, which a zip without Zip64 cannot hold.');
+      compressed += run.deflated.length;
+      await this.put(run.deflated);
+    }
+    compressed += FINAL_BLOCK.length;
+    await this.put(FINAL_BLOCK);
+    await this.endEntry(nameBytes, offset, crc, compressed, size);
+  }
+
+  private localHeader(nameBytes: Buffer): Buffer {
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(LOCAL_HEADER, 0);
+    head.writeUInt16LE(VERSION, 4);
+    head.writeUInt16LE(FLAGS, 6);
+    head.writeUInt16LE(DEFLATED, 8);
+    head.writeUInt16LE(this.stamp.time, 10);
+    head.writeUInt16LE(this.stamp.date, 12);
+    head.writeUInt16LE(nameBytes.length, 26);
+    return Buffer.concat([head, nameBytes]);
+  }
+
+  /** The data descriptor after an entry's bytes, and the entry noted for the central directory. */
+  private async endEntry(nameBytes: Buffer, offset: number, crc: number, compressed: number, size: number): Promise<void> {
     const descriptor = Buffer.alloc(16);
     descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
     descriptor.writeUInt32LE(crc >>> 0, 4);

@@ -8,6 +8,7 @@ import { classificationRank, personalDataRank } from '../ranks.js';
 import { lockRoomOrder, orderWith, orderWithout, writeOrder, type Sibling } from '../folders/sibling-order.js';
 import { deliverOriginal } from '../downloads/service.js';
 import { rowStoreKeyOf } from '../datasets/row-store.js';
+import { partyCopyKeysOf } from '../datasets/party-copy.js';
 import { findVisibleDocument, type DocumentView, type VersionRow } from './repository.js';
 import { readDocument, type DocumentListItem } from './service.js';
 import type { UpdateDocumentInput } from './schema.js';
@@ -139,6 +140,8 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
     // A dataset version's row store (datasets/row-store.ts) goes with it: the rows as stored, in another form.
     return [...versions.flatMap((v) => [v.objectKey, rowStoreKeyOf(v.objectKey)]), ...renditions.flatMap((r) => [r.objectKey, r.indexKey]).filter((k): k is string => Boolean(k))];
   });
+  // So do the parties' copies of a dataset version (datasets/party-copy.ts): the rows as delivered.
+  for (const key of objectKeys.slice()) objectKeys.push(...(await partyCopyKeysOf(ctx.store, key).catch(() => [])));
   await Promise.all(objectKeys.map((key) => ctx.store.delete(key).catch(() => undefined)));
 }
 

@@ -121,7 +121,8 @@ describe('tracing a leaked dataset', () => {
     expect(resaved.status).toBe(200);
     expect(resaved.body).toMatchObject({ downloadId: source.downloadId, documentId: datasetId, match: 'fingerprint', rows: source.rows.length, confidence: 1 });
     expect(resaved.body.falseMatchProbability).toBeLessThan(1e-9);
-    expect(resaved.body.log10FalseMatchProbability).toBeLessThan(-1000);
+    // Counted in the runs of rows a download moves (fingerprint.ts ORDER_GROUP_ROWS): a few hundred of them here.
+    expect(resaved.body.log10FalseMatchProbability).toBeLessThan(-500);
   });
 
   it('names the download from 250 of its rows with columns dropped and reordered, saved again as CSV or as XLSX', async () => {

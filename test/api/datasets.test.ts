@@ -4,6 +4,7 @@ import { startTestApp, type Client, type TestApp } from '../support/test-app.js'
 import { buildDeal, type Deal } from '../support/world.js';
 import { binary } from '../support/binary.js';
 import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson, CENSUS_CLASSIFICATION, CENSUS_ENTITY_VALUES } from '../support/census.js';
+import { withCellReferences } from '../support/xlsx-cell-references.js';
 
 /**
  * Datasets (docs/http-api.md, "Datasets"): a census of 3,000 people over three entities — Falcon GmbH
@@ -197,7 +198,7 @@ describe('what each recipient gets', () => {
     expect(res.status).toBe(200);
     const id = res.headers['x-download-id'];
     const book = new ExcelJS.Workbook();
-    await book.xlsx.load(new Uint8Array(res.body).buffer);
+    await book.xlsx.load(new Uint8Array(await withCellReferences(res.body)).buffer);
     expect(book.worksheets.map((w) => w.name)).toEqual(['Gatehouse', expect.any(String)]);
     const stamp = JSON.stringify(book.worksheets[0]!.getSheetValues());
     expect(stamp).toContain(id);

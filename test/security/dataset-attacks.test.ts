@@ -8,7 +8,8 @@ import { binary } from '../support/binary.js';
 import { makePdf } from '../support/fixtures.js';
 import { storedObjectKeys } from '../support/stored-objects.js';
 import { CENSUS_HEADER, censusCsv, censusRow, generateCensus, type CensusPerson, CENSUS_CLASSIFICATION, CENSUS_ENTITY_VALUES } from '../support/census.js';
-import { inDeliveryOrder, orderKeyOf } from '../../server/datasets/fingerprint.js';
+import { inDeliveryOrder, ORDER_GROUP_ROWS, orderKeyOf } from '../../server/datasets/fingerprint.js';
+import { withCellReferences } from '../support/xlsx-cell-references.js';
 
 /**
  * Datasets attacked (docs/http-api.md, "Datasets"; docs/quality.md, security): what a hostile bidder,
@@ -55,7 +56,7 @@ async function workbook(sheets: Array<{ name: string; rows: string[][] }>): Prom
 /** Every sheet of a delivered workbook but the stamp, as rows of text. */
 async function xlsxSheets(data: Buffer): Promise<Map<string, string[][]>> {
   const book = new ExcelJS.Workbook();
-  await book.xlsx.load(new Uint8Array(data).buffer);
+  await book.xlsx.load(new Uint8Array(await withCellReferences(data)).buffer);
   const sheets = new Map<string, string[][]>();
   for (const ws of book.worksheets.slice(1)) {
     const rows: string[][] = [];
@@ -451,14 +452,15 @@ describe('fingerprint', () => {
     const keyTwo = orderKeyOf(secret, two.headers['x-download-id']);
     const placesOne = await storedPlaces(rowsOne);
     const placesTwo = await storedPlaces(rowsTwo);
-    expect(inDeliveryOrder(keyOne, placesOne)).toBe(true);
-    expect(inDeliveryOrder(keyTwo, placesOne)).toBe(false);
-    expect(inDeliveryOrder(keyTwo, placesTwo)).toBe(true);
+    // Downloads order runs of rows (fingerprint.ts ORDER_GROUP_ROWS), and say so in their records.
+    expect(inDeliveryOrder(keyOne, placesOne, ORDER_GROUP_ROWS)).toBe(true);
+    expect(inDeliveryOrder(keyTwo, placesOne, ORDER_GROUP_ROWS)).toBe(false);
+    expect(inDeliveryOrder(keyTwo, placesTwo, ORDER_GROUP_ROWS)).toBe(true);
     // A copy mixing both (the first half of one, the rest as the other has it) names neither.
     const half = placesOne.slice(0, placesOne.length / 2);
     const taken = new Set(half.map((p) => p.index));
     const mixed = [...half, ...placesTwo.filter((p) => !taken.has(p.index))];
-    expect([inDeliveryOrder(keyOne, mixed), inDeliveryOrder(keyTwo, mixed)]).toEqual([false, false]);
+    expect([inDeliveryOrder(keyOne, mixed, ORDER_GROUP_ROWS), inDeliveryOrder(keyTwo, mixed, ORDER_GROUP_ROWS)]).toEqual([false, false]);
     // Neither download is in the stored order, nor can the two be combined into it: they agree on no pair more often than chance.
     const storedOrder = [...placesOne].sort((x, y) => x.index - y.index);
     expect(placesOne).not.toEqual(storedOrder);

@@ -11,10 +11,12 @@ import { describeDataset } from '../../../server/datasets/describe-dataset.js';
 import { planDelivery, type DeliveryScope } from '../../../server/datasets/delivery-plan.js';
 import { deliverySheets } from '../../../server/datasets/delivery-sheet.js';
 import { unescapeCsvCell, writeCsvDelivery } from '../../../server/datasets/write-csv.js';
-import { writeCsvFromRowStore } from '../../../server/datasets/csv-from-row-store.js';
-import { writeXlsxFromRowStore, plainNumber } from '../../../server/datasets/xlsx-from-row-store.js';
+import { plainNumber } from '../../../server/datasets/xlsx-from-row-store.js';
 import { toXlsxCellValue, writeXlsxDelivery } from '../../../server/datasets/write-xlsx.js';
-import { orderKeyOf, BLOCK_ROWS } from '../../../server/datasets/fingerprint.js';
+import { orderKeyOf, BLOCK_ROWS, ORDER_GROUP_ROWS } from '../../../server/datasets/fingerprint.js';
+import { csvFromPartyCopy, partyCopy, xlsxFromPartyCopy } from '../../../server/datasets/party-copy.js';
+import type { SheetPlan } from '../../../server/datasets/delivery-plan.js';
+import type { StoredRowsOptions } from '../../../server/datasets/stored-rows-writer.js';
 import { openRowStore, readRowStore, rowStoreEvents, rowStoreKeyOf, storedRows, writeRowStore } from '../../../server/datasets/row-store.js';
 import { forgetPseudonymColumns } from '../../../server/datasets/pseudonym-columns.js';
 import { forgetValueColumns } from '../../../server/datasets/value-columns.js';
@@ -24,12 +26,19 @@ import type { DatasetClassification, DatasetFormat } from '../../../server/datas
 import { addSheet, eventsOf, exceljsWorkbook, opener } from './dataset-files.js';
 
 /**
- * The row store (row-store.ts) and the CSV delivery written from it (csv-from-row-store.ts): every
- * delivery reads a version's rows from the store written at upload instead of parsing the file again,
- * so the store must give exactly the rows the reader gives, and the CSV written from it exactly the
- * bytes the row-by-row writer writes for the same recipient — scope, pseudonyms, generalisation,
- * escaping and fingerprint order included.
+ * The row store (row-store.ts) and the deliveries sent from a party's copy made from it
+ * (party-copy.ts): every delivery reads a version's rows from the store written at upload instead of
+ * parsing the file again, so the store must give exactly the rows the reader gives, and a delivery
+ * exactly the bytes (CSV) or sheets (XLSX) the row-by-row writer writes for the same recipient —
+ * scope, pseudonyms, generalisation, escaping and fingerprint order included — whether the copy is
+ * being made by that delivery or read back from the object store.
  */
+
+/** A delivery's bytes from the party's copy of the version (made from its row store if not stored yet). */
+function fromCopy(objectKey: string, format: DatasetFormat, plans: SheetPlan[], options: (plan: SheetPlan) => StoredRowsOptions, orderKey: Buffer, stamp = { lines: ['stamp'] }): Promise<Buffer> {
+  const copy = partyCopy(store, objectKey, format, plans, options, () => readRowStore(fs.createReadStream(path.join(dir, 'objects', rowStoreKeyOf(objectKey)))));
+  return readAll(format === 'csv' ? csvFromPartyCopy(copy, plans[0]!, orderKey) : xlsxFromPartyCopy(copy, plans, orderKey, stamp));
+}
 
 const secret = randomBytes(32);
 let dir: string;
@@ -154,14 +163,13 @@ describe('a CSV delivery written from the row store', () => {
   });
 
   /** The delivery as the row-by-row writer writes it from the stored file (the reference), and as written from the row store. */
-  async function bothWays(scope: DeliveryScope, orderKey: Buffer | null) {
+  async function bothWays(scope: DeliveryScope, orderKey: Buffer) {
     const description = await describeDataset(opener(data), 'csv');
     const plan = planDelivery(description, CLASSIFICATION, scope, secret)[0]!;
-    const reference = await readAll(writeCsvDelivery(deliverySheets(readDataset(opener(data), 'csv'), [plan], orderKey)));
-    const entries = readRowStore(await store.get(rowStoreKeyOf(objectKey)));
-    const options = { orderKey, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: objectKey, sheetRows: description.sheets[0]!.rows };
-    const fromStore = await readAll(writeCsvFromRowStore(entries, plan, options));
-    return { reference, fromStore, again: () => readAll(writeCsvFromRowStore(readRowStore(fs.createReadStream(path.join(dir, 'objects', rowStoreKeyOf(objectKey)))), plan, options)) };
+    const reference = await readAll(writeCsvDelivery(deliverySheets(readDataset(opener(data), 'csv'), [plan], orderKey, ORDER_GROUP_ROWS)));
+    const options = () => ({ orderKey: null, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: objectKey, sheetRows: description.sheets[0]!.rows });
+    const fromStore = await fromCopy(objectKey, 'csv', [plan], options, orderKey);
+    return { reference, fromStore, again: () => fromCopy(objectKey, 'csv', [plan], options, orderKey) };
   }
 
   it.each(SCOPES)('holds the same bytes as the row-by-row writer for %s, in a download\'s order', async (_who, scope) => {
@@ -169,19 +177,35 @@ describe('a CSV delivery written from the row store', () => {
     forgetValueColumns();
     const { reference, fromStore, again } = await bothWays(scope, orderKeyOf(secret, randomBytes(8).toString('hex')));
     expect(fromStore.equals(reference)).toBe(true);
-    // The second delivery of the version to the party reads its pseudonyms kept from the first: the same bytes.
+    // The second delivery of the version to the party reads the copy the first one stored: the same bytes.
     expect((await again()).equals(reference)).toBe(true);
   });
 
-  it('holds the rows as stored, in stored order, without an order key', async () => {
-    const { reference, fromStore } = await bothWays(SCOPES[0]![1], null);
+  it('holds every row as stored, runs of rows moved whole, in an order of the download\'s own', async () => {
+    const { reference, fromStore } = await bothWays(SCOPES[0]![1], orderKeyOf(secret, 'one download'));
     expect(fromStore.equals(reference)).toBe(true);
     const [header, ...delivered] = parseCsv(fromStore.toString('utf8').replace(/^\uFEFF/, '')) as string[][];
     expect(header).toEqual(rows[0]);
     // Every value comes back as stored once the delivery's formula escaping is taken off.
     const unescaped = delivered.map((r) => r.map(unescapeCsvCell));
     expect(unescaped.length).toBe(rows.length - 1);
-    expect(unescaped).toEqual(rows.slice(1));
+    expect([...unescaped].sort()).toEqual([...rows.slice(1)].sort());
+    expect(unescaped).not.toEqual(rows.slice(1));
+    // Rows of one run stay together and in stored order: the copy's runs are moved, never cut.
+    const at = new Map(rows.slice(1).map((r, i) => [r.join('\u0000'), i]));
+    const places = unescaped.map((r) => at.get(r.join('\u0000'))!);
+    for (let i = 1; i < places.length; i++) {
+      if (Math.floor(places[i]! / ORDER_GROUP_ROWS) === Math.floor(places[i - 1]! / ORDER_GROUP_ROWS)) expect(places[i]).toBe(places[i - 1]! + 1);
+    }
+  });
+
+  it('sends two downloads of one party from one stored copy, each in its own order', async () => {
+    const a = await bothWays(SCOPES[1]![1], orderKeyOf(secret, 'download a'));
+    const b = await bothWays(SCOPES[1]![1], orderKeyOf(secret, 'download b'));
+    expect(a.fromStore.equals(a.reference) && b.fromStore.equals(b.reference)).toBe(true);
+    expect(a.fromStore.equals(b.fromStore)).toBe(false);
+    const copies = fs.readdirSync(path.join(dir, 'objects', 'versions')).filter((name) => name.startsWith(`${path.basename(objectKey)}.copy-csv-`));
+    expect(copies.length).toBeGreaterThan(0);
   });
 
   it('keeps a cell with a line break in one field, so a spreadsheet reads the row whole', async () => {
@@ -189,7 +213,7 @@ describe('a CSV delivery written from the row store', () => {
     const key = await storeVersion(csvOf(small), 'csv');
     const description = await describeDataset(opener(csvOf(small)), 'csv');
     const plan = planDelivery(description, { columns: [], subjectColumn: null, entityColumn: null, entityMap: {} }, SCOPES[0]![1], secret)[0]!;
-    const out = await readAll(writeCsvFromRowStore(readRowStore(await store.get(rowStoreKeyOf(key))), plan, { orderKey: null, roomSecret: secret, partyId: '', versionKey: key, sheetRows: 2 }));
+    const out = await fromCopy(key, 'csv', [plan], () => ({ orderKey: null, roomSecret: secret, partyId: '', versionKey: key, sheetRows: 2 }), orderKeyOf(secret, 'x'));
     expect(parseCsv(out.toString('utf8').replace(/^\uFEFF/, ''))).toEqual(small);
   });
 });
@@ -219,10 +243,11 @@ describe('an XLSX delivery written from the row store', () => {
     const description = await describeDataset(opener(data), 'csv');
     const plans = planDelivery(description, CLASSIFICATION, scope, secret, { versionKey: objectKey }).filter((p) => p.forRecipient);
     const orderKey = orderKeyOf(secret, randomBytes(8).toString('hex'));
-    const reference = await parts(await readAll(writeXlsxDelivery(deliverySheets(readDataset(opener(data), 'csv'), plans, orderKey), stamp)));
-    const options = () => ({ orderKey, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: objectKey, sheetRows: description.sheets[0]!.rows });
+    const reference = await parts(await readAll(writeXlsxDelivery(deliverySheets(readDataset(opener(data), 'csv'), plans, orderKey, ORDER_GROUP_ROWS), stamp)));
+    const options = () => ({ orderKey: null, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: objectKey, sheetRows: description.sheets[0]!.rows });
+    // The first delivery makes the party's copy, the second reads it back.
     for (let delivery = 0; delivery < 2; delivery++) {
-      const fromStore = await parts(await readAll(writeXlsxFromRowStore(readRowStore(await store.get(rowStoreKeyOf(objectKey))), plans, options, stamp)));
+      const fromStore = await parts(await fromCopy(objectKey, 'xlsx', plans, options, orderKey, stamp));
       expect(Object.keys(fromStore).sort()).toEqual(Object.keys(reference).sort());
       for (const name of Object.keys(reference)) expect([name, fromStore[name]]).toEqual([name, reference[name]]);
     }

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import type { DeliverySheet } from '../../../server/datasets/delivery-sheet.js';
 import { escapeCsvCell, unescapeCsvCell, writeCsvDelivery } from '../../../server/datasets/write-csv.js';
 import { stampHeaderFooter, toExcelSheetName, toXlsxCellValue, writeXlsxDelivery } from '../../../server/datasets/write-xlsx.js';
+import { withCellReferences } from '../../support/xlsx-cell-references.js';
 
 /**
  * The delivery writers: a dataset leaves the server as CSV or XLSX holding every value as stored,
@@ -37,7 +38,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 async function loadWorkbook(data: Buffer): Promise<ExcelJS.Workbook> {
   const workbook = new ExcelJS.Workbook();
   // exceljs types its input as an ArrayBuffer (JSZip reads either): a copy of exactly the file's bytes.
-  await workbook.xlsx.load(new Uint8Array(data).buffer);
+  await workbook.xlsx.load(new Uint8Array(await withCellReferences(data)).buffer);
   return workbook;
 }
 
