@@ -50,6 +50,7 @@ const EnvSchema = z.object({
   TEXT_EXTRACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
   TEXT_OCR_PAGE_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   SEARCH_RANKED_PAGES: z.coerce.number().int().min(100).max(1_000_000).default(500),
+  SEARCH_DOCUMENTS_FIRST_FROM: z.coerce.number().int().min(0).default(5_000),
   ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).default(360),
   // The ledger's Ed25519 checkpoint key: PEM (or base64 PKCS#8 DER) in the variable, else a file.
   AUDIT_SIGNING_KEY: optionalString,
@@ -125,7 +126,7 @@ export interface Config {
    * caller's pages match, the most recently indexed of them are ranked and the answer says so
    * (`broad`), so the searcher knows to add a word (server/search/text-index.ts).
    */
-  search: { rankedPages: number };
+  search: { rankedPages: number; documentsFirstFrom: number };
   /**
    * Signed ledger checkpoints: the key never lives in the database (an environment variable, or a
    * file under DATA_DIR created on first start), and a checkpoint is written every N events or M minutes.
@@ -217,7 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },
     intake: { timeoutMs: e.INTAKE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
-    search: { rankedPages: e.SEARCH_RANKED_PAGES },
+    search: { rankedPages: e.SEARCH_RANKED_PAGES, documentsFirstFrom: e.SEARCH_DOCUMENTS_FIRST_FROM },
     textIndex: { pollMs: e.TEXT_INDEX_POLL_SECONDS * 1000, documentTimeoutMs: e.TEXT_EXTRACTION_TIMEOUT_SECONDS * 1000, ocrPageTimeoutMs: e.TEXT_OCR_PAGE_TIMEOUT_SECONDS * 1000, memoryBytes: e.INTAKE_MEMORY_MB * 1024 * 1024 },
     audit: {
       signingKey: e.AUDIT_SIGNING_KEY,

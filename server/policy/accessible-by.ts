@@ -111,17 +111,40 @@ export function mergeAlikeBranches(node: AstNode): AstNode {
  * can never disagree. No rule → nothing matches.
  */
 export function accessibleBy(ability: AppAbility, action: Action, subjectType: SubjectType, table: string = tableOf(subjectType)) {
-  const rules = rulesToAST(ability, action, subjectType) as unknown as AstNode | null;
-  const ast = rules && (mergeAlikeBranches(rules) as unknown as SqlCondition);
+  const filter = filterOf(ability, action, subjectType, table);
   return (qb: Knex.QueryBuilder) => {
-    if (ast === null) return qb.whereRaw('1 = 0');
-    const [sql, params] = interpret(ast, {
+    if (filter === 'none') return qb.whereRaw('1 = 0');
+    if (filter === 'all') return qb;
+    return qb.whereRaw(filter.sql, filter.params);
+  };
+}
+
+type Filter = 'none' | 'all' | { sql: string; params: Knex.RawBinding[] };
+
+/**
+ * Each ability's filters, made once: an ability is built from the facts of one policy version and
+ * never changed (load-access.ts keeps it for the requests that follow), and a party's rules make a
+ * WHERE of hundreds of values, which every list and search of theirs would otherwise make again.
+ */
+const filters = new WeakMap<AppAbility, Map<string, Filter>>();
+
+function filterOf(ability: AppAbility, action: Action, subjectType: SubjectType, table: string): Filter {
+  let made = filters.get(ability);
+  if (!made) filters.set(ability, (made = new Map()));
+  const key = `${action}\0${subjectType}\0${table}`;
+  const known = made.get(key);
+  if (known) return known;
+  const rules = rulesToAST(ability, action, subjectType) as unknown as AstNode | null;
+  let filter: Filter = 'none';
+  if (rules) {
+    const [sql, params] = interpret(mergeAlikeBranches(rules) as unknown as SqlCondition, {
       ...sqlite, // `?` placeholders, which knex rewrites for PostgreSQL
       escapeField: (field: string) => `"${table}"."${columnName(field)}"`,
       paramPlaceholder: () => '?',
     });
     // An empty AND (rendered as "" or "()") is a rule without conditions: everything of that type.
-    if (sql.replace(/[()\s]/g, '') === '') return qb;
-    return qb.whereRaw(sql, params as Knex.RawBinding[]);
-  };
+    filter = sql.replace(/[()\s]/g, '') === '' ? 'all' : { sql, params: params as Knex.RawBinding[] };
+  }
+  made.set(key, filter);
+  return filter;
 }

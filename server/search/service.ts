@@ -41,7 +41,7 @@ export async function searchRoom(ctx: ServiceContext, roomId: string, query: Sea
   const offset = decodeCursor(query.cursor);
   const terms = parseSearchQuery(query.q);
   // One more than asked: whether there is a next page, without counting (a count is a figure to leak and to pay for).
-  const { hits, broad } = await searchPages(ctx.db, ctx.ability, room.id, terms, { limit: query.limit + 1, offset, rankedPages: ctx.config.search.rankedPages });
+  const { hits, broad } = await searchPages(ctx.db, ctx.ability, room.id, terms, { limit: query.limit + 1, offset, ...ctx.config.search });
   const pageHits = hits.slice(0, query.limit);
   const docs = pageHits.length
     ? await ctx.db('documents').whereIn('id', [...new Set(pageHits.map((h) => h.documentId))]).select('id', 'title', 'folderId', 'position')

@@ -97,8 +97,12 @@ export async function searchPages(db: Db, ability: AppAbility, roomId: string, t
   return { broad: rows.broad, hits: rows.found.map((r) => ({ documentId: r.documentId, page: Number(r.page), ...unmarkSnippet(r.marked ?? '') })) };
 }
 
-/** A page of results, and how many of the caller's matching pages are ranked at most. */
-export type Paging = { limit: number; offset: number; rankedPages: number };
+/**
+ * A page of results, how many of the caller's matching pages are ranked at most, and on PostgreSQL
+ * from how many pages holding the words (the planner's estimate, in the whole index) the caller's
+ * documents are read first (config.search, SEARCH_DOCUMENTS_FIRST_FROM).
+ */
+export type Paging = { limit: number; offset: number; rankedPages: number; documentsFirstFrom: number };
 
 type Found = { found: Array<{ documentId: string; page: number; marked: string }>; broad: boolean };
 
@@ -153,14 +157,49 @@ async function searchSqlite(db: Db, ability: AppAbility, roomId: string, terms: 
   return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(r.rowid) ?? '' })), broad };
 }
 
+/** Words whose pages are estimated: the fewest pages of any of them bounds what all of them share. */
+const ESTIMATED_WORDS = 4;
+
+/**
+ * At most how many pages of the whole index hold every word of the terms, as the planner estimates
+ * each word's pages from its statistics of the tsvectors (no page is read): the fewest of any word.
+ * Not the planner's estimate of the whole query, which takes words as independent: the words of a
+ * phrase ("change of control") come together, and a phrase is checked page by page among the pages
+ * holding its words — those are what a search pays for.
+ */
+async function estimatedMatches(db: Db, terms: SearchTerms): Promise<number> {
+  const words = [...new Set(terms.phrases.flat())].slice(0, ESTIMATED_WORDS);
+  const estimates = await Promise.all(
+    words.map(async (word) => {
+      const explained = await db.raw("explain (format json) select 1 from document_pages where text_vector @@ to_tsquery('gatehouse_text', ?)", [`'${word}'`]);
+      return (explained.rows[0]['QUERY PLAN'] as Array<{ Plan: { 'Plan Rows': number } }>)[0]!.Plan['Plan Rows'];
+    }),
+  );
+  return Math.min(...estimates);
+}
+
 async function searchPostgres(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
   const query = tsQueryText(terms);
+  const matches = "document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)";
   // The window, as on SQLite, each page scored by ts_rank_cd: its own tsvector and the query alone.
-  const rows: Array<{ id: string; documentId: string; page: number; rank: number }> = await db('documentPages')
-    .join('documents', 'documents.id', 'documentPages.documentId')
-    .whereRaw("document_pages.text_vector @@ to_tsquery('gatehouse_text', ?)", [query])
-    .where('documents.roomId', roomId)
-    .where(accessibleBy(ability, 'view', 'Document'))
+  // Two ways to the same rows. Few matches: from the words' index (GIN), joined to the caller's
+  // documents. Many: the planner walks the pages newest first and reads each page's tsvector (out
+  // of line: the costly part) until enough are the caller's; reading first whether the page's
+  // document is one of the caller's (the access rule applied to the room's documents once) spares the
+  // tsvectors of every page the caller may not see — a party with a tenth of the room reads a tenth.
+  const manyMatches = (await estimatedMatches(db, terms)) >= page.documentsFirstFrom;
+  const window: Knex.QueryBuilder = manyMatches
+    ? db
+        .withMaterialized('callersDocuments', db('documents').where('documents.roomId', roomId).where(accessibleBy(ability, 'view', 'Document')).select('documents.id'))
+        .from('documentPages')
+        // CASE keeps the order: the document first, then the words (PostgreSQL orders ANDed tests as it likes).
+        .whereRaw(`case when document_pages.document_id in (select id from callers_documents) then ${matches} else false end`, [query])
+    : db('documentPages')
+        .join('documents', 'documents.id', 'documentPages.documentId')
+        .whereRaw(matches, [query])
+        .where('documents.roomId', roomId)
+        .where(accessibleBy(ability, 'view', 'Document'));
+  const rows: Array<{ id: string; documentId: string; page: number; rank: number }> = await window
     .select('documentPages.id', 'documentPages.documentId', 'documentPages.page')
     .select(db.raw("ts_rank_cd(document_pages.text_vector, to_tsquery('gatehouse_text', ?)) as rank", [query]))
     .orderBy('documentPages.id', 'desc')

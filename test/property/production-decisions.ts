@@ -81,7 +81,14 @@ export async function productionDecisions(db: Db, world: World, at: string = wor
       for (const { id } of listed) sql.add(readKey(user.id, s.kind, id));
     }
     for (const room of world.rooms) {
-      for (const hit of (await searchPages(db, ability, room.id, terms, { limit: 100_000, offset: 0, rankedPages: 1_000_000 })).hits) searched.add(key(user.id, hit.documentId, 'view'));
+      // Both ways to the window on PostgreSQL (text-index.ts searchPostgres), from the words' index and
+      // from the caller's documents first: each must find the same pages, in the same order.
+      const [fromWords, documentsFirst] = await Promise.all(
+        [Number.MAX_SAFE_INTEGER, 0].map((documentsFirstFrom) => searchPages(db, ability, room.id, terms, { limit: 100_000, offset: 0, rankedPages: 1_000_000, documentsFirstFrom })),
+      );
+      const pages = (r: typeof fromWords) => r.hits.map((h) => `${h.documentId}:${h.page}`).join(' ');
+      if (pages(fromWords) !== pages(documentsFirst)) throw new Error(`the two ways to a search disagree for ${user.id} in ${room.id}: ${pages(fromWords)} / ${pages(documentsFirst)}`);
+      for (const hit of fromWords.hits) searched.add(key(user.id, hit.documentId, 'view'));
     }
   }));
   return { can, sql, searched };
