@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { ObjectNotFoundError, type ObjectStore } from '../../storage/object-store.js';
 import type { DatasetFormat } from './dataset-types.js';
 import type { SheetPlan } from './delivery-plan.js';
@@ -25,11 +26,15 @@ import { crc32Combine, deflateRun, type DeflatedRun } from './zip-writer.js';
  * so they follow one another in any order in a deflate stream; their rows carry no row or cell number
  * (xlsx-from-row-store.ts), which would differ from one download's order to another's.
  *
- * Layout: the 8 bytes `GHCOPY1\n`, then segments (row-store.ts writeSegment):
- * - 2, a block: sheet, block number, runs n (u32 LE each), then n × u32 LE of each of: the run's
- *   number in the block, where its bytes end, its CRC-32 and its size unpacked (both 0 for CSV), then
- *   the bytes;
- * - 3, the end: nothing; a copy without it is not read.
+ * Layout: the 8 bytes `GHCOPY2\n`, then segments (row-store.ts writeSegment):
+ * - 2, a block: sheet, block number, runs n, the CRC-32 of the rest of the segment (u32 LE each), then
+ *   n × u32 LE of each of: the run's number in the block, where its bytes end, its CRC-32 and its size
+ *   unpacked (both 0 for CSV), then the bytes;
+ * - 3, the end: the number of blocks before it (u32 LE); a copy without it is not read.
+ * A copy is read only as it was written (readPartyCopy): a block whose CRC-32 does not match, or an end
+ * that does not count the blocks read, is an error, never rows sent as they are. Nothing else checks a
+ * copy's bytes on their way out: a byte changed on disk would go out as a wrong value (or, in XLSX, a
+ * corrupt workbook), a sheet number changed would silently drop a block's rows.
  *
  * The copy's key (partyCopyKeyOf) is a hash of everything that decides its bytes — the format, the
  * party (whose pseudonyms it holds), the room's secret, each sheet's columns and treatments and the
@@ -39,11 +44,15 @@ import { crc32Combine, deflateRun, type DeflatedRun } from './zip-writer.js';
  * with the version (documents/lifecycle.ts) and tied to it by the orphan sweeper (its key's prefix).
  */
 
-const MAGIC = Buffer.from('GHCOPY1\n', 'latin1');
+const MAGIC = Buffer.from('GHCOPY2\n', 'latin1');
 const BLOCK = 2;
 const END = 3;
-const BLOCK_HEAD = 12;
-const LAYOUT = 1;
+const BLOCK_HEAD = 16;
+/** Where a block's CRC-32 is in its head: it covers the head before it and everything after it. */
+const BLOCK_CRC = 12;
+const LAYOUT = 2;
+/** No segment has this kind: readSegments hands every segment over, the end included, to be checked here. */
+const NO_KIND = -1;
 
 /** One block of a party's copy: the runs of the party's rows of the block, in stored order. */
 export interface RunBlock {
@@ -151,7 +160,18 @@ function blockSegment(b: RunBlock): Buffer[] {
   columns.forEach((values, c) => {
     for (let i = 0; i < n; i++) head.writeUInt32LE(values[i]! >>> 0, BLOCK_HEAD + (c * n + i) * 4);
   });
+  head.writeUInt32LE(crc32(b.bytes, crc32(head.subarray(BLOCK_CRC + 4), crc32(head.subarray(0, BLOCK_CRC)))), BLOCK_CRC);
   return [head, b.bytes];
+}
+
+/** The CRC-32 a block's segment body says it has, against the one of its bytes. */
+function blockIntact(body: Uint8Array): boolean {
+  if (body.byteLength < BLOCK_HEAD) return false;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const n = view.getUint32(8, true);
+  if (body.byteLength < BLOCK_HEAD + n * 16) return false;
+  const crc = crc32(body.subarray(BLOCK_CRC + 4), crc32(body.subarray(0, BLOCK_CRC)));
+  return crc === view.getUint32(BLOCK_CRC, true);
 }
 
 function blockOf(body: Uint8Array): RunBlock {
@@ -174,10 +194,20 @@ function blockOf(body: Uint8Array): RunBlock {
   };
 }
 
-/** A stored copy's blocks; a block's bytes are valid until the next is asked for. */
+/**
+ * A stored copy's blocks, each checked before it is handed over, and the end checked to count them; a
+ * block's bytes are valid until the next is asked for. A copy that is not as it was written throws.
+ */
 async function* readPartyCopy(stream: Readable): AsyncGenerator<RunBlock> {
-  for await (const { kind, body } of readSegments(stream, MAGIC, END)) {
+  let blocks = 0;
+  for await (const { kind, body } of readSegments(stream, MAGIC, NO_KIND)) {
+    if (kind === END) {
+      if (body.byteLength !== 4 || new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) !== blocks) throw new Error("A party's copy does not end where it should.");
+      return;
+    }
     if (kind !== BLOCK) throw new Error(`Unknown segment ${kind} in a party's copy.`);
+    if (!blockIntact(body)) throw new Error("A block of a party's copy is damaged.");
+    blocks++;
     yield blockOf(body);
   }
 }
@@ -186,31 +216,41 @@ async function* readPartyCopy(stream: Readable): AsyncGenerator<RunBlock> {
  * Passes `blocks` on and stores them under `key` as they go; once the last has gone, the copy is
  * stored whole and the party's other copies of the version in this format are deleted. A delivery
  * left early, or a store that fails, stores nothing (the object store keeps no object of a failed
- * put): the next delivery makes the copy again.
+ * put): the next delivery makes the copy again. A version deleted while its copy was being made keeps
+ * none: documents/lifecycle.ts deletes the copies it finds once the version is gone, and the copy is
+ * asked after it is stored whether its version still is, so one or the other sees it.
  */
-async function* storedAsTheyGo(store: ObjectStore, key: string, prefix: string, blocks: AsyncIterable<RunBlock>): AsyncGenerator<RunBlock> {
+async function* storedAsTheyGo(store: ObjectStore, key: string, prefix: string, blocks: AsyncIterable<RunBlock>, versionStillStored: () => Promise<boolean>): AsyncGenerator<RunBlock> {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let failed = false;
   const put = store.put(key, out).catch(() => {
     failed = true;
   });
   let whole = false;
+  let count = 0;
   try {
     out.write(MAGIC);
     for await (const block of blocks) {
       // The copy waits for the store no longer than the download waits for its reader.
       if (!failed) await writeSegment(out, BLOCK, blockSegment(block));
+      count++;
       yield block;
     }
     whole = true;
   } finally {
     if (whole && !failed) {
-      await writeSegment(out, END, []);
+      const end = Buffer.alloc(4);
+      end.writeUInt32LE(count, 0);
+      await writeSegment(out, END, [end]);
       out.end();
     } else out.destroy();
     await put;
   }
   if (failed) return;
+  if (!(await versionStillStored().catch(() => true))) {
+    await store.delete(key).catch(() => undefined);
+    return;
+  }
   for await (const other of store.list(prefix)) if (other.key !== key) await store.delete(other.key).catch(() => undefined);
 }
 
@@ -220,7 +260,13 @@ const making = new Set<string>();
 /**
  * The party's copy of the planned sheets of a version, block by block: read from the object store, or,
  * when it is not there yet, made from the version's row store (`rowStore`, opened only then) and stored
- * as it goes (unless this process is making it for another delivery already).
+ * as it goes (unless this process is making it for another delivery already), and kept only if its
+ * version is still stored once it is (`versionStillStored`, storedAsTheyGo).
+ *
+ * A stored copy that cannot be read as it was written (readPartyCopy) is deleted, so that the party's
+ * next download makes it again rather than fail for good. Found before any of its blocks went out, it
+ * is made again for this delivery; found later, this delivery fails, cut short: rows already sent in
+ * this download's order cannot be taken back, and the rest must not go out wrong.
  */
 export async function* partyCopy(
   store: ObjectStore,
@@ -229,6 +275,7 @@ export async function* partyCopy(
   plans: SheetPlan[],
   optionsOf: (plan: SheetPlan) => StoredRowsOptions,
   rowStore: () => AsyncIterable<RowStoreEntry>,
+  versionStillStored: () => Promise<boolean> = async () => true,
 ): AsyncGenerator<RunBlock> {
   const { roomSecret, partyId } = optionsOf(plans[0]!);
   const key = partyCopyKeyOf(objectKey, format, plans, { roomSecret, partyId });
@@ -238,12 +285,32 @@ export async function* partyCopy(
   } catch (err) {
     if (!(err instanceof ObjectNotFoundError)) throw err;
   }
-  if (stored) return yield* readPartyCopy(stored);
+  if (stored) {
+    const blocks = readPartyCopy(stored);
+    let sent = false;
+    try {
+      for (;;) {
+        let next: IteratorResult<RunBlock>;
+        try {
+          next = await blocks.next();
+        } catch (err) {
+          await store.delete(key).catch(() => undefined);
+          if (sent) throw err;
+          break;
+        }
+        if (next.done) return;
+        sent = true;
+        yield next.value;
+      }
+    } finally {
+      await blocks.return(undefined);
+    }
+  }
   const runs = runsFromRowStore(rowStore(), plans, optionsOf, format);
   if (making.has(key)) return yield* runs;
   making.add(key);
   try {
-    yield* storedAsTheyGo(store, key, partyCopyPrefixOf(objectKey, format, partyId), runs);
+    yield* storedAsTheyGo(store, key, partyCopyPrefixOf(objectKey, format, partyId), runs, versionStillStored);
   } finally {
     making.delete(key);
   }

@@ -302,7 +302,8 @@ export async function deliverDataset(
   // Both sent from the party's copy of the version (party-copy.ts), made from its row store (row-store.ts)
   // by the party's first download of this plan; the runs of rows in this download's order.
   const rowsOptions = (plan: SheetPlan) => ({ orderKey: null, roomSecret: secret, partyId: scope.partyId ?? '', versionKey: doc.objectKey, sheetRows: description.sheets[plan.sheet]!.rows });
-  const copy = partyCopy(ctx.store, doc.objectKey, format, delivered, rowsOptions, () => rowStoreOf(ctx.store, doc.objectKey, description.format));
+  const versionStillStored = async () => (await ctx.db('documentVersions').where({ objectKey: doc.objectKey }).first('id')) !== undefined;
+  const copy = partyCopy(ctx.store, doc.objectKey, format, delivered, rowsOptions, () => rowStoreOf(ctx.store, doc.objectKey, description.format), versionStillStored);
   const body =
     format === 'csv'
       ? csvFromPartyCopy(copy, asked, orderKey)
