@@ -23,7 +23,7 @@
  */
 import fs from 'node:fs';
 import { startServerProcess } from '../test/reliability/support/server-process.js';
-import { isPostgres, type Db } from '../server/db.js';
+import { isPostgres, readerOf, type Db } from '../server/db.js';
 import { writeDocumentPages } from '../server/search/text-index.js';
 import { explainQuery, measure, openSeedingApp, postgresSchema, seedRoom } from './load-p1.bench.js';
 import type { BenchFigure } from './bench-figure.js';
@@ -236,11 +236,13 @@ async function writePages(db: Db, documents: Array<{ id: string }>, c: Corpus): 
 async function searchQueriesOf(db: Db, request: () => Promise<unknown>): Promise<Array<{ sql: string; bindings: unknown[] }>> {
   const seen: Array<{ sql: string; bindings: unknown[] }> = [];
   const listener = (q: { sql: string; bindings?: unknown[] }) => seen.push({ sql: q.sql, bindings: [...(q.bindings ?? [])] });
-  db.on('query', listener);
+  // A search reads its pages on SQLite's read connections (server/db.ts readerOf).
+  const dbs = [...new Set([db, readerOf(db)])];
+  for (const d of dbs) d.on('query', listener);
   try {
     await request();
   } finally {
-    db.off('query', listener);
+    for (const d of dbs) d.off('query', listener);
   }
   const queries = seen.filter((q) => /document_pages/i.test(q.sql) && /order by/i.test(q.sql) && /limit/i.test(q.sql));
   if (queries.length === 0) throw new Error('no ranked page query seen');

@@ -48,7 +48,7 @@ export function createDb(opts: DbOptions): Db {
     });
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  return knexFactory({
+  const db = knexFactory({
     // Transactions begin IMMEDIATE: see sqlite-immediate-client.ts (several processes on one file).
     client: ImmediateSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: path.join(opts.dataDir, 'gatehouse.sqlite') },
@@ -69,7 +69,43 @@ export function createDb(opts: DbOptions): Db {
     },
     ...common,
   });
+  // Reads that may run beside the writer (readerOf), on connections of their own, closed with it.
+  let reader: Db | null = null;
+  readers.set(db, () =>
+    (reader ??= knexFactory({
+      client: 'sqlite3',
+      connection: { filename: path.join(opts.dataDir, 'gatehouse.sqlite') },
+      useNullAsDefault: true,
+      pool: {
+        min: 0,
+        max: SQLITE_READERS,
+        afterCreate: (conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, c: unknown) => void) =>
+          conn.run('PRAGMA query_only = ON', () => conn.run('PRAGMA busy_timeout = 5000', (e) => done(e, conn))),
+      },
+      ...common,
+    })),
+  );
+  // knex's own destroy cannot be replaced; its client's, which it calls, can.
+  const client = db.client as { destroy: (callback?: unknown) => Promise<void> };
+  const destroyClient = client.destroy.bind(client);
+  client.destroy = async (callback?: unknown) => {
+    await reader?.destroy();
+    return destroyClient(callback);
+  };
+  return db;
 }
+
+/** Connections that only read, beside SQLite's one connection (readerOf). */
+const SQLITE_READERS = 2;
+const readers = new WeakMap<Db, () => Db>();
+
+/**
+ * Where a long read that needs no transaction (a search's window of pages) runs: on SQLite, a pool of
+ * read-only connections beside the one that writes — in WAL mode readers neither wait for the writer
+ * nor for each other, so two searches use two cores instead of queueing behind one connection, and
+ * behind every write; on PostgreSQL, the pool itself. A reader sees what was committed when it began.
+ */
+export const readerOf = (db: Db): Db => readers.get(db)?.() ?? db;
 
 export async function migrateToLatest(db: Db): Promise<void> {
   await db.migrate.latest();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres, type Db } from '../db.js';
+import { isPostgres, readerOf, type Db } from '../db.js';
 import type { AppAbility } from '../policy/ability.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { fts5Match, tsQueryText, type SearchTerms } from './search-query.js';
@@ -93,7 +93,7 @@ export interface SearchResult {
  */
 export async function searchPages(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<SearchResult> {
   if (terms.phrases.length === 0) return { hits: [], broad: false };
-  const rows = isPostgres(db) ? await searchPostgres(db, ability, roomId, terms, page) : await searchSqlite(db, ability, roomId, terms, page);
+  const rows = isPostgres(db) ? await searchPostgres(db, ability, roomId, terms, page) : await searchSqlite(readerOf(db), ability, roomId, terms, page);
   return { broad: rows.broad, hits: rows.found.map((r) => ({ documentId: r.documentId, page: Number(r.page), ...unmarkSnippet(r.marked ?? '') })) };
 }
 
