@@ -22,8 +22,9 @@ import { roomDatasetSecret, type DatasetDeliveryRow } from './repository.js';
  *    those places come in its order (fingerprint.ts, inDeliveryOrder: a wrong one fails within a few
  *    rows).
  * A delivery is named only when it alone matches, with at least MIN_ROWS placed rows, and the chance
- * that any delivery tested would have matched by accident — tested × 10^log10ChanceOfOrder — is below
- * MAX_FALSE_MATCH: never a wrong download. A leak re-sorted by its leaker matches no delivery; when its
+ * that any delivery tested would have matched by accident — the sum of 10^log10ChanceOfOrder over the
+ * orders tested that could be named at all (their own odds below the bar) — is below MAX_FALSE_MATCH:
+ * never a wrong download. A leak re-sorted by its leaker matches no delivery; when its
  * direct columns hold pseudonyms, they still tell the party (one party's pseudonyms are no other's).
  */
 
@@ -496,12 +497,18 @@ export async function traceDataset(db: Db, store: ObjectStore, roomId: string, d
     if (outcome) outcomes.push({ version, outcome });
   }
 
-  // The union bound over every delivery tested, in every version: the chance that one of them, not
-  // being the source, came out in order by accident.
-  const tested = outcomes.flatMap((o) => o.outcome.tested);
+  // Only an order whose own odds are below the bar can ever be named, matched or not: one with less
+  // evidence (a few rows of another version placed by the columns it kept unchanged) is never a name,
+  // so never a wrong one. The union bound runs over the others, in every version — the chance that one
+  // of them, not being the source, came out in order by accident — and the name is the one of them
+  // that matched. (Counted in, every weak order tested pushed a strong match past the bar: a leak of a
+  // version went untraced once a newer version of the file had been delivered.)
+  const bar = Math.log10(MAX_FALSE_MATCH);
+  const allTested = outcomes.flatMap((o) => o.outcome.tested);
+  const tested = allTested.filter((log10Chance) => log10Chance < bar);
   const log10False = log10Sum(tested);
-  const matches = outcomes.flatMap((o) => o.outcome.matches.map((m) => ({ ...m, version: o.version })));
-  if (matches.length === 1 && matches[0]!.rows >= MIN_ROWS && log10False < Math.log10(MAX_FALSE_MATCH)) {
+  const matches = outcomes.flatMap((o) => o.outcome.matches.filter((m) => m.log10Chance < bar).map((m) => ({ ...m, version: o.version })));
+  if (matches.length === 1 && matches[0]!.rows >= MIN_ROWS && log10False < bar) {
     const { delivery, rows, version } = matches[0]!;
     return {
       match: 'fingerprint',
@@ -509,7 +516,7 @@ export async function traceDataset(db: Db, store: ObjectStore, roomId: string, d
       documentId: version.documentId,
       versionId: version.versionId,
       rows,
-      deliveriesTested: tested.length,
+      deliveriesTested: allTested.length,
       log10FalseMatchProbability: log10False,
     };
   }

@@ -321,3 +321,41 @@ describe('which recipients received a data subject\'s rows', () => {
     expect((await deal.counsel.get(`${deal.roomPath}/disclosures/subjects`)).status).toBe(400);
   });
 });
+
+describe('tracing a leak of one version once a newer version has been delivered', () => {
+  it('still names the download of the older version, however many downloads of the newer one there are', async () => {
+    // Its own people (another seed), so that only this document's versions place the leak's rows.
+    const people = generateCensus(2000, CENSUS_ENTITY_VALUES, 7);
+    const up = await deal.manager.upload(`${deal.roomPath}/documents`, { data: censusCsv(people), name: 'census-2026.csv' }, {
+      folderId: deal.folders.payroll.id, entityId: deal.entities.gmbh.id, classification: 'confidential', personalData: 'identified', title: 'Census 2026',
+    });
+    expect(up.status).toBe(201);
+    const id = up.body.id as string;
+    expect((await deal.manager.put(`/api/documents/${id}/dataset`, { ...CENSUS_CLASSIFICATION, entityMap: { 'Falcon GmbH': deal.entities.gmbh.id, 'Falcon Ltd': deal.entities.ltd.id } })).status).toBe(200);
+    const get = async () => {
+      const res = await buyerA.get(`/api/documents/${id}/content`).buffer(true).parse(binary);
+      expect(res.status).toBe(200);
+      return { downloadId: res.headers['x-download-id'] as string, rows: rowsOf(res.body) };
+    };
+    const source = await get();
+    await get();
+    const [header, ...rows] = source.rows;
+    const columns = ['Employee ID', 'Name', 'Email', 'Department', 'Salary'];
+    const at = columns.map((c) => header!.indexOf(c));
+    const leaked = rows.slice(100, 400);
+    const leak = asCsv([columns, ...leaked.map((r) => at.map((j) => r[j]!))]);
+    // The next version: other people, but for six of the leaked ones, kept as they were — six rows of
+    // the leak are then found in it too, far too few to tell its downloads apart.
+    const kept = new Set(leaked.filter((_, i) => i % 50 === 0).map((r) => r[header!.indexOf('Employee ID')]!));
+    const others = generateCensus(2000, CENSUS_ENTITY_VALUES, 99).map((p) => ({ ...p, employeeId: `N${p.employeeId}`, email: `n.${p.email}` }));
+    const next = [...people.filter((p) => kept.has(p.employeeId)), ...others];
+    expect(kept.size).toBe(6);
+    expect((await deal.manager.upload(`/api/documents/${id}/versions`, { data: censusCsv(next), name: 'census-2026.csv' })).status).toBe(201);
+    for (let i = 0; i < 12; i++) await get();
+
+    const res = await trace(leak, 'salaries.csv');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ match: 'fingerprint', downloadId: source.downloadId });
+    expect(res.body.falseMatchProbability).toBeLessThan(1e-9);
+  }, 120_000);
+});
