@@ -116,7 +116,7 @@ async function* runsFromRowStore(entries: AsyncIterable<RowStoreEntry>, plans: S
     const b = entry.block;
     const writer = writers.get(b.sheet);
     if (!writer) continue;
-    const written = writer instanceof CsvBlockWriter ? writer.write(b) : writer.write(b);
+    const written = writer.write(b);
     if (!written) continue;
     const bytes = 'csv' in written ? written.csv : written.xml;
     const { rows } = written;

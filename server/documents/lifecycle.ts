@@ -97,7 +97,7 @@ export async function withdrawDocument(ctx: ServiceContext, documentId: string, 
  */
 export async function deleteDocument(ctx: ServiceContext, documentId: string): Promise<void> {
   const doc = await documentToManage(ctx, documentId, 'document.delete');
-  const objectKeys = await ctx.db.transaction(async (trx) => {
+  const { versionKeys, objectKeys } = await ctx.db.transaction(async (trx) => {
     await lockRoomOrder(trx, doc.roomId);
     // A delivery in flight holds the row (downloads/service.ts assertStillDeliverable): wait for it, then see it.
     if (isPostgres(trx)) await trx('documents').where({ id: documentId }).forUpdate().first('id');
@@ -138,10 +138,13 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string): P
       details: { title: doc.title, status: doc.status, versions: versions.map((v) => ({ versionId: v.id, version: Number(v.version), sha256: v.sha256 })) },
     });
     // A dataset version's row store (datasets/row-store.ts) goes with it: the rows as stored, in another form.
-    return [...versions.flatMap((v) => [v.objectKey, rowStoreKeyOf(v.objectKey)]), ...renditions.flatMap((r) => [r.objectKey, r.indexKey]).filter((k): k is string => Boolean(k))];
+    return {
+      versionKeys: versions.map((v) => v.objectKey),
+      objectKeys: [...versions.flatMap((v) => [v.objectKey, rowStoreKeyOf(v.objectKey)]), ...renditions.flatMap((r) => [r.objectKey, r.indexKey]).filter((k): k is string => Boolean(k))],
+    };
   });
   // So do the parties' copies of a dataset version (datasets/party-copy.ts): the rows as delivered.
-  for (const key of objectKeys.slice()) objectKeys.push(...(await partyCopyKeysOf(ctx.store, key).catch(() => [])));
+  for (const key of versionKeys) objectKeys.push(...(await partyCopyKeysOf(ctx.store, key).catch(() => [])));
   await Promise.all(objectKeys.map((key) => ctx.store.delete(key).catch(() => undefined)));
 }
 
