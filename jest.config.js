@@ -16,4 +16,7 @@ export default {
   // Stryker's sandboxes are copies of the project: never a second "gatehouse" package to jest.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   testTimeout: 30000,
+  // A test waits on child processes (LibreOffice, qpdf, tesseract), the database and its own server
+  // for much of its time: a worker per core keeps both cores busy (jest's default leaves one idle).
+  maxWorkers: '100%',
 };

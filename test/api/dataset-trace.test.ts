@@ -310,7 +310,7 @@ describe('which recipients received a data subject\'s rows', () => {
     for (const e of events) expect(e.details).not.toContain(person.employeeId);
     // The same person asked about twice leaves the same digest: the questions can be counted, not read.
     await subjects(person.employeeId);
-    const digests = (await t.db('auditEvents').where({ action: 'disclosures.subjects' }).select('details')).map((e: { details: string }) => JSON.parse(e.details).subjectDigest);
+    const digests = (await t.db('auditEvents').where({ action: 'disclosures.subjects' }).orderBy('seq').select('details')).map((e: { details: string }) => JSON.parse(e.details).subjectDigest);
     expect(digests.at(-1)).toBe(digests.at(-2));
   });
 
