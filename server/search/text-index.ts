@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isPostgres, readerOf, type Db } from '../db.js';
 import type { AppAbility } from '../policy/ability.js';
 import { accessibleBy } from '../policy/accessible-by.js';
+import { pageSnippet } from './page-snippet.js';
 import { fts5Match, tsQueryText, type SearchTerms } from './search-query.js';
 
 /**
@@ -121,40 +122,38 @@ export function pageScore(hits: number, characters: number): number {
   return hits / (hits + K1 * (1 - B + (B * characters) / REFERENCE_CHARACTERS));
 }
 
+/** How many hits highlight() marked in `marked`, and its characters without the marks. */
+function countHits(marked: string): { hits: number; characters: number } {
+  let hits = 0;
+  for (let at = marked.indexOf(HIT_START); at >= 0; at = marked.indexOf(HIT_START, at + 1)) hits++;
+  return { hits, characters: marked.length - 2 * hits };
+}
+
 async function searchSqlite(db: Db, ability: AppAbility, roomId: string, terms: SearchTerms, page: Paging): Promise<Found> {
-  const match = fts5Match(terms);
   // The window: the caller's most recently indexed matching pages, one more than are ranked (to
-  // know whether there are more), each with its hits counted in its own text by highlight().
-  const window = db('documentPages')
+  // know whether there are more), each marked by highlight(). Its hits are counted here in its own
+  // text, and the page of results is cut into snippets from the same text (page-snippet.ts): the
+  // marked pages cost less to carry out of the database than to score or cut in SQL.
+  const rows: Array<{ rowid: number; documentId: string; page: number; marked: string }> = await db('documentPages')
     .join('documentPageKeys', 'documentPageKeys.id', 'documentPages.rowid')
     .join('documents', 'documents.id', 'documentPageKeys.documentId')
-    .whereRaw('document_pages match ?', [match])
+    .whereRaw('document_pages match ?', [fts5Match(terms)])
     .where('documents.roomId', roomId)
     .where(accessibleBy(ability, 'view', 'Document'))
     .select('documentPages.rowid', 'documentPageKeys.documentId', 'documentPageKeys.page')
     .select(db.raw('highlight(document_pages, 0, ?, ?) as marked', [HIT_START, HIT_END]))
     .orderBy('documentPages.rowid', 'desc')
     .limit(page.rankedPages + 1);
-  // Materialized: inlined, the window's highlight() would run once for each expression that reads it.
-  const rows: Array<{ rowid: number; documentId: string; page: number; hits: number; characters: number }> = await db
-    .withMaterialized('pageWindow', window)
-    .from('pageWindow')
-    .select('rowid', 'documentId', 'page')
-    .select(db.raw(`length(marked) - length(replace(marked, ?, '')) as hits, length(marked) as characters`, [HIT_START]));
   const broad = rows.length > page.rankedPages;
   if (broad) rows.pop();
   const ranked = rows
-    .map((r) => ({ ...r, score: pageScore(Number(r.hits), Number(r.characters) - 2 * Number(r.hits)) }))
+    .map((r) => {
+      const { hits, characters } = countHits(r.marked);
+      return { ...r, score: pageScore(hits, characters) };
+    })
     .sort((a, b) => b.score - a.score || (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : a.page - b.page))
     .slice(page.offset, page.offset + page.limit);
-  if (ranked.length === 0) return { found: [], broad };
-  // The snippets for the page of results only.
-  const snippets: Array<{ rowid: number; marked: string }> = await db('documentPages')
-    .select('rowid', db.raw(`snippet(document_pages, 0, ?, ?, ' … ', 24) as marked`, [HIT_START, HIT_END]))
-    .whereRaw('document_pages match ?', [match])
-    .whereIn('rowid', ranked.map((r) => r.rowid));
-  const marked = new Map(snippets.map((s) => [s.rowid, s.marked]));
-  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: marked.get(r.rowid) ?? '' })), broad };
+  return { found: ranked.map((r) => ({ documentId: r.documentId, page: r.page, marked: pageSnippet(r.marked, HIT_START, HIT_END) })), broad };
 }
 
 /** Words whose pages are estimated: the fewest pages of any of them bounds what all of them share. */
