@@ -19,6 +19,9 @@ import * as fullTextSearch from './20261212000000-full-text-search.js';
 import * as faqWording from './20261212000001-faq-wording.js';
 import * as documentSearchCoveringIndex from './20261212000003-document-search-covering-index.js';
 import * as searchWordBoundaries from './20261213000000-search-word-boundaries.js';
+import * as archives from './20261214000000-archives.js';
+import * as certifications from './20261214000001-certifications.js';
+import * as roomPurge from './20261214000002-room-purge.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -50,6 +53,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261212000001-faq-wording', faqWording],
   ['20261212000003-document-search-covering-index', documentSearchCoveringIndex],
   ['20261213000000-search-word-boundaries', searchWordBoundaries],
+  ['20261214000000-archives', archives],
+  ['20261214000001-certifications', certifications],
+  ['20261214000002-room-purge', roomPurge],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
