@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Deps } from './service-context.js';
 import { errorHandler, notFound, unauthenticated } from './errors.js';
 import { createPassport } from './auth/passport.js';
+import { usePasswordHashCost } from './auth/passwords.js';
 import { DbSessionStore } from './auth/session-store.js';
 import { requireCsrfToken } from './auth/csrf.js';
 import { rejectHostileInput } from './security/hostile-input.js';
@@ -63,6 +64,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
   // test's app gets its own (or the one the test passes in).
   const deps = { ...given, imageStampSlots: given.imageStampSlots ?? new ImageStampSlots(given.config.imageStamps) };
   const { db, config, logger } = deps;
+  usePasswordHashCost(config.passwordHashCost);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

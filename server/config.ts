@@ -38,6 +38,10 @@ const EnvSchema = z.object({
   IMAGE_STAMPS_PER_USER: z.coerce.number().int().positive().default(1),
   IMAGE_STAMPS_TOTAL: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // 'minimal' exists for test suites (thousands of users, each hash 80 ms at OWASP's cost) and is
+  // refused anywhere else: it makes a stolen password hash cheap to guess.
+  PASSWORD_HASH_COST: z.enum(['owasp', 'minimal']).default('owasp'),
+  NODE_ENV: z.string().optional(),
   // Many processes: every one must sign session cookies with the same key (else DATA_DIR/session-secret).
   SESSION_SECRET: z.string().trim().min(32, 'at least 32 characters').optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(25),
@@ -80,6 +84,8 @@ const EnvSchema = z.object({
 });
 
 export interface Config {
+  /** argon2id's cost (auth/passwords.ts): OWASP's baseline, or the test suites' minimum. */
+  passwordHashCost: 'owasp' | 'minimal';
   host: string;
   port: number;
   dataDir: string;
@@ -162,6 +168,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${fields}`);
   }
   const e = parsed.data;
+  if (e.PASSWORD_HASH_COST === 'minimal' && e.NODE_ENV !== 'test') {
+    throw new ConfigError('PASSWORD_HASH_COST=minimal is for test suites only (NODE_ENV=test): it makes stolen password hashes cheap to guess');
+  }
   let storage: Config['storage'] = { driver: 'local' };
   if (e.STORAGE_DRIVER === 's3') {
     if (!e.S3_ENDPOINT || !e.S3_ACCESS_KEY || !e.S3_SECRET_KEY) {
@@ -214,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy,
     logLevel: e.LOG_LEVEL,
+    passwordHashCost: e.PASSWORD_HASH_COST,
     sessionSecret: e.SESSION_SECRET,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MINUTES * 60_000, orphanGraceMs: e.ORPHAN_GRACE_MINUTES * 60_000 },

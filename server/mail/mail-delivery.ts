@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { createMailTransport } from './transport.js';
 import { startMailWorker, type MailWorker } from './worker.js';
 import { documentDigestJob, ndaExpiryJob } from './notifications.js';
+import { dealEndJobs } from '../certifications/clock-jobs.js';
 
 /**
  * Mail as a process runs it: the transport its configuration names, and the worker that sends the
@@ -15,7 +16,7 @@ export function startMailDelivery(opts: { db: Db; config: Config; logger: Logger
   const worker = startMailWorker({
     ...opts,
     transport,
-    jobs: [documentDigestJob(opts.config, opts.digestSettleMs), ndaExpiryJob(opts.config)],
+    jobs: [documentDigestJob(opts.config, opts.digestSettleMs), ndaExpiryJob(opts.config), ...dealEndJobs(opts.config)],
   });
   return { ...worker, transportKind: transport.kind };
 }

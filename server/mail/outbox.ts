@@ -14,7 +14,10 @@ export type MailKind =
   | 'question_asked'
   | 'question_assigned'
   | 'question_answered'
-  | 'faq_published';
+  | 'faq_published'
+  | 'certification_requested'
+  | 'certification_reminder'
+  | 'nda_expiry_reminder';
 
 /** Mails whose body carries a secret link: withheld from the admins' outbox once SMTP delivers mail. */
 export const SECRET_BEARING_KINDS: ReadonlySet<MailKind> = new Set(['invitation', 'password_reset']);

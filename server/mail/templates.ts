@@ -124,3 +124,27 @@ export const faqPublishedMail = (p: { name: string; roomLabel: string; subject: 
     { list: [p.subject] },
     { action: { label: 'Read the FAQ', url: p.url } },
   ]);
+
+/**
+ * Deal end. A return-or-destroy request goes to the members of one party: it names the room as they
+ * may see it and their own party's figures only, never another party.
+ */
+export const certificationRequestedMail = (p: { name: string; roomLabel: string; downloads: number; reminder: number; url: string }): MailContent =>
+  compose(
+    p.reminder > 0 ? `Reminder: certify return or destruction for ${p.roomLabel}` : `Certify return or destruction for ${p.roomLabel}`,
+    `Hello ${p.name},`,
+    [
+      { p: `Your party's access to the data room ${p.roomLabel} has ended. Under the confidentiality agreement, every copy of its documents taken by your party must be returned or destroyed, and a member of your party must certify that this was done.` },
+      { p: `Your party's people took ${p.downloads} ${p.downloads === 1 ? 'copy' : 'copies'} from the room; the certificate lists each of them.` },
+      ...(p.reminder > 0 ? [{ p: 'The certification is still outstanding. You will be reminded every week until it is given.' }] : []),
+      { action: { label: 'Review and certify', url: p.url } },
+      { p: 'You can still sign in for this, even though the room itself is closed to you.' },
+    ],
+  );
+
+/** An NDA nears its expiry: the room's deal team and counsel are told, so it can be renewed or let lapse on purpose. */
+export const ndaExpiryReminderMail = (p: { name: string; roomLabel: string; orgName: string; expiresAt: string; daysLeft: number; url: string }): MailContent =>
+  compose(`NDA of ${p.orgName} expires in ${p.daysLeft} day${p.daysLeft === 1 ? '' : 's'}: ${p.roomLabel}`, `Hello ${p.name},`, [
+    { p: `The NDA of ${p.orgName} in ${p.roomLabel} expires on ${p.expiresAt.replace('T', ' ').slice(0, 16)} UTC. The access it gives ends then; when it is the last that covers a party, that party is asked to certify return or destruction.` },
+    { action: { label: 'Review the NDAs', url: p.url } },
+  ]);

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
+import { openRequestsAfterNdaEnded } from '../certifications/open-request.js';
 import { notifyNdaRegistered, notifyNdaStatus } from '../mail/notifications.js';
 import { conflict, denied, invalidRequest } from '../errors.js';
 import { parseInput } from '../http/validate.js';
@@ -118,6 +119,8 @@ async function decide(ctx: ServiceContext, roomId: string, ndaId: string, t: Tra
     // (already expired, or effective later) opens nothing today and is not announced as open.
     const inForce = nda.effectiveAt <= at && at < nda.expiresAt;
     if ((t === CONFIRM && inForce) || t === TERMINATE) await notifyNdaStatus(trx, ctx.config, nda, t === CONFIRM ? 'confirmed' : 'terminated', at);
+    // A party this NDA was the last to cover is asked to certify return or destruction.
+    if (t === TERMINATE) await openRequestsAfterNdaEnded(trx, ctx.config, nda, { reason: 'nda_terminated', at, actorId: ctx.actor.id });
     return true;
   });
   if (!changed) {

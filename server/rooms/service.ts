@@ -4,6 +4,7 @@ import { assertAllowed } from '../policy/assert-allowed.js';
 import { readableFields, ROOM_FIELDS } from '../policy/ability.js';
 import { findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
+import { openRequestsAfterRoomClosed } from '../certifications/open-request.js';
 import { conflict, invalidRequest } from '../errors.js';
 import type { AddStaffInput, CreateRoomInput, UpdateRoomInput } from './schema.js';
 import { roomActionsOf, type RoomActions } from './room-actions.js';
@@ -122,5 +123,7 @@ export async function closeRoom(ctx: ServiceContext, roomId: string): Promise<vo
   await ctx.db.transaction(async (trx) => {
     await trx('rooms').where({ id: roomId }).update({ status: 'closed', closedAt: ctx.at });
     await recordAllowed(trx, ctx, { action: 'room.close', subjectType: 'Room', subjectId: roomId, roomId });
+    // Every party that had access is asked to certify return or destruction.
+    await openRequestsAfterRoomClosed(trx, ctx.config, { roomId, at: ctx.at, actorId: ctx.actor.id });
   });
 }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startTestApp, ADMIN, Client, type TestApp } from '../support/test-app.js';
 import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
 import { createDb } from '../../server/db.js';
 import { createLogger } from '../../server/logger.js';
 
@@ -106,9 +107,19 @@ describe('Login (docs/quality.md security 7)', () => {
     ]);
   });
 
-  it('hashes passwords with argon2id', async () => {
-    const admin = await t.db('users').where({ email: ADMIN.email }).first();
-    expect(admin.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  it('hashes passwords with argon2id at OWASP\'s cost (19 MiB, 2 passes) unless a test suite asks for less', async () => {
+    // The suite's own apps hash at the least cost (test-app.ts); a server configured as in production does not.
+    const production = await startTestApp({ PASSWORD_HASH_COST: 'owasp' });
+    try {
+      const admin = await production.db('users').where({ email: ADMIN.email }).first();
+      expect(admin.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    } finally {
+      await production.close();
+    }
+    // The least cost is refused outside a test run: it makes stolen hashes cheap to guess.
+    expect(() => loadConfig({ PASSWORD_HASH_COST: 'minimal', NODE_ENV: 'production' })).toThrow(/PASSWORD_HASH_COST=minimal is for test suites only/);
+    expect(() => loadConfig({ PASSWORD_HASH_COST: 'minimal' })).toThrow(/PASSWORD_HASH_COST/);
+    expect(loadConfig({}).passwordHashCost).toBe('owasp');
   });
 });
 

@@ -50,15 +50,20 @@ export async function startTestApp(
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
+    // Argon2 at its least (config allows it under jest only): a suite creates thousands of users.
+    // test/security/login.test.ts holds production's cost to OWASP's.
+    PASSWORD_HASH_COST: 'minimal',
+    NODE_ENV: process.env.NODE_ENV ?? '',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...env,
   });
   const db = createDb({ dataDir, databaseUrl: config.databaseUrl });
   await migrateToLatest(db);
-  await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
   const store = createObjectStore({ driver: 'local', dataDir });
   await store.init();
+  // The app first: it sets this process's password hashing cost, which the first admin's hash takes.
   const app = createApp({ db, store, config, logger: createLogger('silent'), imageStampSlots: deps.imageStampSlots });
+  await ensureFirstAdmin(db, config.admin, config.sellerOrgName);
   // The outbox's worker, as a process runs it, when the test is about mail (polling every MAIL_POLL_SECONDS).
   const mail = deps.mailWorker
     ? startMailDelivery({ db, config, logger: createLogger('silent'), digestSettleMs: typeof deps.mailWorker === 'object' ? deps.mailWorker.digestSettleMs : undefined })

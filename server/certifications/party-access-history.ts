@@ -1,0 +1,160 @@
+import type { Db } from '../db.js';
+
+/**
+ * What a party had of a room over time, read from the rows that decided it: the NDAs of its
+ * organisations (when each was in force) and who its members were (when). Return-or-destroy asks a
+ * party about exactly that: it opens when the party's access ends, and lists what its people took.
+ */
+
+/** A party's organisations: its acquirer and its advisors. Every NDA that covers a member is one of theirs. */
+export async function partyOrgIds(db: Db, partyId: string): Promise<string[]> {
+  const party: { acquirerOrgId: string } | undefined = await db('parties').where({ id: partyId }).first('acquirerOrgId');
+  if (!party) return [];
+  const advisors: Array<{ orgId: string }> = await db('partyAdvisors').where({ partyId }).select('orgId');
+  return [party.acquirerOrgId, ...advisors.map((a) => a.orgId)];
+}
+
+/** The parties of a room an NDA of `orgId` can cover: those it leads, and those it advises. */
+export async function partiesOfOrg(db: Db, roomId: string, orgId: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db('parties')
+    .where({ roomId })
+    .where((q) => q.where({ acquirerOrgId: orgId }).orWhereIn('id', db('partyAdvisors').select('partyId').where({ orgId })))
+    .select('id')
+    .orderBy('id');
+  return rows.map((r) => r.id);
+}
+
+/** When an NDA covered: [from, until), until null for an NDA still in force with no end but its expiry. */
+interface NdaWindow {
+  from: string;
+  until: string;
+}
+
+/**
+ * The spans during which NDAs of the party's organisations were in force: confirmed (or confirmed and
+ * terminated since), from the later of effectiveAt and confirmedAt to the earlier of expiresAt and
+ * the termination, cut at the room's closing. An NDA confirmed after its expiry, or terminated before
+ * it took effect, covered nothing and has no span.
+ */
+async function ndaWindows(db: Db, roomId: string, orgIds: string[]): Promise<NdaWindow[]> {
+  if (orgIds.length === 0) return [];
+  const room: { closedAt: string | null; status: string } | undefined = await db('rooms').where({ id: roomId }).first('closedAt', 'status');
+  const rows: Array<{ status: string; effectiveAt: string; expiresAt: string; confirmedAt: string | null; decidedAt: string | null }> = await db('ndas')
+    .where({ roomId })
+    .whereIn('orgId', orgIds)
+    .whereIn('status', ['confirmed', 'terminated'])
+    .whereNotNull('confirmedAt')
+    .select('status', 'effectiveAt', 'expiresAt', 'confirmedAt', 'decidedAt');
+  const closedAt = room?.status === 'closed' ? (room.closedAt ?? '') : null;
+  const windows: NdaWindow[] = [];
+  for (const n of rows) {
+    const from = [n.effectiveAt, n.confirmedAt!].sort()[1]!;
+    const ends = [n.expiresAt, ...(n.status === 'terminated' && n.decidedAt ? [n.decidedAt] : []), ...(closedAt !== null ? [closedAt] : [])];
+    const until = ends.sort()[0]!;
+    if (from < until) windows.push({ from, until });
+  }
+  return windows;
+}
+
+/**
+ * Whether the party has access at `at` (some NDA of its organisations in force, the room open), and
+ * whether it had any between `since` (exclusive; null: ever) and `at`: by an NDA in force then, or a
+ * delivery to one of its members then (a download is access, whatever the NDAs say now).
+ */
+export async function partyAccess(db: Db, roomId: string, partyId: string, at: string, since: string | null): Promise<{ now: boolean; since: boolean }> {
+  const windows = await ndaWindows(db, roomId, await partyOrgIds(db, partyId));
+  const now = windows.some((w) => w.from <= at && at < w.until);
+  if (windows.some((w) => w.from <= at && (since === null || w.until > since))) return { now, since: true };
+  const took = await partyDownloads(db, roomId, partyId, { after: since, through: at, limit: 1 });
+  return { now, since: took.length > 0 };
+}
+
+/** A stretch of time during which a user was a member of the party: [from, until), nulls open-ended. */
+export interface Membership {
+  userId: string;
+  from: string | null;
+  until: string | null;
+}
+
+/**
+ * Who was a member of the party, and when: from the ledger's member events (a member removed is
+ * still answerable for what they took while a member), and the current members (a member with no
+ * event, such as one placed by a data import, counts from the start). A user is in one party of a
+ * room at a time, so cutting by these spans never counts another party's deliveries.
+ */
+export async function partyMemberships(db: Db, roomId: string, partyId: string): Promise<Membership[]> {
+  const events: Array<{ action: string; subjectId: string; at: string; details: string }> = await db('auditEvents')
+    .where({ roomId, subjectType: 'User', decision: 'allow' })
+    .whereIn('action', ['party.member.add', 'party.member.remove'])
+    .orderBy('seq')
+    .select('action', 'subjectId', 'at', 'details');
+  const spans: Membership[] = [];
+  const open = new Map<string, Membership>();
+  for (const e of events) {
+    let details: { partyId?: unknown };
+    try {
+      details = JSON.parse(e.details) as { partyId?: unknown };
+    } catch {
+      continue;
+    }
+    if (details.partyId !== partyId) continue;
+    if (e.action === 'party.member.add' && !open.has(e.subjectId)) {
+      const span = { userId: e.subjectId, from: e.at, until: null };
+      open.set(e.subjectId, span);
+      spans.push(span);
+    } else if (e.action === 'party.member.remove') {
+      const span = open.get(e.subjectId);
+      if (span) span.until = e.at;
+      open.delete(e.subjectId);
+    }
+  }
+  const current: Array<{ userId: string }> = await db('partyMembers').where({ partyId }).select('userId');
+  for (const { userId } of current) {
+    if (!open.has(userId)) spans.push({ userId, from: null, until: null });
+    else open.get(userId)!.until = null;
+  }
+  return spans;
+}
+
+export interface PartyDownloadRow {
+  id: string;
+  documentId: string;
+  versionId: string;
+  userId: string;
+  kind: string;
+  at: string;
+  sha256: string | null;
+}
+
+/**
+ * Every delivery of the room to the party's members while they were members, oldest first: views,
+ * downloads and originals alike (each is a copy that left the room). The ledger's time of a member
+ * event trails the request that caused it by a few milliseconds; a delivery cannot precede the
+ * commit that made its taker a member, so the spans are widened by a second at their start.
+ */
+export async function partyDownloads(
+  db: Db,
+  roomId: string,
+  partyId: string,
+  opts: { after?: string | null; through?: string; limit?: number } = {},
+): Promise<PartyDownloadRow[]> {
+  const spans = await partyMemberships(db, roomId, partyId);
+  if (spans.length === 0) return [];
+  const q = db('downloads')
+    .where({ roomId })
+    .where((who) => {
+      for (const s of spans) {
+        who.orWhere((one) => {
+          one.where('userId', s.userId);
+          if (s.from) one.where('at', '>=', new Date(Date.parse(s.from) - 1000).toISOString());
+          if (s.until) one.where('at', '<', s.until);
+        });
+      }
+    })
+    .orderBy([{ column: 'at' }, { column: 'id' }])
+    .select('id', 'documentId', 'versionId', 'userId', 'kind', 'at', 'sha256');
+  if (opts.after) q.where('at', '>', opts.after);
+  if (opts.through) q.where('at', '<=', opts.through);
+  if (opts.limit) q.limit(opts.limit);
+  return q;
+}
