@@ -43,6 +43,7 @@ import { folderDownloadsRouter } from './folder-downloads/routes.js';
 import { importsRouter } from './imports/routes.js';
 import { questionsRouter } from './questions/routes.js';
 import { searchRouter } from './search/routes.js';
+import { purgeRouter } from './purge/routes.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 export const SESSION_COOKIE = 'gatehouse.sid';
@@ -189,6 +190,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     accessRouter(deps),
     ipAllowlistsRouter(deps),
     roomSettingsRouter(deps),
+    purgeRouter(deps),
   ]) {
     app.use(router);
   }

@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   access_check_failed: 'Access could not be decided (a store or database failure): denied, try again.',
   rate_limited: 'Too many requests; Retry-After says when to try again.',
   storage_unavailable: 'The document store does not answer; try again shortly.',
+  room_open: 'Only a closed room can be purged: close it first.',
+  purged: "The room has been purged: its files were deleted at the deal's end; its record (rows, ledger, deletion certificate) stays.",
   internal: 'A fault of the server, logged with the request id; nothing was changed.',
 } as const;
 

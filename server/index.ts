@@ -18,6 +18,8 @@ import { describeQpdfEngine } from './pdf-intake/qpdf-engine.js';
 import { startTextIndexer } from './search/text-indexer.js';
 import { startMailDelivery } from './mail/mail-delivery.js';
 import { mailFolderOf } from './mail/transport.js';
+import { sweepRetention } from './purge/retention-sweeper.js';
+import { isoNow } from './clock.js';
 
 /** Start-up only: configuration → database (migrated) → object store → listen. */
 const config = loadConfig();
@@ -71,6 +73,8 @@ const maintenance = startMaintenance(db, store, {
   tasks: [
     { name: 'expiredSessionsRemoved', run: async () => Number(await sweepExpiredSessions(db)) },
     ...(store instanceof LocalDiskStore ? [{ name: 'tempFilesRemoved', run: () => store.sweepTemp(60 * 60 * 1000) }] : []),
+    // Retention (server/purge/): the week-before mail to admins, then the purge of closed rooms whose retainDays ran out.
+    { name: 'roomsPurged', run: async () => (await sweepRetention({ db, store, config, logger }, isoNow())).purged },
   ],
 });
 

@@ -28,6 +28,7 @@ import { descriptionOf, findClassification, findDescription, roomDatasetSecret, 
 import { ClassifyDatasetSchema } from './schema.js';
 import { unclassifiedColumns } from './unclassified-columns.js';
 import { columnsRepeatingDirect } from './repeated-columns.js';
+import { assertRoomContentKept } from '../purge/purged-content.js';
 
 /** The upload types read as datasets, by their sniffed MIME type. */
 export const DATASET_FORMATS: Record<string, DatasetFormat> = {
@@ -108,6 +109,8 @@ function presentDataset(description: DatasetDescription, classification: Dataset
 export async function classifyDataset(ctx: ServiceContext, doc: DocumentView, body: unknown) {
   assertAllowed(ctx, 'edit', 'Document', doc, { event: 'dataset.classify', roomId: doc.roomId, subjectId: doc.id, reason: 'managers only' });
   const input = parseInput(ClassifyDatasetSchema, body);
+  // A classification is checked against the stored rows, which a purge deleted.
+  await assertRoomContentKept(ctx.db, doc.roomId, { action: 'dataset.classify', subjectType: 'Document', subjectId: doc.id });
   const description = await readyDescription(ctx, doc, true);
   const sheetIndex = (name: string | undefined) => (name === undefined ? 0 : description.sheets.findIndex((s) => s.name === name));
   const exists = (ref: { sheet?: string; name: string }) => {

@@ -9,6 +9,7 @@ import { BLOCK_ROWS, orderBlock, viewOrderKeyOf } from '../datasets/fingerprint.
 import { readDataset } from '../datasets/read-dataset.js';
 import { roomDatasetSecret } from '../datasets/repository.js';
 import { datasetDeliveriesOfRoom, type DatasetDeliveryOfRoom } from './repository.js';
+import { assertRoomContentKept } from '../purge/purged-content.js';
 
 /**
  * The data subject's question (GDPR Art. 15(1)(c), CJEU C-154/21): which recipients received my data?
@@ -58,6 +59,8 @@ export const subjectDigestOf = (roomSecret: Buffer, value: string) => createHmac
 export async function subjectDisclosures(ctx: ServiceContext, roomId: string, value: string): Promise<SubjectDisclosure[]> {
   const room = await findVisibleRoom(ctx, roomId, 'disclosures.subjects');
   assertAllowed(ctx, 'oversee', 'Room', room, { event: 'disclosures.subjects', roomId, subjectId: roomId, reason: 'managers and counsel only' });
+  // The answer is read from the stored datasets, row by row: once they are purged it cannot be given.
+  await assertRoomContentKept(ctx.db, roomId, { action: 'disclosures.subjects', subjectType: 'Room', subjectId: roomId });
   const secret = await roomDatasetSecret(ctx.db, roomId);
   const byVersion = new Map<string, DatasetDeliveryOfRoom[]>();
   for (const d of await datasetDeliveriesOfRoom(ctx.db, roomId)) byVersion.set(d.versionId, [...(byVersion.get(d.versionId) ?? []), d]);

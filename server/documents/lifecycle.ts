@@ -9,6 +9,7 @@ import { lockRoomOrder, orderWith, orderWithout, writeOrder, type Sibling } from
 import { deliverOriginal } from '../downloads/service.js';
 import { rowStoreKeyOf } from '../datasets/row-store.js';
 import { partyCopyKeysOf } from '../datasets/party-copy.js';
+import { assertRoomContentKept } from '../purge/purged-content.js';
 import { findVisibleDocument, type DocumentView, type VersionRow } from './repository.js';
 import { readDocument, type DocumentListItem } from './service.js';
 import type { UpdateDocumentInput } from './schema.js';
@@ -194,6 +195,7 @@ export async function deliverVersionOriginal(ctx: ServiceContext, documentId: st
   assertAllowed(ctx, 'oversee', 'Room', { id: doc.roomId }, { event: 'document.version.original', subjectId: documentId, roomId: doc.roomId, reason: 'room staff only', error: notFound() });
   const version: VersionRow | undefined = await ctx.db('documentVersions').where({ id: versionId, documentId }).first();
   if (!version) throw denied({ action: 'document.version.original', subjectType: 'DocumentVersion', subjectId: versionId, roomId: doc.roomId, reason: 'no such version of the document' });
+  await assertRoomContentKept(ctx.db, doc.roomId, { action: 'document.version.original', subjectType: 'DocumentVersion', subjectId: versionId });
   const asDelivered: DocumentView = { ...doc, currentVersionId: version.id, version: Number(version.version), objectKey: version.objectKey, size: version.size, sha256: version.sha256, mimeType: version.mimeType, fileName: version.fileName };
   return { doc: asDelivered, ...(await deliverOriginal(ctx, asDelivered)) };
 }

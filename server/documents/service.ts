@@ -23,6 +23,7 @@ import { CreateDocumentFieldsSchema, NewVersionFieldsSchema, type CreateDocument
 import { deliveryNotesOf, findVisibleDocument, likePattern, visibleDocuments, type DeliveryNotes, type DocumentRow, type DocumentStatus, type DocumentView, type VersionRow } from './repository.js';
 import { documentIndexesFor } from './caller-indexes.js';
 import { lockRoomOrder } from '../folders/sibling-order.js';
+import { assertRoomContentKept, assertRoomTakesContent } from '../purge/purged-content.js';
 
 /** Who published or withdrew a document, when, and why: the deal team's record. */
 export interface DocumentLifecycle {
@@ -152,6 +153,7 @@ export async function insertDocument(
   const { documentId, file, version, kind, dataset, rendition } = intake;
   const published = status === 'published';
   await lockRoomOrder(trx, roomId);
+  await assertRoomTakesContent(trx, roomId, { action: 'document.create', subjectType: 'Room', subjectId: roomId });
   const max = await trx('documents').where({ folderId: input.folderId }).max({ m: 'position' }).first();
   const row: DocumentRow = {
     id: documentId,
@@ -212,6 +214,7 @@ export async function addVersion(ctx: ServiceContext, documentId: string, upload
       rendition = await prepareRendition(ctx.store, file, { budget: ctx.config.intake });
     }
     return await ctx.db.transaction(async (trx) => {
+      await assertRoomTakesContent(trx, doc.roomId, { action: 'document.version.create', subjectType: 'Document', subjectId: documentId });
       const current = await trx('documents').where({ id: documentId }).first('version');
       const version = { ...versionRow(documentId, Number(current.version) + 1, file, ctx), id: versionId };
       await trx('documentVersions').insert(version);
@@ -278,6 +281,8 @@ export async function findDocumentFor(
     const error = forbidden('forbidden', `Your access to this document does not include ${level === 'view' ? 'viewing' : level === 'download' ? 'downloading' : 'the original'}.`);
     throw refuseDocument(ctx, event, documentId, doc.roomId, { reason: `level ${level} not granted`, error });
   }
+  // Asked after the access rule: only a caller who may have the file learns it was purged.
+  if (opts.contentRequest) await assertRoomContentKept(ctx.db, doc.roomId, { action: event, subjectType: 'Document', subjectId: documentId });
   const indexes = await documentIndexesFor(ctx, doc.roomId, [doc]);
   return { ...doc, index: indexes.get(doc.id)!, access: accessLevelOf(ctx, doc) };
 }

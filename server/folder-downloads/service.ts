@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import ZipStream from 'zip-stream';
 import type { ServiceContext } from '../service-context.js';
 import { assertRoomContentOpen, findVisibleRoom, type RoomRow } from '../policy/room-gate.js';
+import { assertRoomContentKept } from '../purge/purged-content.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { denied, DeniedError, HttpError } from '../errors.js';
 import { recordAllowed, recordRefusal } from '../ledger/record.js';
@@ -53,6 +54,7 @@ export const MANIFEST_NAME = 'NOT INCLUDED.txt';
 export async function planFolderZip(ctx: ServiceContext, roomId: string, folderId: string | undefined): Promise<FolderZipPlan> {
   const room = await findVisibleRoom(ctx, roomId, 'folder.download');
   assertRoomContentOpen(ctx, room, 'folder.download');
+  await assertRoomContentKept(ctx.db, roomId, { action: 'folder.download', subjectType: 'Room', subjectId: roomId });
   let root: FolderRow | undefined;
   if (folderId !== undefined) {
     root = await visibleFolderRows(ctx).where('folders.roomId', roomId).where('folders.id', folderId).first();

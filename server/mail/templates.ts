@@ -125,6 +125,14 @@ export const faqPublishedMail = (p: { name: string; roomLabel: string; subject: 
     { action: { label: 'Read the FAQ', url: p.url } },
   ]);
 
+/** To admins, a week before the retention sweeper purges a closed room (server/purge/retention-sweeper.ts). */
+export const roomPurgeNoticeMail = (p: { name: string; roomName: string; purgeAt: string; retainDays: number; url: string }): MailContent =>
+  compose(`${p.roomName} will be purged on ${p.purgeAt.slice(0, 10)}`, `Hello ${p.name},`, [
+    { p: `The closed data room ${p.roomName} keeps its files for ${p.retainDays} days after closing. From ${p.purgeAt.replace('T', ' ').slice(0, 16)} UTC on, every stored file of it (documents, renditions, NDAs, archives) will be deleted; its record and ledger stay, with a signed deletion certificate.` },
+    { p: 'To keep the files longer, change or clear the room\'s retention (retainDays) before then.' },
+    { action: { label: 'Open the room', url: p.url } },
+  ]);
+
 /**
  * Deal end. A return-or-destroy request goes to the members of one party: it names the room as they
  * may see it and their own party's figures only, never another party.

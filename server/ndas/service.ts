@@ -3,6 +3,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertAllowed } from '../policy/assert-allowed.js';
 import { findVisibleRoom } from '../policy/room-gate.js';
 import { recordAllowed } from '../ledger/record.js';
+import { assertRoomContentKept, assertRoomTakesContent } from '../purge/purged-content.js';
 import { openRequestsAfterNdaEnded } from '../certifications/open-request.js';
 import { notifyNdaRegistered, notifyNdaStatus } from '../mail/notifications.js';
 import { conflict, denied, invalidRequest } from '../errors.js';
@@ -60,6 +61,7 @@ export async function registerNda(ctx: ServiceContext, roomId: string, upload: I
       reason: null,
     };
     await ctx.db.transaction(async (trx) => {
+      await assertRoomTakesContent(trx, roomId, { action: 'nda.register', subjectType: 'Room', subjectId: roomId });
       await trx('ndas').insert(nda);
       await trx('ndaEntities').insert(entityIds.map((entityId) => ({ ndaId: nda.id, entityId })));
       await recordAllowed(trx, ctx, {
@@ -139,6 +141,7 @@ export const terminateNda = (ctx: ServiceContext, roomId: string, ndaId: string,
 export async function openNdaFile(ctx: ServiceContext, roomId: string, ndaId: string) {
   const nda = await findVisibleNda(ctx, roomId, ndaId, 'nda.file');
   assertAllowed(ctx, 'readFile', 'Nda', nda, { event: 'nda.file', roomId, subjectId: ndaId, reason: 'room staff only' });
+  await assertRoomContentKept(ctx.db, roomId, { action: 'nda.file', subjectType: 'Nda', subjectId: ndaId });
   const stream = await ctx.store.get(nda.objectKey);
   await recordAllowed(ctx.db, ctx, { action: 'nda.file', subjectType: 'Nda', subjectId: ndaId, roomId, details: { sha256: nda.sha256 } });
   return { nda, stream };

@@ -31,9 +31,9 @@ export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unkn
 export const asSubject = (type: SubjectType, row: object) => subject(type, { ...row } as Record<string, unknown>);
 
 /** Every field of a room response. */
-export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda', 'uploadsStartAs', 'questionLimitPerParty'] as const;
-/** What a member whom the room gives content reads of it: not how the deal team stages its uploads. */
-const ROOM_MEMBER_FIELDS = ROOM_FIELDS.filter((f) => f !== 'uploadsStartAs');
+export const ROOM_FIELDS = ['id', 'name', 'codeName', 'status', 'entityIds', 'createdAt', 'nda', 'uploadsStartAs', 'questionLimitPerParty', 'retainDays', 'purgedAt'] as const;
+/** What a member whom the room gives content reads of it: not how the deal team stages its uploads, nor keeps its files. */
+const ROOM_MEMBER_FIELDS = ROOM_FIELDS.filter((f) => f !== 'uploadsStartAs' && f !== 'retainDays' && f !== 'purgedAt');
 /**
  * What an external member whom the room gives no content sees of it (docs/access-rule.md: the room's name
  * and their NDA status, and nothing else): not the entities it targets, which tell what is for sale.

@@ -14,6 +14,9 @@ export interface RoomRow {
   closedAt: string | null;
   /** Staged disclosure: whether a new upload starts as a draft or published at once. */
   uploadsStartAs: DocumentStatusOnUpload;
+  /** Retention (server/purge/): days after closing until the files are purged; when they were. */
+  retainDays?: number | null;
+  purgedAt?: string | null;
 }
 
 export type DocumentStatusOnUpload = 'draft' | 'published';

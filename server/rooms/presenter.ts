@@ -16,6 +16,8 @@ export const presentRoom = (r: RoomView & { nda?: { covered: boolean; entityIds:
     createdAt: r.createdAt,
     uploadsStartAs: r.uploadsStartAs,
     questionLimitPerParty: r.questionLimitPerParty ?? null,
+    retainDays: r.retainDays ?? null,
+    purgedAt: r.purgedAt ?? null,
     ...(r.nda ? { nda: r.nda } : {}),
   };
   const readable = fields ? Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k))) : full;

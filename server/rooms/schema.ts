@@ -17,6 +17,8 @@ export const UpdateRoomSchema = z.strictObject({
   uploadsStartAs: z.enum(['draft', 'published']).optional(),
   /** Q&A: how many questions one party may ask in the room; null removes the limit. */
   questionLimitPerParty: z.number().int().min(1).max(100_000).nullable().optional(),
+  /** Retention: a closed room's files are purged this many days after it closed; null clears it (administrators only). */
+  retainDays: z.number().int().min(1).max(36_500).nullable().optional(),
 });
 export type UpdateRoomInput = z.infer<typeof UpdateRoomSchema>;
 

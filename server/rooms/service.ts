@@ -107,7 +107,11 @@ export async function listStaff(ctx: ServiceContext, roomId: string): Promise<St
 export async function updateRoom(ctx: ServiceContext, roomId: string, input: UpdateRoomInput): Promise<RoomView> {
   const room = await findVisibleRoom(ctx, roomId, 'room.update');
   assertAllowed(ctx, 'edit', 'Room', room, { event: 'room.update', roomId, subjectId: roomId, reason: 'managers only' });
-  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  // Retention decides when the room's files are deleted for good: an administrator's call, like the purge itself.
+  if (input.retainDays !== undefined) assertAllowed(ctx, 'edit', 'Directory', null, { event: 'room.update', roomId, subjectId: roomId, reason: 'retention: administrators only' });
+  const changes: Record<string, unknown> = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  // A new retention gets its own week-before mail to the admins (server/purge/retention-sweeper.ts).
+  if (input.retainDays !== undefined) changes.purgeNoticeSentAt = null;
   await ctx.db.transaction(async (trx) => {
     if (Object.keys(changes).length) await trx('rooms').where({ id: roomId }).update(changes);
     await recordAllowed(trx, ctx, { action: 'room.update', subjectType: 'Room', subjectId: roomId, roomId, details: { ...changes } });

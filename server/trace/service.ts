@@ -10,6 +10,7 @@ import { readStampEvidenceFromImage, readStampEvidenceFromPdf } from '../waterma
 import { isDownloadId } from '../watermark/download-id.js';
 import { detectDatasetFormat } from '../datasets/read-dataset.js';
 import { traceDataset, type DatasetTrace } from '../datasets/trace-dataset.js';
+import { assertRoomContentKept } from '../purge/purged-content.js';
 
 // A leaked copy is analysed whole; bound it well below the upload cap.
 const MAX_TRACE_BYTES = 200 * 1024 * 1024;
@@ -225,7 +226,11 @@ async function traceBytes(ctx: ServiceContext, roomId: string, data: Buffer, dig
   // told as intake tells a dataset: a workbook by its zip entries (file-type misses one LibreOffice
   // wrote, whose [Content_Types].xml comes last), a CSV by its name and text.
   const datasetFormat = detectDatasetFormat(data.subarray(0, SNIFF_BYTES), fileName);
-  if (datasetFormat) return datasetTraceResult(ctx, roomId, await traceDataset(ctx.db, ctx.store, roomId, data, datasetFormat));
+  if (datasetFormat) {
+    // A table is traced against the stored rows; a purged room's are gone (a copy's exact bytes and stamps still trace).
+    await assertRoomContentKept(ctx.db, roomId, { action: 'trace', subjectType: 'Room', subjectId: roomId });
+    return datasetTraceResult(ctx, roomId, await traceDataset(ctx.db, ctx.store, roomId, data, datasetFormat));
+  }
   const type = await sniffType(data.subarray(0, SNIFF_BYTES), undefined);
   const candidates = type === 'application/pdf' ? await readStampEvidenceFromPdf(data) : type && IMAGE_TYPES.has(type) ? await readStampEvidenceFromImage(data) : [];
   const ids = candidates.filter((c) => isDownloadId(c.id));

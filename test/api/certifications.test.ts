@@ -313,11 +313,11 @@ describe('return-or-destroy: a party whose access ended certifies, listing every
       expect(mails[0]!.subject).toBe('NDA of Alpha Capital expires in 29 days: Sale of Falcon');
     }
     for (const external of [deal.users.buyerA, deal.users.advisorA, deal.users.buyerB]) expect(reminders(external.email)).toHaveLength(0);
-    await job.run(t.db, iso(34 * DAY));
-    await job.run(t.db, iso(39 * DAY + 60_000));
-    await job.run(t.db, iso(39 * DAY + 120_000));
-    await job.run(t.db, iso(41 * DAY));
-    await settle();
+    // Each run's mail is sent before the next run, so the mailbox holds them in order.
+    for (const at of [34 * DAY, 39 * DAY + 60_000, 39 * DAY + 120_000, 41 * DAY]) {
+      await job.run(t.db, iso(at));
+      await settle();
+    }
     expect(reminders(deal.users.counsel.email).map((m) => m.subject)).toEqual([
       'NDA of Alpha Capital expires in 29 days: Sale of Falcon',
       'NDA of Alpha Capital expires in 6 days: Sale of Falcon',
