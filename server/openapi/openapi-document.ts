@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LoginSchema, CreateTokenSchema, EnableMfaSchema, DisableMfaSchema, ChangePasswordSchema } from '../auth/schema.js';
 import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
 import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
+import { PurgeRoomSchema } from '../purge/schema.js';
 import { CreateOrgSchema, UpdateOrgSchema } from '../orgs/schema.js';
 import { CreateUserSchema, UpdateUserSchema } from '../users/schema.js';
 import { CreateEntitySchema, UpdateEntitySchema } from '../entities/schema.js';
@@ -52,6 +53,8 @@ const room = {
     createdAt: { type: 'string', format: 'date-time', description: 'as entityIds' },
     nda: { type: 'object', properties: { covered: { type: 'boolean' }, entityIds: { type: 'array', items: { type: 'string' } } }, description: 'external users only: whether an NDA covers them now, and for which entities' },
     uploadsStartAs: { enum: ['draft', 'published'], description: 'staff only: whether a new upload starts as a draft (the default) or published at once' },
+    retainDays: { type: ['integer', 'null'], description: 'staff only: a closed room is purged this many days after it closed (null: never by itself)' },
+    purgedAt: { type: ['string', 'null'], format: 'date-time', description: "staff only: when the room's files were purged" },
     can: { $ref: '#/components/schemas/RoomActions' },
   },
   required: ['id', 'name', 'codeName', 'status'],
@@ -103,7 +106,7 @@ const operations: Record<string, Operation> = {
   'POST /api/rooms': { summary: 'Open a room; the creator becomes its manager', who: 'admin, staff', body: { json: CreateRoomSchema }, responses: { 201: 'the room' } },
   'GET /api/rooms': { summary: 'Rooms the caller may see, each with what the caller may do in it (can)', who: 'user', responses: { 200: '{items}' }, schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Room' } }, nextCursor: { type: ['string', 'null'] } } } },
   'GET /api/rooms/{roomId}': { summary: 'A room, with what the caller may do in it (can: absent for external users, who may do none of it); external users also get their NDA coverage (one whom the room gives no content gets only its id, name, codeName, status and nda)', who: 'user', responses: { 200: 'the room', ...NOT_FOUND }, schema: { $ref: '#/components/schemas/Room' } },
-  'PATCH /api/rooms/{roomId}': { summary: 'Rename the room, change its code name, or whether uploads start as drafts (uploadsStartAs: draft, the default, or published)', who: 'manager', body: { json: UpdateRoomSchema }, responses: { 200: 'the room', ...NOT_FOUND } },
+  'PATCH /api/rooms/{roomId}': { summary: 'Rename the room, change its code name, or whether uploads start as drafts (uploadsStartAs: draft, the default, or published); retainDays (1 to 36,500, or null) schedules the purge of the closed room, administrators only', who: 'manager', body: { json: UpdateRoomSchema }, responses: { 200: 'the room', 403: 'retainDays set by a non-administrator', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/staff': { summary: 'Add a manager or counsel', who: 'manager', body: { json: AddStaffSchema }, responses: { 201: 'added', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/staff': { summary: "The room's managers and counsel", who: 'manager, counsel', responses: { 200: '{items:[{userId,role,name,email}]}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/close': { summary: 'Close the room: all external access ends', who: 'manager', responses: { 200: '{status:"closed"}', ...NOT_FOUND } },
@@ -116,6 +119,13 @@ const operations: Record<string, Operation> = {
   'PUT /api/rooms/{roomId}/parties/{partyId}/ip-allowlist': { summary: "Replace the party's IP allow-list; binds from the members' next request", who: 'manager', body: { json: SetIpAllowlistSchema }, responses: { 200: '{partyId, cidrs}', ...NOT_FOUND } },
   'GET /api/rooms/{roomId}/settings': { summary: "The room's security settings", who: 'manager, counsel', responses: { 200: '{requireMfa}', ...NOT_FOUND } },
   'PATCH /api/rooms/{roomId}/settings': { summary: 'Change security settings: requireMfa makes external users need a second factor in the room', who: 'manager', body: { json: UpdateRoomSettingsSchema }, responses: { 200: '{requireMfa}', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/purge': {
+    summary: "Purge a closed room: every stored object of it (documents' versions, renditions, dataset copies, NDAs, archives) is deleted, its rows and ledger stay; afterwards staff get 410 purged for content. Answers the deletion certificate, signed with the ledger's Ed25519 key over `gatehouse-deletion-certificate-v1\\n` + the canonical JSON of every field but `signature`, with the public key beside it; a purged room answers the same certificate again; a purge cut short is finished by the next request",
+    who: 'admin',
+    body: { json: PurgeRoomSchema },
+    responses: { 200: '{certificate:{roomId,roomName,purgedAt,purgedBy,objects:[{key,kind,subjectId,size,sha256,state}],counts,ledgerHead:{seq,hash},keyId,signature},publicKey}', 403: 'not an administrator', 409: 'room_open', 503: 'storage_unavailable (the purge is finished by the next request)', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/purge': { summary: "Where the room's purge stands (none, scheduled by retainDays, purging, purged), when it falls due, and the deletion certificate with the ledger's public key", who: 'manager, counsel', responses: { 200: '{status,retainDays,closedAt,dueAt,noticeSentAt,startedAt,purgedAt,certificate,publicKey}', ...NOT_FOUND } },
   'POST /api/rooms/{roomId}/ndas': {
     summary: 'Register a signed NDA (pending until counsel confirms)',
     who: 'manager, counsel',

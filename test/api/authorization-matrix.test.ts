@@ -292,6 +292,18 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: managerWrite(200),
   },
   'GET /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings` }), expect: staffRead(200) },
+  // A fresh closed room per call (room 1 stays whole): an administrator's act, in any room, closed or not (409 room_open).
+  'POST /api/rooms/:roomId/purge': {
+    request: async (t) => {
+      const id = t === 'own' ? await freshRoom(true) : t === 'otherRoom' ? await freshRoom(false) : randomUUID();
+      await tDb()('rooms').where({ id }).update({ status: 'closed', closedAt: NOW() });
+      return { path: `/api/rooms/${id}/purge` };
+    },
+    expect: roomRoute({
+      admin: [200, 200, 404], manager: [403, 404, 404], counsel: [403, 404, 404], member: [403, 404, 404], outsider: [404, 404, 404], staffOut: [404, 404, 404], anonymous: [401, 401, 401],
+    }),
+  },
+  'GET /api/rooms/:roomId/purge': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/purge` }), expect: staffRead(200) },
   'PATCH /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings`, body: { requireMfa: false } }), expect: managerWrite(200) },
   // Room 1 publishes at upload already: the change keeps it so for the rows after.
   'PATCH /api/rooms/:roomId': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}`, body: { uploadsStartAs: 'published' } }), expect: managerWrite(200) },
