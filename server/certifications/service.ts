@@ -64,12 +64,13 @@ export async function certify(ctx: ServiceContext, roomId: string, certification
   const at = ctx.at;
   const won = await ctx.db.transaction(async (trx) => {
     const changed = await markCertified(trx, row.id, { userId: ctx.actor.id, statement: input.statement, at });
+    // A repeat is recorded apart: one `certification.certify` event per certification, the one that counts.
     await recordAllowed(trx, ctx, {
-      action: event,
+      action: changed ? event : `${event}.repeat`,
       subjectType: 'Certification',
       subjectId: row.id,
       roomId: row.roomId,
-      details: { partyId: row.partyId, ...(changed ? { statementLength: input.statement.length } : { alreadyCertified: true }) },
+      details: { partyId: row.partyId, ...(changed ? { statementLength: input.statement.length } : {}) },
     });
     return changed;
   });
