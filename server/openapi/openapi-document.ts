@@ -3,6 +3,7 @@ import { LoginSchema, CreateTokenSchema, EnableMfaSchema, DisableMfaSchema, Chan
 import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
 import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
 import { PurgeRoomSchema } from '../purge/schema.js';
+import { CertifySchema } from '../certifications/schema.js';
 import { CreateOrgSchema, UpdateOrgSchema } from '../orgs/schema.js';
 import { CreateUserSchema, UpdateUserSchema } from '../users/schema.js';
 import { CreateEntitySchema, UpdateEntitySchema } from '../entities/schema.js';
@@ -126,6 +127,28 @@ const operations: Record<string, Operation> = {
     responses: { 200: '{certificate:{roomId,roomName,purgedAt,purgedBy,objects:[{key,kind,subjectId,size,sha256,state}],counts,ledgerHead:{seq,hash},keyId,signature},publicKey}', 403: 'not an administrator', 409: 'room_open', 503: 'storage_unavailable (the purge is finished by the next request)', ...NOT_FOUND },
   },
   'GET /api/rooms/{roomId}/purge': { summary: "Where the room's purge stands (none, scheduled by retainDays, purging, purged), when it falls due, and the deletion certificate with the ledger's public key", who: 'manager, counsel', responses: { 200: '{status,retainDays,closedAt,dueAt,noticeSentAt,startedAt,purgedAt,certificate,publicKey}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/certifications': {
+    summary: "Return-or-destroy requests: one opens for a party when its last covering NDA ends (terminated, expired) or the room closes, if it ever had access; its members are mailed, and reminded weekly until one certifies. A member reaches this even once the room is closed to them",
+    who: "manager, counsel (every party's); an external member (their own party's)",
+    query: { status: 'requested or certified', limit: 'at most 1000 (default 100)', cursor: 'from nextCursor' },
+    responses: { 200: '{items:[{id,roomId,partyId,status,reason,downloads,requestedAt,certifiedAt,certifiedBy,statement,reminders?,lastRemindedAt?}],nextCursor}', 403: 'ip_not_allowed or mfa_required', ...NOT_FOUND },
+  },
+  'POST /api/rooms/{roomId}/certifications/{certificationId}/certify': {
+    summary: 'Certify, for the party, that every copy it took was returned or destroyed. A second certification answers as the first (200, its certifier, time and statement unchanged)',
+    who: 'a member of that party (who may still sign in for this alone)',
+    body: { json: CertifySchema },
+    responses: { 200: '{id,status:"certified",certifiedBy,certifiedAt,statement,downloads,…}', 403: 'forbidden (the deal team does not certify for a party), ip_not_allowed, mfa_required', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/certifications/{certificationId}/certificate': {
+    summary: "The certificate, rendered from rows now: the room, the party's organisations and members, the request, who certified and the statement, and every copy its members took (download id, kind, time, document title, index for the deal team, version and SHA-256); signed with the ledger's Ed25519 key over `gatehouse/return-or-destroy-certificate/v1\\n` + the canonical JSON of every field but `signature`",
+    who: "manager, counsel; a member of that party",
+    responses: { 200: '{kind,version,audience,certification,room,party,members,downloads,signedWith:{algorithm,keyId,publicKey},signature}', 403: 'ip_not_allowed or mfa_required', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/certifications/{certificationId}/certificate.pdf': {
+    summary: "The certificate as a PDF: the same content, with the JSON form's signature and the ledger's public key printed",
+    who: "manager, counsel; a member of that party",
+    responses: { 200: 'application/pdf', 403: 'ip_not_allowed or mfa_required', ...NOT_FOUND },
+  },
   'POST /api/rooms/{roomId}/ndas': {
     summary: 'Register a signed NDA (pending until counsel confirms)',
     who: 'manager, counsel',
