@@ -22,6 +22,8 @@ const DisclosuresTab = lazy(() => import('../room/disclosures-tab.js').then((m) 
 const TraceTab = lazy(() => import('../room/trace-tab.js').then((m) => ({ default: m.TraceTab })));
 const SettingsTab = lazy(() => import('../room/settings/settings-tab.js').then((m) => ({ default: m.SettingsTab })));
 const QuestionsTab = lazy(() => import('../room/questions/questions-tab.js').then((m) => ({ default: m.QuestionsTab })));
+const CertificationsTab = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.CertificationsTab })));
+const PartyCertificationNotice = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.PartyCertificationNotice })));
 
 interface RoomData {
   room: Room;
@@ -49,6 +51,8 @@ const TABS: Array<{ id: string; label: string; shown: (can: RoomActions, room: R
   { id: 'activity', label: 'Audit trail', shown: (can) => can.readAudit },
   { id: 'disclosures', label: 'Disclosures', shown: (can) => can.readDisclosures },
   { id: 'trace', label: 'Trace a leak', shown: (can) => can.trace },
+  // Return-or-destroy: the deal team's overview; a member whose room still gives content may have one certified.
+  { id: 'certifications', label: 'Certifications', shown: (can, room) => can.readAudit || room.nda?.covered === true },
   { id: 'settings', label: 'Settings', shown: (can) => can.manageRoom },
 ];
 
@@ -127,9 +131,16 @@ function RoomView({ data, user, tab, reload }: { data: RoomData; user: User; tab
       )}
 
       {gated ? (
-        <NdaGate ctx={ctx} />
+        <>
+          <NdaGate ctx={ctx} />
+          {/* A member whose access ended still certifies return or destruction here. */}
+          <Suspense fallback={null}><PartyCertificationNotice ctx={ctx} /></Suspense>
+        </>
       ) : !givesContent && !questionsOnly ? (
-        room.status === 'open' && <AccessGate ctx={ctx} />
+        <>
+          {room.status === 'open' && <AccessGate ctx={ctx} />}
+          <Suspense fallback={null}><PartyCertificationNotice ctx={ctx} /></Suspense>
+        </>
       ) : (
         <>
           {(tabs.length > 1 || questionsOnly) && (
@@ -163,6 +174,7 @@ function RoomTab({ id, ctx }: { id: string; ctx: RoomContext }) {
     case 'activity': return <ActivityTab ctx={ctx} />;
     case 'disclosures': return <DisclosuresTab ctx={ctx} />;
     case 'trace': return <TraceTab ctx={ctx} />;
+    case 'certifications': return <CertificationsTab ctx={ctx} />;
     case 'settings': return <SettingsTab ctx={ctx} />;
     default: return null;
   }
