@@ -42,6 +42,14 @@ export async function up(knex: Knex): Promise<void> {
     t.string('at', 24).notNullable();
     t.primary(['nda_id', 'event']);
   });
+  // NDAs that ended before this upgrade are marked as checked: an installation upgraded after years
+  // of deals must not ask every party of every finished deal to certify at the first pass of the
+  // clock (nor remind anyone of expiries long past). Requests open for what ends from now on.
+  const now = new Date().toISOString();
+  await knex.raw(
+    `insert into nda_clock_events (nda_id, event, claim, at) select id, 'expired', 'before-certifications', ? from ndas where expires_at <= ?`,
+    [now, now],
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -214,6 +214,22 @@ describe('return-or-destroy: a party whose access ended certifies, listing every
     expect(certMails(deal.users.buyerA.email)).toHaveLength(0);
   });
 
+  test('an installation upgraded to certifications asks nothing of deals whose NDAs ended before the upgrade', async () => {
+    const ended = await deal.nda({ orgId: deal.orgs.beta.id, entityIds: [deal.entities.gmbh.id] });
+    await deal.grant({ partyId: deal.parties.B.id, folderId: null });
+    await take(buyerB, deal.docs.finance.id);
+    // The NDA was in force once and ended yesterday, before this version was installed.
+    await t.db('ndas').where({ id: ended.id }).update({ effectiveAt: iso(-10 * DAY), confirmedAt: iso(-9 * DAY), expiresAt: iso(-DAY) });
+    await t.db.migrate.down({ name: '20261214000001-certifications' });
+    await t.db.migrate.latest();
+    await expiredNdaCertificationJob(t.config).run(t.db, iso(0));
+    expect((await certs(deal.counsel)).body.items).toHaveLength(0);
+    // What ends after the upgrade is asked for as ever.
+    await deal.nda({ orgId: deal.orgs.beta.id, entityIds: [deal.entities.gmbh.id], expiresAt: iso(DAY) });
+    await expiredNdaCertificationJob(t.config).run(t.db, iso(2 * DAY));
+    expect((await certs(deal.counsel)).body.items).toMatchObject([{ partyId: deal.parties.B.id, reason: 'nda_expired' }]);
+  });
+
   test('a party still covered by another NDA, or never covered at all, is asked for nothing', async () => {
     const { ndaA } = await openDeal();
     // The advisor's own NDA keeps party A covered when its acquirer's ends.
