@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   rate_limited: 'Too many requests; Retry-After says when to try again.',
   storage_unavailable: 'The document store does not answer; try again shortly.',
   room_open: 'Only a closed room can be purged: close it first.',
+  archive_building: 'An archive of the room is being built: the purge waits for it; ask again once the archive is ready or failed.',
   purged: "The room has been purged: its files were deleted at the deal's end; its record (rows, ledger, deletion certificate) stays.",
   internal: 'A fault of the server, logged with the request id; nothing was changed.',
 } as const;

@@ -86,3 +86,9 @@ export async function certifiedObjects(db: Db, roomId: string): Promise<Certifie
     state: r.state === 'present' ? 'deleted' : 'absent',
   }));
 }
+
+/** Archives of the room a process is writing now (server/archives): their object may land in the store at any moment. */
+export async function archivesBeingBuilt(db: Db, roomId: string): Promise<number> {
+  const row = await db('archives').where({ roomId, status: 'building' }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

@@ -11,6 +11,7 @@ import { conflict, denied, forbidden, notFound } from '../errors.js';
 import { certificateDigest, signCertificate, type DeletionCertificate } from './deletion-certificate.js';
 import { digestStoredObject, findRoomObjects, type FoundObject } from './room-objects.js';
 import {
+  archivesBeingBuilt,
   certificateOf,
   certifiedObjects,
   findPurge,
@@ -44,6 +45,21 @@ async function eachInParallel<T>(items: T[], work: (item: T) => Promise<void>): 
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
+/**
+ * An archive being written reads the room's files and puts its ZIP under the room's prefix when it is
+ * done, possibly after any listing the purge makes: the purge waits for it rather than certify a room
+ * an object may still land in. The purge stays started meanwhile (no content served or taken), and
+ * the next attempt (a POST, the sweeper's next pass) goes on once the build is over.
+ */
+async function assertNoArchiveBeingBuilt(db: Db, roomId: string): Promise<void> {
+  if ((await archivesBeingBuilt(db, roomId)) === 0) return;
+  throw denied(
+    // Stryker disable next-line StringLiteral: wording of the ledger's reason
+    { action: 'room.purge', subjectType: 'Room', subjectId: roomId, roomId, reason: 'archive being built' },
+    conflict('archive_building', 'An archive of this room is being built: the purge goes on once it is ready or failed. Ask again then; the room serves no content meanwhile.'),
+  );
+}
+
 const roomOpenRefusal = (roomId: string) =>
   denied(
     // Stryker disable next-line StringLiteral: wording of the ledger's reason
@@ -64,6 +80,7 @@ const roomOpenRefusal = (roomId: string) =>
 export async function runPurge(deps: PurgeDeps, roomId: string, by: Purger): Promise<{ certificate: DeletionCertificate; completedNow: boolean }> {
   const started = await startPurge(deps.db, roomId, by);
   if (started.certificate) return { certificate: started.certificate, completedNow: false };
+  await assertNoArchiveBeingBuilt(deps.db, roomId);
   // Twice: a second inventory after the deletions finds what appeared meanwhile (an archive whose
   // build was under way, a rendition a request made as the purge began), and must find nothing new.
   for (let round = 0; round < 3; round += 1) {
@@ -134,6 +151,7 @@ async function finishPurge(deps: PurgeDeps, roomId: string, by: Purger): Promise
     const room = await lockPurgeRoom(trx, roomId);
     if (!room) throw notFound();
     if (room.purgedAt) return { certificate: certificateOf(await findPurge(trx, roomId))!, completedNow: false };
+    await assertNoArchiveBeingBuilt(trx, roomId);
     const left = await undeletedKeys(trx, roomId);
     if (left.length > 0) throw new Error(`purge of room ${roomId}: ${left.length} objects still to delete`);
     const documentIds: string[] = (await trx('documents').where({ roomId }).select('id')).map((r: { id: string }) => r.id);

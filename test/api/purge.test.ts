@@ -304,6 +304,25 @@ describe('a purge cut short', () => {
     expect((await deal.admin.post(`${deal.roomPath}/purge`)).status).toBe(200);
   });
 
+  it('waits for an archive being built: 409 archive_building, no content served meanwhile, then the next POST completes it', async () => {
+    t = await startTestApp();
+    ({ deal } = await dealWithContent(t));
+    expect((await deal.manager.post(`${deal.roomPath}/close`)).status).toBe(200);
+    const archiveId = '00000000-0000-4000-8000-000000000001';
+    const now = new Date().toISOString();
+    await t.db('archives').insert({ id: archiveId, roomId: deal.room.id, scope: 'room', status: 'building', objectKey: `archives/${deal.room.id}/${archiveId}.zip`, requestedBy: deal.users.manager.id, createdAt: now, updatedAt: now });
+    const waiting = await deal.admin.post(`${deal.roomPath}/purge`);
+    expect([waiting.status, waiting.body.error.code]).toEqual([409, 'archive_building']);
+    expect((await deal.manager.get(`/api/documents/${deal.docs.legal.id}/original`)).status).toBe(410);
+    // The build ends (its ZIP lands under the room's prefix): the purge goes on and takes it too.
+    await t.store.put(`archives/${deal.room.id}/${archiveId}.zip`, Readable.from([Buffer.from('PK late archive')]));
+    await t.db('archives').where({ id: archiveId }).update({ status: 'ready' });
+    const done = await deal.admin.post(`${deal.roomPath}/purge`);
+    expect(done.status).toBe(200);
+    expect(done.body.certificate.objects.map((o: { key: string }) => o.key)).toContain(`archives/${deal.room.id}/${archiveId}.zip`);
+    expect(storedObjectKeys(t).filter((k) => k.startsWith(`archives/${deal.room.id}/`))).toEqual([]);
+  });
+
   it('run twice at once: both answer the one certificate', async () => {
     t = await startTestApp();
     ({ deal } = await dealWithContent(t));
