@@ -229,6 +229,14 @@ describe('who may touch an archive', () => {
     }
   });
 
+  it('answers a caller with no session and no token 401, whatever the archive', async () => {
+    for (const url of [archivesOf(deal.roomPath), `${archivesOf(deal.roomPath)}/${whole.id}`, `${archivesOf(deal.roomPath)}/${whole.id}/content`]) {
+      const res = await request(t.app).get(url);
+      expect({ url, status: res.status }).toEqual({ url, status: 401 });
+    }
+    expect((await request(t.app).post(archivesOf(deal.roomPath)).send({})).status).toBe(401);
+  });
+
   it("answers a bidder's API token like its session: 404 for the archive, never a byte of it", async () => {
     const script = await BearerClient.mint(t.app, buyerA);
     for (const res of [
@@ -391,6 +399,23 @@ describe('what a party archive holds', () => {
     for (const a of [alphaArchive, whole]) {
       const text = everything(a);
       for (const mark of [osprey.roomId, osprey.documentId, osprey.partyId, 'OSPREY-ONLY-MARKER', 'OSPREY-ROOM-MARKER', 'Olga Other']) expect(text).not.toContain(mark);
+    }
+  });
+
+  it("leaves out a draft and a clean-team document in A's own folder: A was never shown them", async () => {
+    await expectStatus(deal.manager.patch(deal.roomPath, { uploadsStartAs: 'draft' }), 200);
+    try {
+      for (const [title, classification] of [['DRAFT-MARKER budget', 'standard'], ['CLEANTEAM-MARKER pricing', 'clean_team']]) {
+        await expectStatus(deal.manager.upload(`${deal.roomPath}/documents`, { data: await makePdf(title!), name: 'x.pdf' }, { folderId: deal.folders.finance.id, entityId: deal.entities.gmbh.id, classification: classification!, personalData: 'none', title: title! }), 201);
+      }
+      const cleanTeam = await deal.manager.get(`${deal.roomPath}/documents?q=CLEANTEAM-MARKER`);
+      await deal.manager.post(`${deal.roomPath}/publish`, { documentIds: [cleanTeam.body.items[0].id] });
+      const archive = await buildArchive(deal.counsel, deal.roomPath, { partyId: deal.parties.A.id });
+      const text = everything(archive);
+      expect(text).not.toContain('DRAFT-MARKER');
+      expect(text).not.toContain('CLEANTEAM-MARKER');
+    } finally {
+      await deal.manager.patch(deal.roomPath, { uploadsStartAs: 'published' });
     }
   });
 

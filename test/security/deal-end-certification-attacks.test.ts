@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { Client, startTestApp, type TestApp } from '../support/test-app.js';
@@ -213,6 +214,17 @@ describe('who may certify', () => {
     expect(await alphaRequest()).toMatchObject({ status: 'requested', certifiedBy: null });
   });
 
+  it('refuses a member who left the party certifying for it (404), and shows them no request', async () => {
+    await terminateAlpha();
+    const request = await alphaRequest();
+    await expectStatus(deal.manager.delete(`${deal.roomPath}/parties/${deal.parties.A.id}/members/${deal.users.advisorA.id}`), 204);
+    const res = await advisorA.post(certifyPath(request.id), { statement: STATEMENT });
+    expect(res.status).toBe(404);
+    const listed = await advisorA.get(certificationsPath());
+    expect(listed.status === 404 || (listed.status === 200 && listed.body.items.length === 0) || listed.status === 403).toBe(true);
+    expect(await alphaRequest()).toMatchObject({ status: 'requested', certifiedBy: null });
+  });
+
   it('refuses a cookie-authenticated certify without the CSRF token', async () => {
     await terminateAlpha();
     const request = await alphaRequest();
@@ -416,6 +428,20 @@ describe('the certificate', () => {
       const forged = { ...reprinted, signature: sign(null, Buffer.from(`gatehouse/return-or-destroy-certificate/v1\n${canonicalJson(reprinted)}`), forger.privateKey).toString('base64') };
       expect(signatureHolds(forged, key.publicKey)).toBe(false);
     }
+  });
+
+  it("names the room to the party by its code name only, in the certificate's JSON and its PDF", async () => {
+    await terminateAlpha();
+    const request = await alphaRequest();
+    const json = await expectStatus(buyerA.get(`${certificationsPath()}/${request.id}/certificate`), 200);
+    expect(JSON.stringify(json)).toContain('Project Falcon');
+    expect(JSON.stringify(json)).not.toContain('Sale of Falcon');
+    const pdf = await buyerA.get(`${certificationsPath()}/${request.id}/certificate.pdf`).buffer(true).parse(binary);
+    expect(pdf.status).toBe(200);
+    const text = execFileSync('pdftotext', ['-', '-'], { input: pdf.body as Buffer }).toString('utf8');
+    expect(text).toContain('Project Falcon');
+    expect(text).not.toContain('Sale of Falcon');
+    for (const secret of ['Beta Holdings', 'Bidder B', deal.users.buyerB.email]) expect(text).not.toContain(secret);
   });
 
   it('is refused to a member of another party and to a stranger to the room alike', async () => {

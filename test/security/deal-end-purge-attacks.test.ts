@@ -109,6 +109,32 @@ describe('who may purge, and when', () => {
     expect(storeSnapshot(t)).toEqual(before);
   });
 
+  it('refuses a purge with options (400 naming the field), and deletes nothing', async () => {
+    await expectStatus(deal.manager.post(`${deal.roomPath}/close`), 200);
+    const before = storeSnapshot(t);
+    const res = await deal.admin.post(purgePath(deal.roomPath), { keep: ['archives'] });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.error)).toContain('keep');
+    expect(storeSnapshot(t)).toEqual(before);
+  });
+
+  it('lets only an admin schedule a purge (retainDays): a manager 403, a bidder refused, bad values 400 naming retainDays, purgedAt never settable', async () => {
+    expect((await deal.manager.patch(deal.roomPath, { retainDays: 1 })).status).toBe(403);
+    const buyerA = await deal.login('buyerA');
+    expect([403, 404]).toContain((await buyerA.patch(deal.roomPath, { retainDays: 1 })).status);
+    for (const retainDays of [0, -1, 36_501, 1.5, '30', true]) {
+      const res = await deal.admin.patch(deal.roomPath, { retainDays });
+      expect({ retainDays, status: res.status }).toEqual({ retainDays, status: 400 });
+      expect(JSON.stringify(res.body.error.details)).toContain('retainDays');
+    }
+    for (const field of ['purgedAt', 'purgeStartedAt', 'status', 'closedAt']) {
+      const res = await deal.admin.patch(deal.roomPath, { [field]: '2020-01-01T00:00:00.000Z' });
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+    }
+    const room = await expectStatus<Record<string, unknown>>(deal.manager.get(deal.roomPath), 200);
+    expect(room).toMatchObject({ status: 'open', retainDays: null });
+  });
+
   it('purges once when two admins purge at the same instant: one certificate, one ledger event, the same answer or a conflict', async () => {
     await expectStatus(deal.manager.post(`${deal.roomPath}/close`), 200);
     const [a, b] = await Promise.all([deal.admin.post(purgePath(deal.roomPath)), deal.admin.post(purgePath(deal.roomPath))]);
