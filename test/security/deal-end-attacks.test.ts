@@ -218,3 +218,38 @@ describe('NDA expiry reminders go to the deal team and counsel of the room, and 
     }
   });
 });
+
+describe('deal-end mail under hostile names', () => {
+  let smtp: SmtpSink;
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  it('keeps a code name or organisation name with line breaks out of the headers of certification and NDA expiry mails (no header injection)', async () => {
+    smtp = await startSmtpSink();
+    t = await startTestApp({ SMTP_URL: smtp.url, MAIL_POLL_SECONDS: '0.2' }, { mailWorker: true });
+    const deal = await buildDeal(t);
+    const hostile = 'Project Falcon\r\nBcc: spy@evil.example\r\nX-Injected: yes';
+    const renamed = await deal.manager.patch(deal.roomPath, { codeName: hostile });
+    // Refusing such a name is a fine answer too; then there is nothing to inject.
+    if (renamed.status !== 200) {
+      expect(renamed.status).toBe(400);
+      return;
+    }
+    await expectStatus(deal.admin.patch(`/api/orgs/${deal.orgs.alpha.id}`, { name: 'Alpha Capital\r\nBcc: spy@evil.example' }), 200).catch(() => undefined);
+    await deal.grant({ partyId: deal.parties.A.id, folderId: null });
+    const nda = await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id], coversRepresentatives: true, expiresAt: iso(6 * 86_400_000) });
+    await ndaExpiryReminderJob(t.config).run(t.db, new Date().toISOString());
+    await expectStatus(deal.counsel.post(`${deal.roomPath}/ndas/${nda.id}/terminate`, { reason: 'ended' }), 200);
+    await smtp.waitFor((m) => to(deal.users.buyerA.email)(m) && /certif|return|destroy/i.test(`${m.subject}\n${m.text}`));
+    await smtp.waitFor((m) => to(deal.users.counsel.email)(m) && /expir/i.test(`${m.subject}\n${m.text}`));
+    await t.mail!.runOnce();
+    for (const mail of smtp.messages) {
+      expect({ subject: mail.subject, injected: mail.headers.has('x-injected') || mail.headers.has('bcc') }).toEqual({ subject: mail.subject, injected: false });
+      const recipients = [mail.to ?? [], mail.cc ?? [], mail.bcc ?? []].flat().flatMap((a) => a.value.map((v) => v.address));
+      expect(recipients).not.toContain('spy@evil.example');
+    }
+  });
+});

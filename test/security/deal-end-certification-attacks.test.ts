@@ -149,6 +149,18 @@ describe("a request opens for the party whose access ended, and for no one else"
     expect(requests.filter((c) => c.partyId === deal.parties.B.id)).toHaveLength(1);
   });
 
+  it("opens none while another NDA still covers the party: a second NDA of the acquirer, or an advisor's own NDA after the acquirer's ends", async () => {
+    const joinder = await deal.nda({ orgId: deal.orgs.alpha.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id], kind: 'joinder', coversRepresentatives: true });
+    await terminateAlpha();
+    expect(await list(deal.counsel)).toEqual([]);
+    expect((await buyerA.get(`/api/documents/${deal.docs.finance.id}/content`)).status).toBe(200);
+    // The advisor signs its own NDA; the acquirer's last one ends: the advisor is still covered, so the party's access has not ended.
+    await deal.nda({ orgId: deal.orgs.lex.id, entityIds: [deal.entities.gmbh.id, deal.entities.ltd.id] });
+    await expectStatus(deal.counsel.post(`${deal.roomPath}/ndas/${joinder.id}/terminate`, { reason: 'joinder ended' }), 200);
+    expect((await advisorA.get(`/api/documents/${deal.docs.payroll.id}/content`)).status).toBe(200);
+    expect(await list(deal.counsel)).toEqual([]);
+  });
+
   it('opens none for a party that never had access (no NDA ever confirmed, nothing downloaded), even when the room closes', async () => {
     const gamma = await expectStatus<{ id: string }>(deal.admin.post('/api/orgs', { name: 'Gamma Partners', kind: 'acquirer' }), 201);
     const partyC = await expectStatus<{ id: string }>(deal.manager.post(`${deal.roomPath}/parties`, { name: 'Bidder C', acquirerOrgId: gamma.id }), 201);
