@@ -57,6 +57,8 @@ export interface RoomActions {
   /** Q&A: assign questions, approve answers (never one's own: four eyes), publish FAQs, close questions. */
   manageQuestions: boolean;
   verifyLedger: boolean;
+  /** Set how long a closed room's files are kept, and purge them (administrators). */
+  purgeRoom: boolean;
 }
 
 /** The server leaves `can` out for a caller who may do none of it (every external user). */
@@ -79,6 +81,7 @@ export const NO_ROOM_ACTIONS: RoomActions = {
   answerQuestions: false,
   manageQuestions: false,
   verifyLedger: false,
+  purgeRoom: false,
 };
 
 export interface Room {
@@ -92,7 +95,50 @@ export interface Room {
   nda?: { covered: boolean; entityIds: string[] };
   /** Staff only: whether a new upload starts as a draft (the default) or published at once. */
   uploadsStartAs?: UploadsStartAs;
+  /** Staff only: days the room's files are kept once it is closed (then purged); null: until an administrator purges them. */
+  retainDays?: number | null;
+  /** Staff only: when the room's files were purged. */
+  purgedAt?: string | null;
   can?: RoomActions;
+}
+
+/** One stored object a purge deleted (or found already gone), as its certificate lists it. */
+export interface CertifiedObject {
+  key: string;
+  kind: string;
+  subjectId: string | null;
+  size: number | null;
+  sha256: string | null;
+  state: 'deleted' | 'absent';
+}
+
+/** A purge's deletion certificate, exactly as signed with the ledger key (keep it whole: any change breaks the signature). */
+export interface DeletionCertificate {
+  format: string;
+  roomId: string;
+  roomName: string;
+  purgeStartedAt: string;
+  purgedAt: string;
+  purgedBy: { id: string; name: string; email: string } | null;
+  trigger: 'admin' | 'retention';
+  objects: CertifiedObject[];
+  counts: { objects: number; deleted: number; absent: number; bytes: number; documents: number; versions: number; ndas: number };
+  ledgerHead: { seq: number; hash: string };
+  keyId: string;
+  signature: string;
+}
+
+/** Where a room's retention and purge stand. */
+export interface PurgeState {
+  status: 'none' | 'scheduled' | 'purging' | 'purged';
+  retainDays: number | null;
+  closedAt: string | null;
+  dueAt: string | null;
+  noticeSentAt: string | null;
+  startedAt: string | null;
+  purgedAt: string | null;
+  certificate: DeletionCertificate | null;
+  publicKey: string;
 }
 
 export interface Org {
@@ -695,7 +741,9 @@ export const api = {
   rooms: (signal?: AbortSignal) => request<Page<Room>>('GET', '/api/rooms', { signal }),
   room: (roomId: string, signal?: AbortSignal) => request<Room>('GET', `/api/rooms/${enc(roomId)}`, { signal }),
   createRoom: (body: { name: string; codeName?: string; entityIds: string[]; uploadsStartAs?: UploadsStartAs }) => request<Room>('POST', '/api/rooms', { body }),
-  updateRoom: (roomId: string, body: { name?: string; codeName?: string | null; uploadsStartAs?: UploadsStartAs }) => request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, { body }),
+  updateRoom: (roomId: string, body: { name?: string; codeName?: string | null; uploadsStartAs?: UploadsStartAs; retainDays?: number | null }) => request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, { body }),
+  purgeState: (roomId: string, signal?: AbortSignal) => request<PurgeState>('GET', `/api/rooms/${enc(roomId)}/purge`, { signal }),
+  purgeRoom: (roomId: string) => request<{ certificate: DeletionCertificate; publicKey: string }>('POST', `/api/rooms/${enc(roomId)}/purge`, { body: {} }),
   closeRoom: (roomId: string) => request<{ status: string }>('POST', `/api/rooms/${enc(roomId)}/close`),
   staff: (roomId: string) => request<Page<StaffMember>>('GET', `/api/rooms/${enc(roomId)}/staff`),
   addStaff: (roomId: string, body: { userId: string; role: RoomRole }) => request<unknown>('POST', `/api/rooms/${enc(roomId)}/staff`, { body }),

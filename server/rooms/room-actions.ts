@@ -90,6 +90,10 @@ export const ROOM_ACTIONS = {
     means: "verify the whole ledger's hash chain (administrators; not limited to this room)",
     allowed: (a) => a.can('edit', 'Directory'),
   },
+  purgeRoom: {
+    means: "set how long the room's files are kept once it is closed, and purge a closed room's files (administrators)",
+    allowed: (a) => a.can('edit', 'Directory'),
+  },
 } satisfies Record<string, RoomAction>;
 
 export type RoomActions = Record<keyof typeof ROOM_ACTIONS, boolean>;

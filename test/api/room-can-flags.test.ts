@@ -19,10 +19,10 @@ type Role = (typeof ROLES)[number];
 
 const all = (value: boolean) => Object.fromEntries(FLAGS.map((f) => [f, value])) as RoomActions;
 const EXPECTED: Record<Role, RoomActions | undefined> = {
-  // Managers set the room up; confirming NDAs stays with counsel, and verifying the whole ledger with admins.
-  manager: { ...all(true), decideNdas: false, verifyLedger: false },
+  // Managers set the room up; confirming NDAs stays with counsel, and verifying the whole ledger and purging with admins.
+  manager: { ...all(true), decideNdas: false, verifyLedger: false, purgeRoom: false },
   // Counsel oversee and decide NDAs, read the Q&A, and change nothing else.
-  counsel: { ...all(true), manageRoom: false, manageDocuments: false, manageParties: false, manageGrants: false, answerQuestions: false, manageQuestions: false, verifyLedger: false },
+  counsel: { ...all(true), manageRoom: false, manageDocuments: false, manageParties: false, manageGrants: false, answerQuestions: false, manageQuestions: false, verifyLedger: false, purgeRoom: false },
   // Admins act as manager in every room, never as counsel.
   admin: { ...all(true), decideNdas: false },
   // An expert answers the questions assigned to them, and does nothing else in the room.
@@ -127,6 +127,8 @@ const PROBES: Record<Flag, (c: Client) => Promise<{ status: number; body: any }>
   answerQuestions: async (c) => c.post(`/api/questions/${await questionOfC(true)}/answer`, { body: 'Churn was 4 %.' }),
   manageQuestions: async (c) => c.post(`/api/questions/${await questionOfC(false)}/assign`, { userId: expertId }),
   verifyLedger: async (c) => c.get('/api/audit/verify'),
+  // Clearing a retention period that was never set changes nothing, and is still an administrator's act.
+  purgeRoom: async (c) => c.patch(deal.roomPath, { retainDays: null }),
 };
 
 describe.each(ROLES)('%s', (role) => {

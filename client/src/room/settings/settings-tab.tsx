@@ -5,8 +5,12 @@ import type { RoomContext } from '../room-context.js';
 import { RequireMfaSetting } from './require-mfa-setting.js';
 import { IpAllowlistEditor } from './ip-allowlist-editor.js';
 import { UploadsStartAsSetting } from './uploads-start-as.js';
+import { RetentionAndPurge } from './retention-and-purge.js';
 
-/** The room's settings a manager keeps: where uploads start, a second factor for bidders, and where each party may connect from. */
+/**
+ * The room's settings a manager keeps: where uploads start, a second factor for bidders, and where
+ * each party may connect from; for administrators, how long its files are kept and their purge.
+ */
 export function SettingsTab({ ctx }: { ctx: RoomContext }) {
   const roomId = ctx.room.id;
   const [settings, reloadSettings] = useLoad((signal) => api.roomSettings(roomId, signal), [roomId]);
@@ -35,6 +39,7 @@ export function SettingsTab({ ctx }: { ctx: RoomContext }) {
           }
         </LoadView>
       </section>
+      {ctx.can.purgeRoom && <RetentionAndPurge ctx={ctx} />}
     </div>
   );
 }
