@@ -743,6 +743,42 @@ describe('an archive while the room is in use', () => {
   });
 });
 
+describe('a member who moved from one party to another', () => {
+  it("carries nothing of the party they left into the archive of the party they joined: not its documents, downloads, id or events", async () => {
+    const r = deal.roomPath;
+    const org = (name: string, kind: string) => expectStatus<{ id: string }>(deal.admin.post('/api/orgs', { name, kind }), 201);
+    const [gamma, delta, swing] = [await org('Gamma Partners', 'acquirer'), await org('Delta Group', 'acquirer'), await org('Swing Advisory', 'advisor')];
+    const partyC = await expectStatus<{ id: string }>(deal.manager.post(`${r}/parties`, { name: 'Bidder C', acquirerOrgId: gamma.id, advisorOrgIds: [swing.id] }), 201);
+    const partyD = await expectStatus<{ id: string }>(deal.manager.post(`${r}/parties`, { name: 'Bidder D', acquirerOrgId: delta.id, advisorOrgIds: [swing.id] }), 201);
+    const moverUser = await expectStatus<{ id: string; email: string }>(deal.admin.post('/api/users', { email: 'max@swing.example', name: 'Max Mover', password: PASSWORD, orgId: swing.id, role: 'external' }), 201);
+    const cFolder = await expectStatus<{ id: string }>(deal.manager.post(`${r}/folders`, { name: 'Gamma data' }), 201);
+    const cDoc = await expectStatus<{ id: string; sha256: string }>(
+      deal.manager.upload(`${r}/documents`, { data: await makePdf('Gamma only'), name: 'gamma.pdf' }, { folderId: cFolder.id, entityId: deal.entities.gmbh.id, classification: 'standard', personalData: 'none', title: 'GAMMA-ONLY-MARKER terms' }),
+      201,
+    );
+    await deal.grant({ partyId: partyC.id, folderId: cFolder.id, level: 'download' });
+    await deal.nda({ orgId: gamma.id, entityIds: [deal.entities.gmbh.id], coversRepresentatives: true });
+    await expectStatus(deal.manager.post(`${r}/parties/${partyC.id}/members`, { userId: moverUser.id }), 201);
+    const mover = await Client.login(t.app, moverUser.email, PASSWORD);
+    const took = await mover.get(`/api/documents/${cDoc.id}/content`).buffer(true).parse(binary);
+    expect(took.status).toBe(200);
+    await expectStatus(deal.manager.delete(`${r}/parties/${partyC.id}/members/${moverUser.id}`), 204);
+    await expectStatus(deal.manager.post(`${r}/parties/${partyD.id}/members`, { userId: moverUser.id }), 201);
+
+    const archive = await buildArchive(deal.counsel, r, { partyId: partyD.id });
+    const text = everything(archive);
+    const marks: Record<string, string> = {
+      "C's party id": partyC.id,
+      "C's acquirer": gamma.id,
+      "C's document id": cDoc.id,
+      "C's document title": 'GAMMA-ONLY-MARKER',
+      "the mover's download of C's document": took.headers['x-download-id'] as string,
+    };
+    expect(Object.entries(marks).filter(([, mark]) => text.includes(mark)).map(([what]) => what)).toEqual([]);
+    expect(entriesWithSha(archive, cDoc.sha256)).toEqual([]);
+  });
+});
+
 describe('a member who left the party', () => {
   it("keeps in the party archive what was delivered to a member who has since left the party (the departing employee's copy)", async () => {
     await expectStatus(deal.manager.delete(`${deal.roomPath}/parties/${deal.parties.A.id}/members/${deal.users.advisorA.id}`), 204);
