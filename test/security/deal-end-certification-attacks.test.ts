@@ -6,6 +6,7 @@ import { buildDeal, PASSWORD, type Deal } from '../support/world.js';
 import { BearerClient, expectStatus, observableAnswer } from '../support/staged-deal.js';
 import { startSmtpSink, to, type SmtpSink } from '../support/smtp-sink.js';
 import { binary } from '../support/binary.js';
+import { makePdf } from '../support/fixtures.js';
 import { loadLedgerKey } from '../../server/ledger/signing-key.js';
 import { canonicalJson } from '../../server/ledger/canonical-json.js';
 
@@ -454,6 +455,39 @@ describe('the certificate', () => {
     expect(text).toContain('Project Falcon');
     expect(text).not.toContain('Sale of Falcon');
     for (const secret of ['Beta Holdings', 'Bidder B', deal.users.buyerB.email]) expect(text).not.toContain(secret);
+  });
+
+  it("lists nothing a member took for the party they left before joining this one (moved from C to D within a second)", async () => {
+    const r = deal.roomPath;
+    const org = (name: string, kind: string) => expectStatus<{ id: string }>(deal.admin.post('/api/orgs', { name, kind }), 201);
+    const [gamma, delta, swing] = [await org('Gamma Partners', 'acquirer'), await org('Delta Group', 'acquirer'), await org('Swing Advisory', 'advisor')];
+    const partyC = await expectStatus<{ id: string }>(deal.manager.post(`${r}/parties`, { name: 'Bidder C', acquirerOrgId: gamma.id, advisorOrgIds: [swing.id] }), 201);
+    const partyD = await expectStatus<{ id: string }>(deal.manager.post(`${r}/parties`, { name: 'Bidder D', acquirerOrgId: delta.id, advisorOrgIds: [swing.id] }), 201);
+    const moverUser = await expectStatus<{ id: string; email: string }>(deal.admin.post('/api/users', { email: 'max@swing.example', name: 'Max Mover', password: PASSWORD, orgId: swing.id, role: 'external' }), 201);
+    const cFolder = await expectStatus<{ id: string }>(deal.manager.post(`${r}/folders`, { name: 'Gamma data' }), 201);
+    const cDoc = await expectStatus<{ id: string }>(
+      deal.manager.upload(`${r}/documents`, { data: await makePdf('Gamma only'), name: 'gamma.pdf' }, { folderId: cFolder.id, entityId: deal.entities.gmbh.id, classification: 'standard', personalData: 'none', title: 'GAMMA-ONLY-MARKER terms' }),
+      201,
+    );
+    await deal.grant({ partyId: partyC.id, folderId: cFolder.id });
+    await deal.grant({ partyId: partyD.id, folderId: deal.folders.legal.id });
+    await deal.nda({ orgId: gamma.id, entityIds: [deal.entities.gmbh.id], coversRepresentatives: true });
+    const deltaNda = await deal.nda({ orgId: delta.id, entityIds: [deal.entities.ltd.id], coversRepresentatives: true });
+    await expectStatus(deal.manager.post(`${r}/parties/${partyC.id}/members`, { userId: moverUser.id }), 201);
+    const mover = await Client.login(t.app, moverUser.email, PASSWORD);
+    const tookForC = await download(mover, cDoc.id);
+    await expectStatus(deal.manager.delete(`${r}/parties/${partyC.id}/members/${moverUser.id}`), 204);
+    await expectStatus(deal.manager.post(`${r}/parties/${partyD.id}/members`, { userId: moverUser.id }), 201);
+    const tookForD = await download(mover, deal.docs.legal.id);
+    await expectStatus(deal.counsel.post(`${r}/ndas/${deltaNda.id}/terminate`, { reason: 'Delta withdrew' }), 200);
+
+    const request = (await list(mover)).find((c) => c.partyId === partyD.id);
+    expect(request).toBeDefined();
+    for (const reader of [mover, deal.counsel]) {
+      const certificate = JSON.stringify(await expectStatus(reader.get(`${certificationsPath()}/${request!.id}/certificate`), 200));
+      expect(certificate).toContain(tookForD);
+      expect({ forC: certificate.includes(tookForC), title: certificate.includes('GAMMA-ONLY-MARKER'), party: certificate.includes(partyC.id) }).toEqual({ forC: false, title: false, party: false });
+    }
   });
 
   it('is refused to a member of another party and to a stranger to the room alike', async () => {
