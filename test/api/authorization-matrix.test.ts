@@ -161,6 +161,21 @@ async function ndaOf(target: Target, status: 'pending' | 'confirmed') {
 // ---- expectation presets (rows per role); `o` is the success status
 
 /** Room-level route, no sub-id: [own, -, otherRoom, missing room]. */
+/** A return-or-destroy request of the target's party (made once, straight in the database), or a missing id. */
+const certifications = new Map<Target, string>();
+async function certificationOf(target: Target): Promise<string> {
+  if (target === 'missing') return randomUUID();
+  let id = certifications.get(target);
+  if (!id) {
+    id = randomUUID();
+    await tDb()('certifications').insert({ id, roomId: roomHolding(target), partyId: partyOf(target), status: 'requested', reason: 'room_closed', requestedAt: NOW(), reminders: 0 });
+    certifications.set(target, id);
+  }
+  return id;
+}
+const certificateRead: Partial<Record<Role, Row>> = {
+  admin: [200, 200, 200, 404], manager: [200, 200, 404, 404], counsel: [200, 200, 404, 404], member: [200, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
+};
 const roomRoute = (rows: Partial<Record<Role, [Expected, Expected, Expected]>>): Partial<Record<Role, Row>> =>
   Object.fromEntries(Object.entries(rows).map(([role, [own, otherRoom, missing]]) => [role, [own, null, otherRoom, missing]]));
 const managerWrite = (o: Expected) => roomRoute({
@@ -302,6 +317,23 @@ const MATRIX: Record<string, RouteSpec> = {
     expect: roomRoute({
       admin: [200, 200, 404], manager: [403, 404, 404], counsel: [403, 404, 404], member: [403, 404, 404], outsider: [404, 404, 404], staffOut: [404, 404, 404], anonymous: [401, 401, 401],
     }),
+  },
+  // Return-or-destroy: the deal team reads every party's request and never certifies for one (403);
+  // a member reads and certifies their own party's, and another party's reads as a missing id.
+  'GET /api/rooms/:roomId/certifications': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/certifications` }), expect: memberRead(200) },
+  'POST /api/rooms/:roomId/certifications/:certificationId/certify': {
+    request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/certifications/${await certificationOf(t)}/certify`, body: { statement: 'We returned or destroyed every copy.' } }),
+    expect: {
+      admin: [403, 403, 403, 404], manager: [403, 403, 404, 404], counsel: [403, 403, 404, 404], member: [200, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
+    },
+  },
+  'GET /api/rooms/:roomId/certifications/:certificationId/certificate': {
+    request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/certifications/${await certificationOf(t)}/certificate` }),
+    expect: certificateRead,
+  },
+  'GET /api/rooms/:roomId/certifications/:certificationId/certificate.pdf': {
+    request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/certifications/${await certificationOf(t)}/certificate.pdf` }),
+    expect: certificateRead,
   },
   'GET /api/rooms/:roomId/purge': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/purge` }), expect: staffRead(200) },
   'PATCH /api/rooms/:roomId/settings': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/settings`, body: { requireMfa: false } }), expect: managerWrite(200) },
