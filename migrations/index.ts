@@ -22,6 +22,7 @@ import * as searchWordBoundaries from './20261213000000-search-word-boundaries.j
 import * as archives from './20261214000000-archives.js';
 import * as certifications from './20261214000001-certifications.js';
 import * as roomPurge from './20261214000002-room-purge.js';
+import * as engagement from './20261215000000-engagement.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -56,6 +57,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261214000000-archives', archives],
   ['20261214000001-certifications', certifications],
   ['20261214000002-room-purge', roomPurge],
+  ['20261215000000-engagement', engagement],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -5,6 +5,7 @@ import { createMailTransport } from './transport.js';
 import { startMailWorker, type MailWorker } from './worker.js';
 import { documentDigestJob, ndaExpiryJob } from './notifications.js';
 import { dealEndJobs } from '../certifications/clock-jobs.js';
+import { engagementDigestJob } from '../engagement/weekly-digest.js';
 
 /**
  * Mail as a process runs it: the transport its configuration names, and the worker that sends the
@@ -16,7 +17,7 @@ export function startMailDelivery(opts: { db: Db; config: Config; logger: Logger
   const worker = startMailWorker({
     ...opts,
     transport,
-    jobs: [documentDigestJob(opts.config, opts.digestSettleMs), ndaExpiryJob(opts.config), ...dealEndJobs(opts.config)],
+    jobs: [documentDigestJob(opts.config, opts.digestSettleMs), ndaExpiryJob(opts.config), ...dealEndJobs(opts.config), engagementDigestJob(opts.config)],
   });
   return { ...worker, transportKind: transport.kind };
 }

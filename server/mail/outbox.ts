@@ -18,7 +18,8 @@ export type MailKind =
   | 'certification_requested'
   | 'certification_reminder'
   | 'nda_expiry_reminder'
-  | 'room_purge_notice';
+  | 'room_purge_notice'
+  | 'engagement_digest';
 
 /** Mails whose body carries a secret link: withheld from the admins' outbox once SMTP delivers mail. */
 export const SECRET_BEARING_KINDS: ReadonlySet<MailKind> = new Set(['invitation', 'password_reset']);

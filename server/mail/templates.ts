@@ -156,3 +156,25 @@ export const ndaExpiryReminderMail = (p: { name: string; roomLabel: string; orgN
     { p: `The NDA of ${p.orgName} in ${p.roomLabel} expires on ${p.expiresAt.replace('T', ' ').slice(0, 16)} UTC. The access it gives ends then; when it is the last that covers a party, that party is asked to certify return or destruction.` },
     { action: { label: 'Review the NDAs', url: p.url } },
   ]);
+
+/**
+ * The week's engagement of a room, for its deal team (managers, counsel): per party, what its people
+ * looked at against what it may see. Staff read party names; the mail never goes to a party.
+ */
+export const engagementDigestMail = (p: {
+  name: string;
+  roomLabel: string;
+  weekOf: string;
+  parties: Array<{ name: string; visible: number; viewed: number; views: number; downloads: number; users: number; pagesViewed: number; seconds: number }>;
+  url: string;
+}): MailContent =>
+  compose(`Engagement in ${p.roomLabel}, week of ${p.weekOf}`, `Hello ${p.name},`, [
+    { p: `What each party looked at in ${p.roomLabel} in the week of ${p.weekOf} (UTC), against what it may see now:` },
+    {
+      list: p.parties.map(
+        (x) =>
+          `${x.name}: looked at ${x.viewed} of the ${x.visible} document${x.visible === 1 ? '' : 's'} it may see; ${x.views} view${x.views === 1 ? '' : 's'}, ${x.downloads} download${x.downloads === 1 ? '' : 's'} by ${x.users} ${x.users === 1 ? 'person' : 'people'}; ${x.pagesViewed} page${x.pagesViewed === 1 ? '' : 's'} read in ${Math.round(x.seconds / 60)} min`,
+      ),
+    },
+    { action: { label: 'Open the engagement heat map', url: p.url } },
+  ]);

@@ -18,6 +18,7 @@ import { PublishSchema } from '../publishing/schema.js';
 import { AnswerSchema, AskQuestionSchema, AssignSchema, NoInputSchema, PublishFaqSchema } from '../questions/schema.js';
 import { CreateGrantSchema } from '../grants/schema.js';
 import { ClassifyDatasetSchema } from '../datasets/schema.js';
+import { PageReportBatchSchema, PageReportSchema } from '../engagement/schema.js';
 import { CLASSIFICATIONS, PERSONAL_DATA } from '../ranks.js';
 import { ROOM_ACTIONS } from '../rooms/room-actions.js';
 
@@ -276,6 +277,27 @@ const operations: Record<string, Operation> = {
     responses: { 200: '{items,nextCursor} or CSV', 403: 'forbidden (external members)', ...NOT_FOUND },
   },
   'GET /api/audit/verify': { summary: 'Recompute the hash chain and hold it to the signed checkpoints', who: 'admin', responses: { 200: '{ok,count,head,checkpoint} or {ok:false,count,brokenSeq,reason}' } },
+  'GET /api/rooms/{roomId}/engagement': {
+    summary: 'Engagement: per party, folder, document, user or day, what the parties looked at against what each may see now; counted in SQL from the deliveries (the ledger\'s views and downloads) and the pages viewers reported, per party by who was its member when; the deal team\'s own views never count',
+    who: 'manager, counsel',
+    query: {
+      by: 'party (the default) | folder | document | user | day (a timeline: one row per UTC day with activity)',
+      partyId: "only this party's members (by=folder, document, user, day); visible is then what it may see",
+      from: 'ISO time, inclusive: deliveries from then (pages read count with the view they were read in)',
+      to: 'ISO time, exclusive',
+      format: 'json | csv',
+    },
+    responses: {
+      200: '{items:[{key,label,visible,views,downloads,users,documents,pagesViewed,seconds,lastAt,partyId?,folderId?}]} or CSV — visible: documents the party may view now (without partyId: any party; by=user: the member; by=document: 1 or 0); documents: distinct documents viewed or downloaded; pagesViewed: pages read, each page of each view once; seconds: time on them',
+      ...NOT_FOUND,
+    },
+  },
+  'POST /api/documents/{documentId}/views/{downloadId}/pages': {
+    summary: "The viewer reports pages read in one of their views (downloadId: the view's X-Download-Id) and the seconds on each; a batch is a JSON array of the same objects (at most 100). Kept outside the ledger, erased with the person. No page past the copy's last; per report 0–900 whole seconds; a view never reports more seconds than have passed since it opened (plus 10 s); a page counts at most 1,800 s",
+    who: 'the external user who opened the view (the deal team is checked alike, and nothing is kept)',
+    body: { json: z.union([PageReportSchema, PageReportBatchSchema]) },
+    responses: { 204: 'recorded', 400: 'invalid_request naming page or seconds (index.page in a batch)', 429: 'rate_limited (a flood of reports on one view)', ...NOT_FOUND },
+  },
   'GET /api/rooms/{roomId}/disclosures': {
     summary: 'The disclosure register: what left the room, to which organisation, under which NDA(s), to whom, when',
     who: 'manager, counsel',

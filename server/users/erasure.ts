@@ -10,6 +10,7 @@ import { isPostgres } from '../db.js';
 import { findUserById, type UserRow } from './repository.js';
 import { unusablePasswordHash } from './service.js';
 import { emlFileName, mailFolderOf } from '../mail/transport.js';
+import { forgetReadingOf } from '../engagement/repository.js';
 
 /** What an erased person's identity row says instead: nothing that points back to them. */
 export const erasedName = (userId: string) => `Erased user ${userId.slice(0, 8)}`;
@@ -46,6 +47,8 @@ export async function eraseUser(ctx: ServiceContext, userId: string): Promise<Us
     await trx('mailOutbox').where({ toUserId: userId }).update({ toAddress: erasedEmail(userId), subject: '(erased)', textBody: null, htmlBody: null });
     await trx('auditIps').where({ actorId: userId }).delete();
     await trx('downloads').where({ userId }).update({ ip: null, userAgent: null, stampFields: null });
+    // What they read, page by page and for how long (engagement): their views stay deliveries.
+    await forgetReadingOf(trx, userId);
     await endSessionsOfUser(trx, userId);
     await recordAllowed(trx, ctx, { action: 'user.erase', subjectType: 'User', subjectId: userId });
   });

@@ -173,6 +173,16 @@ async function certificationOf(target: Target): Promise<string> {
   }
   return id;
 }
+/** A view of Finance opened by the member (made once, straight in the database): what their viewer reports pages of. */
+let memberViewId = '';
+async function memberView(): Promise<string> {
+  if (memberViewId) return memberViewId;
+  const member: { orgId: string } = await tDb()('users').where({ id: userIds.member }).first('orgId');
+  const doc: { currentVersionId: string } = await tDb()('documents').where({ id: deal.docs.finance.id }).first('currentVersionId');
+  memberViewId = randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
+  await tDb()('downloads').insert({ id: memberViewId, roomId: deal.room.id, documentId: deal.docs.finance.id, versionId: doc.currentVersionId, userId: userIds.member, orgId: member.orgId, kind: 'view', at: NOW() });
+  return memberViewId;
+}
 const certificateRead: Partial<Record<Role, Row>> = {
   admin: [200, 200, 200, 404], manager: [200, 200, 404, 404], counsel: [200, 200, 404, 404], member: [200, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
 };
@@ -480,6 +490,18 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /api/rooms/:roomId/disclosures': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures` }), expect: staffRead(200) },
   // A subject no dataset holds: the answer is an empty list, and only the deal's overseers may ask.
   'GET /api/rooms/:roomId/disclosures/subjects': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures/subjects?value=E000000` }), expect: staffRead(200) },
+  'GET /api/rooms/:roomId/engagement': {
+    request: (t) => ({ path: `/api/rooms/${roomOf(t)}/engagement?by=folder` }),
+    // A member's own room answers as a missing one: the figures of every party are the deal team's only.
+    expect: roomRoute({ admin: [200, 200, 404], manager: [200, 404, 404], counsel: [200, 404, 404], member: [404, 404, 404], outsider: [404, 404, 404], staffOut: [404, 404, 404], anonymous: [401, 401, 401] }),
+  },
+  'POST /api/documents/:documentId/views/:downloadId/pages': {
+    request: async (t) => ({ path: `/api/documents/${docOf(t)}/views/${t === 'own' ? await memberView() : 'ZZZZZZZZZZZZ'}/pages`, body: { page: 1, seconds: 0 } }),
+    // Only the member who opened the view reports its pages; everyone else reads it as a made-up id.
+    expect: {
+      admin: [404, 404, 404, 404], manager: [404, 404, 404, 404], counsel: [404, 404, 404, 404], member: [204, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
+    },
+  },
   'GET /api/rooms/:roomId/audit': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/audit` }), expect: staffRead(200) },
   'GET /api/rooms/:roomId/access': {
     request: (t) => ({ path: `/api/rooms/${roomOf(t)}/access?userId=${deal.users.buyerA.id}&documentId=${t === 'otherRoom' ? room2.documentId : deal.docs.finance.id}` }),
