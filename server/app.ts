@@ -43,6 +43,7 @@ import { folderDownloadsRouter } from './folder-downloads/routes.js';
 import { importsRouter } from './imports/routes.js';
 import { questionsRouter } from './questions/routes.js';
 import { searchRouter } from './search/routes.js';
+import { certificationsRouter } from './certifications/routes.js';
 import { purgeRouter } from './purge/routes.js';
 import { engagementRouter } from './engagement/routes.js';
 
@@ -191,6 +192,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     accessRouter(deps),
     ipAllowlistsRouter(deps),
     roomSettingsRouter(deps),
+    certificationsRouter(deps),
     purgeRouter(deps),
     engagementRouter(deps),
   ]) {
