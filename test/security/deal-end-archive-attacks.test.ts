@@ -636,7 +636,7 @@ describe("verify.mjs against a doctored copy of the archive", () => {
       expect({ escape, timedOut: run.timedOut }).toEqual({ escape, timedOut: false });
       expectRefused(run);
     }
-  });
+  }, 90_000);
 
   it('refuses a document replaced by a symbolic link out of the folder, without following it', async () => {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outside-'));
@@ -651,7 +651,7 @@ describe("verify.mjs against a doctored copy of the archive", () => {
     const run = await runVerify(dir, { timeoutMs: 20_000 });
     expect(run.timedOut).toBe(false);
     expectRefused(run, doc.name);
-  });
+  }, 60_000);
 
   it("refuses a manifest re-signed with another key whose public key replaced the archive's: the checkpoints are the server's", async () => {
     const dir = unpackCopy(whole);
@@ -704,7 +704,7 @@ describe("verify.mjs against a doctored copy of the archive", () => {
       expect({ escape, timedOut: run.timedOut }).toEqual({ escape, timedOut: false });
       expectRefused(run);
     }
-  });
+  }, 90_000);
 });
 
 describe('an archive while the room is in use', () => {
