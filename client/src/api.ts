@@ -59,6 +59,8 @@ export interface RoomActions {
   verifyLedger: boolean;
   /** Set how long a closed room's files are kept, and purge them (administrators). */
   purgeRoom: boolean;
+  /** Read what each party looked at against what it may see (the deal team and counsel). */
+  readEngagement: boolean;
 }
 
 /** The server leaves `can` out for a caller who may do none of it (every external user). */
@@ -82,6 +84,7 @@ export const NO_ROOM_ACTIONS: RoomActions = {
   manageQuestions: false,
   verifyLedger: false,
   purgeRoom: false,
+  readEngagement: false,
 };
 
 export interface Room {
@@ -501,6 +504,8 @@ interface RequestOptions {
   /** A 401 is an expected answer here: do not report it as an expired session. */
   quiet401?: boolean;
   signal?: AbortSignal;
+  /** Let the request finish after the page is left (a viewer's last page report). */
+  keepalive?: boolean;
 }
 
 let csrfToken: string | null = null;
@@ -521,6 +526,14 @@ async function csrf(): Promise<string> {
   const { token } = await request<{ token: string }>('GET', '/api/auth/csrf');
   csrfToken = token;
   return token;
+}
+
+/**
+ * Fetches the CSRF token ahead of need: a request sent as the page is left (fetch keepalive) must
+ * not first wait for the token, or it may never leave. Failing here is fine: the request asks again.
+ */
+export function prepareCsrf(): void {
+  csrf().catch(() => undefined);
 }
 
 function errorFromBody(status: number, statusText: string, text: string): ApiError {
@@ -567,6 +580,7 @@ export async function request<T>(method: Method, path: string, options: RequestO
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'same-origin',
       signal: options.signal,
+      keepalive: options.keepalive,
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;

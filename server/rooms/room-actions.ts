@@ -94,6 +94,10 @@ export const ROOM_ACTIONS = {
     means: "set how long the room's files are kept once it is closed, and purge a closed room's files (administrators)",
     allowed: (a) => a.can('edit', 'Directory'),
   },
+  readEngagement: {
+    means: 'read what each party looked at against what it may see (engagement figures, heat map, CSV)',
+    allowed: (a, room) => a.can('oversee', asSubject('Room', room)),
+  },
 } satisfies Record<string, RoomAction>;
 
 export type RoomActions = Record<keyof typeof ROOM_ACTIONS, boolean>;

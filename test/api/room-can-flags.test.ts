@@ -129,6 +129,7 @@ const PROBES: Record<Flag, (c: Client) => Promise<{ status: number; body: any }>
   verifyLedger: async (c) => c.get('/api/audit/verify'),
   // Clearing a retention period that was never set changes nothing, and is still an administrator's act.
   purgeRoom: async (c) => c.patch(deal.roomPath, { retainDays: null }),
+  readEngagement: async (c) => c.get(`${deal.roomPath}/engagement?by=party`),
 };
 
 describe.each(ROLES)('%s', (role) => {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { GlobalWorkerOptions, PDFDataRangeTransport, TextLayer, getDocument, type PDFDocumentProxy } from 'pdfjs-dist';
 // The worker is served as a file of our own origin: the CSP allows 'self' workers and no blob: scripts.
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
@@ -155,7 +155,7 @@ function openPdf(source: PdfSource) {
  * A stamped PDF, page after page. `page`: the page to open at (a search hit); `highlight`: the
  * words of a search, marked on every page drawn, ignoring case and accents as the search does.
  */
-export default function PdfView({ source, title, page, highlight }: { source: PdfSource; title: string; page?: number; highlight?: string }) {
+export default function PdfView({ source, title, page, highlight, onPageShown }: { source: PdfSource; title: string; page?: number; highlight?: string; onPageShown?: (page: number | null) => void }) {
   const [pdf, setPdf] = useState<{ doc: PDFDocumentProxy; ratio: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -184,6 +184,8 @@ export default function PdfView({ source, title, page, highlight }: { source: Pd
     return () => ro.disconnect();
   }, []);
 
+  useShownPage(box, pdf?.doc ?? null, onPageShown);
+
   const target = pdf && page && page >= 1 && page <= pdf.doc.numPages ? page : null;
   const onMarked = useCallback((marks: PageMarks) => {
     if (marks.page === target) setTargetMarks(marks.marked);
@@ -206,6 +208,33 @@ export default function PdfView({ source, title, page, highlight }: { source: Pd
       )}
     </div>
   );
+}
+
+/**
+ * Tells which page is on screen: of the pages in view, the one that takes the most of the window's
+ * height (null when none is). Read by the viewer's page reports (engagement).
+ */
+function useShownPage(box: RefObject<HTMLDivElement | null>, doc: PDFDocumentProxy | null, onPageShown?: (page: number | null) => void) {
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !doc || !onPageShown) return;
+    const heights = new Map<number, number>();
+    let shown: number | null = null;
+    const io = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) heights.set(Number((e.target as HTMLElement).dataset.page), e.isIntersecting ? e.intersectionRect.height : 0);
+        let best: number | null = null;
+        for (const [number, height] of heights) if (height > 0 && (best === null || height > heights.get(best)! || (height === heights.get(best) && number < best))) best = number;
+        if (best !== shown) onPageShown((shown = best));
+      },
+      { threshold: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] },
+    );
+    el.querySelectorAll<HTMLElement>('[data-page]').forEach((page) => io.observe(page));
+    return () => {
+      io.disconnect();
+      onPageShown(null);
+    };
+  }, [box, doc, onPageShown]);
 }
 
 /** Where the search's words are on the page opened at, or why they cannot be marked there. */

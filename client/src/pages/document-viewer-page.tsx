@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { api, ApiError, fetchBytes, NO_ROOM_ACTIONS } from '../api.js';
 import { useLoad } from '../hooks/use-load.js';
+import { usePageReading } from '../hooks/use-page-reading.js';
 import { LoadView } from '../components/load-view.js';
 import { ClassificationBadge, DocumentStatusBadge, LevelBadge, PersonalDataBadge } from '../components/badges.js';
 import type { PdfSource } from '../components/pdf-view.js';
@@ -81,7 +82,7 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
               <p className="viewer-note">
                 {staff ? 'You see the copy a bidder would get: stamped with your name and a download id.' : 'This copy is stamped with your name, organisation, the time and a download id. Every view is recorded.'}
               </p>
-              <Content documentId={d.id} mimeType={d.mimeType} title={d.title} page={Number.isInteger(page) && page > 0 ? page : undefined} highlight={q} />
+              <Content documentId={d.id} mimeType={d.mimeType} title={d.title} page={Number.isInteger(page) && page > 0 ? page : undefined} highlight={q} reportsReading={!staff} />
             </>
           );
         }}
@@ -90,7 +91,7 @@ export function DocumentViewerPage({ roomId, documentId }: { roomId: string; doc
   );
 }
 
-function Content({ documentId, mimeType, title, page, highlight }: { documentId: string; mimeType: string; title: string; page?: number; highlight: string }) {
+function Content({ documentId, mimeType, title, page, highlight, reportsReading }: { documentId: string; mimeType: string; title: string; page?: number; highlight: string; reportsReading: boolean }) {
   const viewable = mimeType === 'application/pdf' || mimeType.startsWith('image/');
   // A PDF's first request starts the download (one stamped copy, one download id); every further
   // range names that id, so all of them are bytes of the same copy. Images come whole.
@@ -116,6 +117,21 @@ function Content({ documentId, mimeType, title, page, highlight }: { documentId:
   // The object URL holds the image in memory until revoked: when the next one replaces it, or on leaving.
   useEffect(() => () => void (imageUrl && URL.revokeObjectURL(imageUrl)), [imageUrl]);
 
+  // The pages read in this view, reported against its own download id (a party member's: the deal
+  // team's reading is no engagement). An image is one page, read while it is in view.
+  const showPage = usePageReading(documentId, content.state === 'ready' ? (content.data?.downloadId ?? null) : null, reportsReading);
+  const image = useRef<HTMLImageElement>(null);
+  useEffect(() => {
+    const el = image.current;
+    if (!el || !imageUrl) return;
+    const io = new IntersectionObserver((entries) => showPage(entries.some((e) => e.isIntersecting) ? 1 : null));
+    io.observe(el);
+    return () => {
+      io.disconnect();
+      showPage(null);
+    };
+  }, [imageUrl, showPage]);
+
   if (!viewable) {
     return (
       <div className="panel empty-state">
@@ -133,10 +149,10 @@ function Content({ documentId, mimeType, title, page, highlight }: { documentId:
         {(c) =>
           c && c.mimeType === 'application/pdf' && pdfSource ? (
             <Suspense fallback={<div className="panel-message" role="status"><span className="spinner" aria-hidden="true" /> Opening the document…</div>}>
-              <PdfView source={pdfSource} title={title} page={page} highlight={highlight} />
+              <PdfView source={pdfSource} title={title} page={page} highlight={highlight} onPageShown={showPage} />
             </Suspense>
           ) : imageUrl ? (
-            <img className="viewer-image" src={imageUrl} alt={`${title} (stamped copy)`} />
+            <img ref={image} className="viewer-image" src={imageUrl} alt={`${title} (stamped copy)`} />
           ) : null
         }
       </LoadView>

@@ -23,6 +23,7 @@ const TraceTab = lazy(() => import('../room/trace-tab.js').then((m) => ({ defaul
 const SettingsTab = lazy(() => import('../room/settings/settings-tab.js').then((m) => ({ default: m.SettingsTab })));
 const QuestionsTab = lazy(() => import('../room/questions/questions-tab.js').then((m) => ({ default: m.QuestionsTab })));
 const CertificationsTab = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.CertificationsTab })));
+const EngagementTab = lazy(() => import('../room/engagement/engagement-tab.js').then((m) => ({ default: m.EngagementTab })));
 const PartyCertificationNotice = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.PartyCertificationNotice })));
 
 interface RoomData {
@@ -51,6 +52,7 @@ const TABS: Array<{ id: string; label: string; shown: (can: RoomActions, room: R
   { id: 'activity', label: 'Audit trail', shown: (can) => can.readAudit },
   { id: 'disclosures', label: 'Disclosures', shown: (can) => can.readDisclosures },
   { id: 'trace', label: 'Trace a leak', shown: (can) => can.trace },
+  { id: 'engagement', label: 'Engagement', shown: (can) => can.readEngagement },
   // Return-or-destroy: the deal team's overview; a member whose room still gives content may have one certified.
   { id: 'certifications', label: 'Certifications', shown: (can, room) => can.readAudit || room.nda?.covered === true },
   { id: 'settings', label: 'Settings', shown: (can) => can.manageRoom },
@@ -174,6 +176,7 @@ function RoomTab({ id, ctx }: { id: string; ctx: RoomContext }) {
     case 'activity': return <ActivityTab ctx={ctx} />;
     case 'disclosures': return <DisclosuresTab ctx={ctx} />;
     case 'trace': return <TraceTab ctx={ctx} />;
+    case 'engagement': return <EngagementTab ctx={ctx} />;
     case 'certifications': return <CertificationsTab ctx={ctx} />;
     case 'settings': return <SettingsTab ctx={ctx} />;
     default: return null;
