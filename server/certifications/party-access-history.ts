@@ -74,7 +74,16 @@ export interface Membership {
   userId: string;
   from: string | null;
   until: string | null;
+  /**
+   * From when the user's deliveries count for this span: a second before `from`, since the ledger's
+   * time of a member event trails the request that caused it and a delivery cannot precede the
+   * commit that made its taker a member — but never before the user left another party of the
+   * room, whose deliveries are that party's (a member moved from C to D within a second).
+   */
+  countsFrom: string | null;
 }
+
+const MEMBER_EVENT_SLACK_MS = 1000;
 
 /**
  * Who was a member of the party, and when: from the ledger's member events (a member removed is
@@ -90,6 +99,8 @@ export async function partyMemberships(db: Db, roomId: string, partyId: string):
     .select('action', 'subjectId', 'at', 'details');
   const spans: Membership[] = [];
   const open = new Map<string, Membership>();
+  // When each user last left any party of the room, as the events go by.
+  const leftAt = new Map<string, string>();
   for (const e of events) {
     let details: { partyId?: unknown };
     try {
@@ -97,12 +108,18 @@ export async function partyMemberships(db: Db, roomId: string, partyId: string):
     } catch {
       continue;
     }
-    if (details.partyId !== partyId) continue;
+    if (details.partyId !== partyId) {
+      if (e.action === 'party.member.remove') leftAt.set(e.subjectId, e.at);
+      continue;
+    }
     if (e.action === 'party.member.add' && !open.has(e.subjectId)) {
-      const span = { userId: e.subjectId, from: e.at, until: null };
+      const slack = new Date(Date.parse(e.at) - MEMBER_EVENT_SLACK_MS).toISOString();
+      const left = leftAt.get(e.subjectId);
+      const span = { userId: e.subjectId, from: e.at, until: null, countsFrom: left && left > slack ? left : slack };
       open.set(e.subjectId, span);
       spans.push(span);
     } else if (e.action === 'party.member.remove') {
+      leftAt.set(e.subjectId, e.at);
       const span = open.get(e.subjectId);
       if (span) span.until = e.at;
       open.delete(e.subjectId);
@@ -110,7 +127,7 @@ export async function partyMemberships(db: Db, roomId: string, partyId: string):
   }
   const current: Array<{ userId: string }> = await db('partyMembers').where({ partyId }).select('userId');
   for (const { userId } of current) {
-    if (!open.has(userId)) spans.push({ userId, from: null, until: null });
+    if (!open.has(userId)) spans.push({ userId, from: null, until: null, countsFrom: null });
     else open.get(userId)!.until = null;
   }
   return spans;
@@ -128,9 +145,8 @@ export interface PartyDownloadRow {
 
 /**
  * Every delivery of the room to the party's members while they were members, oldest first: views,
- * downloads and originals alike (each is a copy that left the room). The ledger's time of a member
- * event trails the request that caused it by a few milliseconds; a delivery cannot precede the
- * commit that made its taker a member, so the spans are widened by a second at their start.
+ * downloads and originals alike (each is a copy that left the room), each span counted from its
+ * `countsFrom`.
  */
 export async function partyDownloads(
   db: Db,
@@ -146,7 +162,7 @@ export async function partyDownloads(
       for (const s of spans) {
         who.orWhere((one) => {
           one.where('userId', s.userId);
-          if (s.from) one.where('at', '>=', new Date(Date.parse(s.from) - 1000).toISOString());
+          if (s.countsFrom) one.where('at', '>=', s.countsFrom);
           if (s.until) one.where('at', '<', s.until);
         });
       }

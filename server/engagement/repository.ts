@@ -44,20 +44,19 @@ export const partySpans = (db: Db, roomId: string, partyId: string): Promise<Mem
 
 /**
  * Rows of `userColumn` at `atColumn` that fall in one of the spans. A user is in one party of a room
- * at a time, so the spans of two parties never select the same row. The ledger's time of a member
- * event trails the request that caused it; a delivery cannot precede the commit that made its taker
- * a member, so a span is widened by a second at its start (as certifications/ count them).
+ * at a time, so the spans of two parties never select the same row; each span counts from its
+ * `countsFrom` (party-access-history.ts says why).
  */
 function inSpans(q: Knex.QueryBuilder, spans: Membership[], userColumn: string, atColumn: string) {
   if (spans.length === 0) return q.whereRaw('1 = 0');
-  const open = [...new Set(spans.filter((s) => !s.from && !s.until).map((s) => s.userId))];
+  const open = [...new Set(spans.filter((s) => !s.countsFrom && !s.until).map((s) => s.userId))];
   return q.where((who) => {
     if (open.length) who.orWhereIn(userColumn, open);
     for (const s of spans) {
-      if (!s.from && !s.until) continue;
+      if (!s.countsFrom && !s.until) continue;
       who.orWhere((one) => {
         one.where(userColumn, s.userId);
-        if (s.from) one.where(atColumn, '>=', new Date(Date.parse(s.from) - 1000).toISOString());
+        if (s.countsFrom) one.where(atColumn, '>=', s.countsFrom);
         if (s.until) one.where(atColumn, '<', s.until);
       });
     }
