@@ -1,5 +1,23 @@
-/** The longest folder or file name written into a ZIP, in characters (most file systems take 255 bytes). */
-const MAX_SEGMENT = 120;
+/**
+ * The longest folder or file name stem written into a ZIP, in UTF-8 bytes: file systems take 255
+ * bytes a name (ext4, APFS, NTFS in UTF-16 units, which this bounds too), and " (12)" and an
+ * extension still fit after it. Counted in bytes, not characters: 120 characters of Chinese or emoji
+ * are 360 to 480 bytes, a name no one can unpack.
+ */
+const MAX_SEGMENT_BYTES = 200;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that ends between two graphemes (an emoji or an accented letter is never cut in two). */
+function cutToBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let cut = '';
+  for (const { segment } of graphemes.segment(text)) {
+    bytes += Buffer.byteLength(segment);
+    if (bytes > maxBytes) break;
+    cut += segment;
+  }
+  return cut;
+}
 
 /**
  * One path segment of a ZIP entry from a title or folder name the deal team typed: names are
@@ -18,7 +36,7 @@ function segment(name: string): string {
     .trim()
     .replace(/^[.\s]+/, '')
     .replace(/[.\s]+$/, '');
-  const cut = Array.from(cleaned).slice(0, MAX_SEGMENT).join('').trim();
+  const cut = cutToBytes(cleaned, MAX_SEGMENT_BYTES).trim();
   return cut || 'Untitled';
 }
 
