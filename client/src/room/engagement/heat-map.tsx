@@ -42,10 +42,11 @@ function option(f: HeatMapFigures): ChartOption {
     xAxis: {
       type: 'category',
       data: f.folders.map((folder) => folder.label),
-      splitArea: { show: true },
+      axisLine: { show: false },
+      axisTick: { show: false },
       axisLabel: { interval: 0, width: 120, overflow: 'truncate', rotate: f.folders.length > 6 ? 30 : 0 },
     },
-    yAxis: { type: 'category', data: f.parties.map((p) => p.label), inverse: true, splitArea: { show: true }, axisLabel: { width: 160, overflow: 'truncate' } },
+    yAxis: { type: 'category', data: f.parties.map((p) => p.label), inverse: true, axisLine: { show: false }, axisTick: { show: false }, axisLabel: { width: 160, overflow: 'truncate' } },
     visualMap: {
       type: 'continuous',
       min: 0,

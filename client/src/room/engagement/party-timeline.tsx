@@ -20,6 +20,8 @@ export interface PartyDays {
 }
 
 const DAY_MS = 86_400_000;
+/** One colour per party, distinct at a glance and dark enough on white. */
+const PARTY_COLOURS = ['#14325c', '#c2410c', '#0f766e', '#7c3aed', '#a16207', '#be185d', '#1d4ed8', '#4d7c0f'];
 /** Days between the first and the last with activity are drawn as zero up to this span; past it, only days with activity. */
 const MAX_FILLED_DAYS = 400;
 
@@ -38,6 +40,7 @@ function daysOf(parties: PartyDays[]): string[] {
 function option(parties: PartyDays[], days: string[], metric: Metric): ChartOption {
   return {
     animation: false,
+    color: PARTY_COLOURS,
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     legend: { top: 0, type: 'plain' },
     tooltip: { trigger: 'axis', renderMode: 'richText' },
