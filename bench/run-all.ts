@@ -20,8 +20,9 @@ import * as datasets from './datasets-d.bench.js';
 import * as zip from './zip-z1.bench.js';
 import * as search from './search-s1.bench.js';
 import * as textExtraction from './text-extraction-s2.bench.js';
+import * as engagement from './engagement.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip, search, textExtraction];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip, search, textExtraction, engagement];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
