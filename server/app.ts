@@ -44,6 +44,7 @@ import { importsRouter } from './imports/routes.js';
 import { questionsRouter } from './questions/routes.js';
 import { searchRouter } from './search/routes.js';
 import { certificationsRouter } from './certifications/routes.js';
+import { archivesRouter } from './archives/routes.js';
 import { purgeRouter } from './purge/routes.js';
 import { engagementRouter } from './engagement/routes.js';
 
@@ -193,6 +194,7 @@ export function createApp(given: Omit<Deps, 'imageStampSlots'> & Partial<Pick<De
     ipAllowlistsRouter(deps),
     roomSettingsRouter(deps),
     certificationsRouter(deps),
+    archivesRouter(deps),
     purgeRouter(deps),
     engagementRouter(deps),
   ]) {

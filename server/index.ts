@@ -18,6 +18,7 @@ import { describeQpdfEngine } from './pdf-intake/qpdf-engine.js';
 import { startTextIndexer } from './search/text-indexer.js';
 import { startMailDelivery } from './mail/mail-delivery.js';
 import { mailFolderOf } from './mail/transport.js';
+import { archiveBuilderOf } from './archives/archive-builder.js';
 import { sweepRetention } from './purge/retention-sweeper.js';
 import { isoNow } from './clock.js';
 
@@ -83,6 +84,9 @@ const mail = startMailDelivery({ db, config, logger });
 
 // Search: text extraction after upload, in the background; every process takes its share of the queue.
 const textIndexer = startTextIndexer({ db, store, config, logger, poll: true });
+// Deal-end archives: built in the background; this process also takes jobs a dead process left behind.
+const archiveBuilder = archiveBuilderOf({ db, store, config, logger });
+archiveBuilder.startPolling();
 if (mail.transportKind === 'smtp') logger.info({ publicUrl: config.mail.publicUrl }, 'mail is sent over SMTP (SMTP_URL)');
 else logger.info({ folder: mailFolderOf(config), publicUrl: config.mail.publicUrl }, 'no SMTP_URL: mail is written as .eml files, and admins read it under Administration → Outbox');
 
@@ -123,6 +127,7 @@ const shutdown = async (signal: string) => {
   await maintenance.stop();
   await mail.stop();
   await textIndexer.stop();
+  await archiveBuilder.stop();
   await checkpoints.stop();
   await store.close?.();
   await db.destroy();

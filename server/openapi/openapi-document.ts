@@ -4,6 +4,7 @@ import { SetIpAllowlistSchema } from '../ip-allowlists/schema.js';
 import { UpdateRoomSettingsSchema } from '../room-settings/schema.js';
 import { PurgeRoomSchema } from '../purge/schema.js';
 import { CertifySchema } from '../certifications/schema.js';
+import { CreateArchiveSchema } from '../archives/schema.js';
 import { CreateOrgSchema, UpdateOrgSchema } from '../orgs/schema.js';
 import { CreateUserSchema, UpdateUserSchema } from '../users/schema.js';
 import { CreateEntitySchema, UpdateEntitySchema } from '../entities/schema.js';
@@ -128,6 +129,19 @@ const operations: Record<string, Operation> = {
     responses: { 200: '{certificate:{roomId,roomName,purgedAt,purgedBy,objects:[{key,kind,subjectId,size,sha256,state}],counts,ledgerHead:{seq,hash},keyId,signature},publicKey}', 403: 'not an administrator', 409: 'room_open', 503: 'storage_unavailable (the purge is finished by the next request)', ...NOT_FOUND },
   },
   'GET /api/rooms/{roomId}/purge': { summary: "Where the room's purge stands (none, scheduled by retainDays, purging, purged), when it falls due, and the deletion certificate with the ledger's public key", who: 'manager, counsel', responses: { 200: '{status,retainDays,closedAt,dueAt,noticeSentAt,startedAt,purgedAt,certificate,publicKey}', ...NOT_FOUND } },
+  'POST /api/rooms/{roomId}/archives': {
+    summary: "Start a deal-end archive, built in the background: the whole room (every version of every document, the NDAs, the Q&A, the room's ledger), or with partyId exactly what that party could view, each document as last delivered to it, its NDAs, Q&A and ledger events. A request while an archive of the same room and scope is building answers that archive (created: false); once ready, a new request builds a new one. Every archive holds manifest.json signed with the ledger key and verify.mjs, which checks it offline with Node alone",
+    who: 'manager, counsel',
+    body: { json: CreateArchiveSchema },
+    responses: { 202: '{id,status:"building",created,progress,…} and Location', 400: 'invalid_request naming partyId (not a party of this room)', 410: 'purged', ...NOT_FOUND },
+  },
+  'GET /api/rooms/{roomId}/archives': { summary: "The room's archives, newest first", who: 'manager, counsel', responses: { 200: '{items:[{id,roomId,partyId,status,size,sha256,documents,progress:{done,total},sealedSeq,keyId,failureReason,requestedBy,createdAt,completedAt}]}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/archives/{archiveId}': { summary: 'One archive: building (with progress), ready (size, SHA-256 of the ZIP, the key id its manifest is signed with) or failed (failureReason)', who: 'manager, counsel', responses: { 200: '{id,status,size,sha256,progress,keyId,…}', ...NOT_FOUND } },
+  'GET /api/rooms/{roomId}/archives/{archiveId}/content': {
+    summary: 'The ZIP of a ready archive, whole or one byte range (Range; If-Range with its ETag, the quoted SHA-256). Every request is a download in the ledger',
+    who: 'manager, counsel',
+    responses: { 200: 'application/zip', 206: 'the range', 409: 'invalid_state (still building, or failed)', 410: 'purged', 416: 'range_not_satisfiable', ...NOT_FOUND },
+  },
   'GET /api/rooms/{roomId}/certifications': {
     summary: "Return-or-destroy requests: one opens for a party when its last covering NDA ends (terminated, expired) or the room closes, if it ever had access; its members are mailed, and reminded weekly until one certifies. A member reaches this even once the room is closed to them",
     who: "manager, counsel (every party's); an external member (their own party's)",

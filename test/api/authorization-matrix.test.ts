@@ -10,10 +10,12 @@
  * existed (the sub-id, in room 1, for routes that name one; else the main id).
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import request from 'supertest';
 import { ADMIN, Client, startTestApp, type TestApp } from '../support/test-app.js';
 import { buildDeal, FUTURE, PAST, PASSWORD, type Deal } from '../support/world.js';
 import { makePdf } from '../support/fixtures.js';
+import { archiveBuilderOf } from '../../server/archives/archive-builder.js';
 
 const ROLES = ['admin', 'manager', 'counsel', 'member', 'outsider', 'staffOut', 'anonymous'] as const;
 type Role = (typeof ROLES)[number];
@@ -183,6 +185,31 @@ async function memberView(): Promise<string> {
   await tDb()('downloads').insert({ id: memberViewId, roomId: deal.room.id, documentId: deal.docs.finance.id, versionId: doc.currentVersionId, userId: userIds.member, orgId: member.orgId, kind: 'view', at: NOW() });
   return memberViewId;
 }
+/** A ready archive of the target's room (room 1's of party B for otherParty), stored and recorded straight, or a missing id. */
+const archivesMade = new Map<Target, string>();
+async function archiveOf(target: Target): Promise<string> {
+  if (target === 'missing') return randomUUID();
+  let id = archivesMade.get(target);
+  if (!id) {
+    id = randomUUID();
+    const roomId = roomHolding(target);
+    const objectKey = `archives/${roomId}/${id}.zip`;
+    const put = await t.store.put(objectKey, Readable.from([Buffer.from('PK\u0005\u0006'.padEnd(22, '\u0000'))]));
+    await tDb()('archives').insert({
+      id, roomId, partyId: target === 'otherParty' ? deal.parties.B.id : null, scope: target === 'otherParty' ? deal.parties.B.id : 'room', status: 'ready', objectKey,
+      size: put.size, sha256: put.sha256, documents: 0, filesDone: 0, filesTotal: 0, requestedBy: userIds.admin, createdAt: NOW(), updatedAt: NOW(), completedAt: NOW(), attempts: 1,
+    });
+    archivesMade.set(target, id);
+  }
+  return id;
+}
+/** Archives are the deal team's: everyone else, members included, is answered as for a missing room or archive. */
+const archiveRoute = (o: Expected) => roomRoute({
+  admin: [o, o, 404], manager: [o, 404, 404], counsel: [o, 404, 404], member: [404, 404, 404], outsider: [404, 404, 404], staffOut: [404, 404, 404], anonymous: [401, 401, 401],
+});
+const subArchiveRoute = (o: Expected): Partial<Record<Role, Row>> => ({
+  admin: [o, o, o, 404], manager: [o, o, 404, 404], counsel: [o, o, 404, 404], member: [404, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
+});
 const certificateRead: Partial<Record<Role, Row>> = {
   admin: [200, 200, 200, 404], manager: [200, 200, 404, 404], counsel: [200, 200, 404, 404], member: [200, 404, 404, 404], outsider: [404, 404, 404, 404], staffOut: [404, 404, 404, 404], anonymous: [401, 401, 401, 401],
 };
@@ -488,6 +515,11 @@ const MATRIX: Record<string, RouteSpec> = {
   // A file never delivered: allowed callers learn only that it is not traced.
   'POST /api/rooms/:roomId/trace': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/trace`, multipart: { fields: {}, file: neverDelivered } }), expect: staffRead('404:not_traced') },
   'GET /api/rooms/:roomId/disclosures': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures` }), expect: staffRead(200) },
+  // Deal-end archives: a request while one builds joins it (202 either way).
+  'POST /api/rooms/:roomId/archives': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/archives`, body: {} }), expect: archiveRoute(202) },
+  'GET /api/rooms/:roomId/archives': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/archives` }), expect: archiveRoute(200) },
+  'GET /api/rooms/:roomId/archives/:archiveId': { request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/archives/${await archiveOf(t)}` }), expect: subArchiveRoute(200) },
+  'GET /api/rooms/:roomId/archives/:archiveId/content': { request: async (t) => ({ path: `/api/rooms/${roomHolding(t)}/archives/${await archiveOf(t)}/content` }), expect: subArchiveRoute(200) },
   // A subject no dataset holds: the answer is an empty list, and only the deal's overseers may ask.
   'GET /api/rooms/:roomId/disclosures/subjects': { request: (t) => ({ path: `/api/rooms/${roomOf(t)}/disclosures/subjects?value=E000000` }), expect: staffRead(200) },
   'GET /api/rooms/:roomId/engagement': {
@@ -574,7 +606,11 @@ beforeAll(async () => {
     userIds[role as Exclude<Role, 'anonymous'>] = client.user.id;
   }
 }, 120_000);
-afterAll(() => t?.close());
+afterAll(async () => {
+  // Archives the rows asked for may still be building: they end before the database does.
+  if (t) await archiveBuilderOf({ db: t.db, store: t.store, config: t.config }).stop();
+  await t?.close();
+});
 
 describe('the authorization matrix', () => {
   it('has a row for every route the app serves, and none for a route it does not serve', () => {

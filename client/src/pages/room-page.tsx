@@ -25,6 +25,7 @@ const QuestionsTab = lazy(() => import('../room/questions/questions-tab.js').the
 const CertificationsTab = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.CertificationsTab })));
 const EngagementTab = lazy(() => import('../room/engagement/engagement-tab.js').then((m) => ({ default: m.EngagementTab })));
 const PartyCertificationNotice = lazy(() => import('../room/certifications/certifications-tab.js').then((m) => ({ default: m.PartyCertificationNotice })));
+const ArchivesTab = lazy(() => import('../room/archives/archives-tab.js').then((m) => ({ default: m.ArchivesTab })));
 
 interface RoomData {
   room: Room;
@@ -55,6 +56,7 @@ const TABS: Array<{ id: string; label: string; shown: (can: RoomActions, room: R
   { id: 'engagement', label: 'Engagement', shown: (can) => can.readEngagement },
   // Return-or-destroy: the deal team's overview; a member whose room still gives content may have one certified.
   { id: 'certifications', label: 'Certifications', shown: (can, room) => can.readAudit || room.nda?.covered === true },
+  { id: 'archives', label: 'Archives', shown: (can) => can.readDisclosures },
   { id: 'settings', label: 'Settings', shown: (can) => can.manageRoom },
 ];
 
@@ -178,6 +180,7 @@ function RoomTab({ id, ctx }: { id: string; ctx: RoomContext }) {
     case 'trace': return <TraceTab ctx={ctx} />;
     case 'engagement': return <EngagementTab ctx={ctx} />;
     case 'certifications': return <CertificationsTab ctx={ctx} />;
+    case 'archives': return <ArchivesTab ctx={ctx} />;
     case 'settings': return <SettingsTab ctx={ctx} />;
     default: return null;
   }
