@@ -8,6 +8,7 @@ import { appendAuditEvent } from '../ledger/ledger.js';
 import { loadLedgerKey, type LedgerKey } from '../ledger/signing-key.js';
 import { claimArchiveJob, finishArchiveJob, releaseArchiveJob, renewArchiveLease, type ArchiveRow } from './repository.js';
 import { ArchiveContentError, buildArchive } from './archive-build.js';
+import { lockPurgeRoom } from '../purge/repository.js';
 
 /**
  * How long a build holds its job without renewing the lease. It renews every quarter of it, so only
@@ -106,6 +107,9 @@ function createArchiveBuilder(deps: BuilderDeps): ArchiveBuilder {
       });
       const at = isoNow();
       const finished = await db.transaction(async (trx) => {
+        // The room row locked as a purge's start locks it: a purge that began while this archive was
+        // written may have listed the room's objects before this one existed, so it is never kept.
+        if ((await lockPurgeRoom(trx, job.roomId))?.purgeStartedAt) throw new ArchiveContentError('The room was purged while the archive was built.');
         const updated = await finishArchiveJob(trx, job.id, worker, {
           status: 'ready',
           size: built.size,
@@ -144,6 +148,8 @@ function createArchiveBuilder(deps: BuilderDeps): ArchiveBuilder {
         deps.logger?.warn({ archiveId: job.id }, 'archive build stopped: its lease was taken over');
         return false;
       }
+      // Whatever the build stored goes: nothing but a ready archive is ever under its key.
+      await store.delete(job.objectKey).catch(() => undefined);
       const final = err instanceof ArchiveContentError || job.attempts >= MAX_ATTEMPTS;
       const reason = err instanceof ArchiveContentError ? err.message : 'The archive could not be written (storage or database unavailable).';
       deps.logger?.error({ err, archiveId: job.id, attempts: job.attempts, final }, 'archive build failed');

@@ -253,6 +253,22 @@ describe('whole-room archives', () => {
     expect((await archiveWhenBuilt(t, deal.counsel, deal.roomPath, second.id)).status).toBe('ready');
     expect((await deal.counsel.get(`${archives()}/${id}`)).body.status).toBe('ready');
   });
+  it('keeps no archive of a room whose purge began while it was built', async () => {
+    const get = t.store.get.bind(t.store);
+    const spy = jest.spyOn(t.store, 'get').mockImplementation(async (key: string, range?: { start: number; end: number }) => {
+      // The purge starts while the archive reads the room's files.
+      if (key.startsWith('versions/')) await t.db('rooms').where({ id: deal.room.id }).update({ purgeStartedAt: new Date().toISOString() });
+      return get(key, range);
+    });
+    const { id } = await start();
+    const done = await archiveWhenBuilt(t, deal.counsel, deal.roomPath, id);
+    spy.mockRestore();
+    expect(done).toMatchObject({ status: 'failed' });
+    expect(await t.store.stat((await t.db('archives').where({ id }).first()).objectKey)).toBeNull();
+    const again = await deal.counsel.post(archives(), {});
+    expect(again.status).toBe(410);
+    expect(again.body.error.code).toBe('purged');
+  });
 });
 
 describe('party archives ("as disclosed")', () => {
