@@ -21,8 +21,9 @@ import * as zip from './zip-z1.bench.js';
 import * as search from './search-s1.bench.js';
 import * as textExtraction from './text-extraction-s2.bench.js';
 import * as engagement from './engagement.bench.js';
+import * as archive from './archive-r8.bench.js';
 
-const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip, search, textExtraction, engagement];
+const MODULES: BenchModule[] = [stamping, ledger, load, upload, policy, intakeQpdfWasm, mail, datasets, zip, search, textExtraction, engagement, archive];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
