@@ -10,7 +10,7 @@ import type { LedgerKey } from '../ledger/signing-key.js';
 import { isoNow } from '../clock.js';
 import { zipEntryName } from '../folder-downloads/entry-names.js';
 import type { ArchiveRow } from './repository.js';
-import { ledgerSubjectsOf, loadScope, planFiles, planNdas, planQuestions, type ArchivedFile, type ArchiveScope } from './archive-scope.js';
+import { ledgerSubjectsOf, loadScope, planFiles, planNdas, planQuestions } from './archive-scope.js';
 import { indexCsv } from './index-csv.js';
 import { HashedZip } from './archive-zip.js';
 import { archiveReadme } from './archive-readme.js';
@@ -211,4 +211,3 @@ async function storedCheckpointsIn(db: Db, roomId: string, subjects: Awaited<Ret
   return stored.filter((c) => inSlice.has(c.seq));
 }
 
-export type { ArchivedFile, ArchiveScope };
