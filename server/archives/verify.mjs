@@ -79,6 +79,36 @@ function safeRelativePath(dir, p) {
   return full.startsWith(path.resolve(dir) + path.sep) ? full : null;
 }
 
+/**
+ * Why the file at `full` may not be read, or null: it and every folder on its way from `dir` must be
+ * real (lstat: a symbolic link is never followed, so a doctored folder cannot make this script read,
+ * or hang on, something outside the archive — a file elsewhere, a named pipe, a device).
+ */
+async function notARegularFile(dir, full) {
+  const parts = path.relative(path.resolve(dir), full).split(path.sep);
+  let at = path.resolve(dir);
+  for (let i = 0; i < parts.length; i++) {
+    at = path.join(at, parts[i]);
+    let stat;
+    try {
+      stat = await fs.lstat(at);
+    } catch {
+      return 'missing';
+    }
+    if (stat.isSymbolicLink()) return 'a symbolic link (not followed: an archive holds files only)';
+    if (i < parts.length - 1 ? !stat.isDirectory() : !stat.isFile()) return 'not a regular file (a link or device has no place in an archive)';
+  }
+  return null;
+}
+
+/** The bytes of one of the archive's own files (manifest, key, signature, checkpoints), read only if it is a regular file. */
+async function readOwnFile(dir, name) {
+  const full = path.join(path.resolve(dir), name);
+  const why = await notARegularFile(dir, full);
+  if (why) throw new Error(why);
+  return fs.readFile(full);
+}
+
 async function fileDigest(file) {
   const hash = createHash('sha256');
   let size = 0;
@@ -118,13 +148,13 @@ export async function verifyArchive(dir) {
   let manifest;
   let publicKey;
   try {
-    manifestBytes = await fs.readFile(path.join(dir, 'manifest.json'));
+    manifestBytes = await readOwnFile(dir, 'manifest.json');
     manifest = JSON.parse(manifestBytes.toString('utf8'));
   } catch {
     return fail('manifest.json: missing or not JSON');
   }
   try {
-    publicKey = createPublicKey(await fs.readFile(path.join(dir, 'ledger-public-key.pem')));
+    publicKey = createPublicKey(await readOwnFile(dir, 'ledger-public-key.pem'));
     if (publicKey.asymmetricKeyType !== 'ed25519') return fail('ledger-public-key.pem: not an Ed25519 public key');
   } catch {
     return fail('ledger-public-key.pem: missing or not a public key');
@@ -134,7 +164,7 @@ export async function verifyArchive(dir) {
   // 1. The manifest's signature.
   let signature = Buffer.alloc(0);
   try {
-    signature = Buffer.from((await fs.readFile(path.join(dir, 'manifest.sig'), 'utf8')).trim(), 'base64');
+    signature = Buffer.from((await readOwnFile(dir, 'manifest.sig')).toString('utf8').trim(), 'base64');
   } catch {
     problems.push('manifest.sig: missing');
   }
@@ -159,6 +189,11 @@ export async function verifyArchive(dir) {
       continue;
     }
     listed.add(f.path);
+    const why = await notARegularFile(dir, full);
+    if (why) {
+      problems.push(`${f.path}: ${why}`);
+      continue;
+    }
     let actual;
     try {
       actual = await fileDigest(full);
@@ -181,6 +216,8 @@ export async function verifyArchive(dir) {
   let last = null;
   if (!ledgerFile) {
     problems.push(`manifest.json: refuses the ledger path ${JSON.stringify(ledgerPath)}`);
+  } else if (await notARegularFile(dir, ledgerFile)) {
+    problems.push(`${ledgerPath}: ${await notARegularFile(dir, ledgerFile)}`);
   } else {
     try {
       const lines = readline.createInterface({ input: createReadStream(ledgerFile), crlfDelay: Infinity });
@@ -222,7 +259,7 @@ export async function verifyArchive(dir) {
   // 4. The signed checkpoints, and the seal that binds the ledger's tail.
   let checkpoints;
   try {
-    checkpoints = JSON.parse(await fs.readFile(path.join(dir, 'checkpoints.json'), 'utf8'));
+    checkpoints = JSON.parse((await readOwnFile(dir, 'checkpoints.json')).toString('utf8'));
     if (!Array.isArray(checkpoints)) throw new Error('not a list');
   } catch {
     problems.push('checkpoints.json: missing or not a list of checkpoints');
