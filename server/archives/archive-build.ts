@@ -10,7 +10,7 @@ import type { LedgerKey } from '../ledger/signing-key.js';
 import { isoNow } from '../clock.js';
 import { zipEntryName } from '../folder-downloads/entry-names.js';
 import type { ArchiveRow } from './repository.js';
-import { ledgerSubjectsOf, loadScope, planFiles, planNdas, planQuestions } from './archive-scope.js';
+import { ledgerSubjectsOf, loadScope, planFiles, planNdas, planQuestions, whereInPartySlice } from './archive-scope.js';
 import { indexCsv } from './index-csv.js';
 import { HashedZip } from './archive-zip.js';
 import { archiveReadme } from './archive-readme.js';
@@ -174,7 +174,7 @@ async function* ledgerLines(db: Db, roomId: string, subjects: Awaited<ReturnType
   for (;;) {
     if (signal.aborted) throw new Error('the archive build was stopped');
     const q = db('auditEvents').where('roomId', roomId).where('seq', '>', after).where('seq', '<=', upToSeq);
-    if (subjects) q.where((w) => w.whereIn('actorId', subjects.actorIds).orWhereIn('subjectId', subjects.subjectIds));
+    if (subjects) whereInPartySlice(q, subjects);
     const rows: AuditEventRow[] = await q.orderBy('seq').limit(LEDGER_BATCH);
     if (rows.length === 0) return;
     let chunk = '';
@@ -206,7 +206,7 @@ async function storedCheckpointsIn(db: Db, roomId: string, subjects: Awaited<Ret
   );
   if (stored.length === 0) return [];
   const q = db('auditEvents').where('roomId', roomId).whereIn('seq', stored.map((c) => c.seq));
-  if (subjects) q.where((w) => w.whereIn('actorId', subjects.actorIds).orWhereIn('subjectId', subjects.subjectIds));
+  if (subjects) whereInPartySlice(q, subjects);
   const inSlice = new Set((await q.select('seq')).map((r: { seq: number | string }) => Number(r.seq)));
   return stored.filter((c) => inSlice.has(c.seq));
 }

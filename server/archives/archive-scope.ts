@@ -6,6 +6,7 @@ import { loadAccessFacts } from '../policy/access-facts.js';
 import { accessibleBy } from '../policy/accessible-by.js';
 import { computeFolderIndexes, compareIndexes } from '../folders/folder-index.js';
 import type { UserRow } from '../users/repository.js';
+import { partyMemberships, whereInSpans, type Membership } from '../certifications/party-access-history.js';
 
 /** One stored file of a document that goes into the archive. */
 export interface ArchivedFile {
@@ -32,7 +33,12 @@ export interface ArchivedFile {
 export interface ArchiveScope {
   roomId: string;
   roomOpen: boolean;
-  party: { id: string; name: string; orgIds: string[]; memberIds: string[] } | null;
+  /**
+   * `memberIds`: its members now (what the party may view is theirs to view); `spans`: everyone who
+   * was a member and when (a member who left still answers for what they took, and one who came from
+   * another party of the room brings nothing of it).
+   */
+  party: { id: string; name: string; orgIds: string[]; memberIds: string[]; spans: Membership[] } | null;
 }
 
 export async function loadScope(db: Db, roomId: string, partyId: string | null): Promise<ArchiveScope | null> {
@@ -46,7 +52,13 @@ export async function loadScope(db: Db, roomId: string, partyId: string | null):
   return {
     roomId,
     roomOpen: room.status === 'open',
-    party: { id: party.id, name: party.name, orgIds: [party.acquirerOrgId, ...advisors.map((a) => a.orgId)], memberIds: members.map((m) => m.userId) },
+    party: {
+      id: party.id,
+      name: party.name,
+      orgIds: [party.acquirerOrgId, ...advisors.map((a) => a.orgId)],
+      memberIds: members.map((m) => m.userId),
+      spans: await partyMemberships(db, roomId, party.id),
+    },
   };
 }
 
@@ -78,13 +90,9 @@ interface DeliveredVersion {
   downloadIds: string[];
 }
 
-/** Per document, the version the party's members last received, with every delivery id of that version to them. */
+/** Per document, the version the party's members last received while members, with every delivery id of that version to them. */
 async function lastDeliveredVersions(db: Db, scope: ArchiveScope): Promise<Map<string, DeliveredVersion>> {
-  const memberIds = scope.party!.memberIds;
-  if (memberIds.length === 0) return new Map();
-  const rows: Array<{ id: string; documentId: string; versionId: string; at: string }> = await db('downloads')
-    .where({ roomId: scope.roomId })
-    .whereIn('userId', memberIds)
+  const rows: Array<{ id: string; documentId: string; versionId: string; at: string }> = await whereInSpans(db('downloads').where({ roomId: scope.roomId }), scope.party!.spans, 'userId', 'at')
     .orderBy('at')
     .orderBy('id')
     .select('id', 'documentId', 'versionId', 'at');
@@ -230,12 +238,33 @@ export async function planQuestions(db: Db, scope: ArchiveScope): Promise<Array<
  * done to the party itself, its members, its organisations' NDAs, its questions — and the archive's
  * own events. Never another party's: their ids are never among these.
  */
-export async function ledgerSubjectsOf(db: Db, scope: ArchiveScope, archiveId: string): Promise<{ actorIds: string[]; subjectIds: string[] } | null> {
+export async function ledgerSubjectsOf(db: Db, scope: ArchiveScope, archiveId: string): Promise<PartyLedgerSlice | null> {
   if (!scope.party) return null;
   const ndaIds: Array<{ id: string }> = await db('ndas').where({ roomId: scope.roomId }).whereIn('orgId', scope.party.orgIds).select('id');
   const questionIds: Array<{ id: string }> = await db('questions').where({ roomId: scope.roomId, partyId: scope.party.id }).select('id');
-  return {
-    actorIds: scope.party.memberIds,
-    subjectIds: [scope.party.id, archiveId, ...scope.party.memberIds, ...ndaIds.map((n) => n.id), ...questionIds.map((q) => q.id)],
-  };
+  return { subjectIds: [scope.party.id, archiveId, ...ndaIds.map((n) => n.id), ...questionIds.map((q) => q.id)], spans: scope.party.spans };
+}
+
+/** A party's events: about the party itself, its NDAs, its questions, the archive — or by or about a member while a member. */
+export interface PartyLedgerSlice {
+  subjectIds: string[];
+  spans: Membership[];
+}
+
+/**
+ * Narrows a query of audit_events to `slice`. A member's events count within their span, its end
+ * included (their removal is the party's event); what they did in another party of the room, before
+ * or after, is that party's.
+ */
+export function whereInPartySlice(q: Knex.QueryBuilder, slice: PartyLedgerSlice): Knex.QueryBuilder {
+  return q.where((w) => {
+    w.whereIn('subjectId', slice.subjectIds);
+    for (const s of slice.spans) {
+      w.orWhere((one) => {
+        one.where((who) => who.where('actorId', s.userId).orWhere('subjectId', s.userId));
+        if (s.countsFrom) one.where('at', '>=', s.countsFrom);
+        if (s.until) one.where('at', '<=', s.until);
+      });
+    }
+  });
 }

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db.js';
 
 /**
@@ -117,8 +118,11 @@ export async function partyMemberships(db: Db, roomId: string, partyId: string):
     }
     if (e.action === 'party.member.add' && !open.has(e.subjectId)) {
       const slack = new Date(Date.parse(e.at) - MEMBER_EVENT_SLACK_MS).toISOString();
+      // After (by a millisecond, the ledger's resolution) the user left another party, never at it:
+      // that removal and what came before are the other party's.
       const left = leftAt.get(e.subjectId);
-      const span = { userId: e.subjectId, from: e.at, until: null, countsFrom: left && left > slack ? left : slack };
+      const afterLeaving = left ? new Date(Date.parse(left) + 1).toISOString() : null;
+      const span = { userId: e.subjectId, from: e.at, until: null, countsFrom: afterLeaving && afterLeaving > slack ? afterLeaving : slack };
       open.set(e.subjectId, span);
       spans.push(span);
     } else if (e.action === 'party.member.remove') {
@@ -134,6 +138,27 @@ export async function partyMemberships(db: Db, roomId: string, partyId: string):
     else open.get(userId)!.until = null;
   }
   return spans;
+}
+
+/**
+ * Rows whose `userColumn` is a member's and whose `atColumn` falls in that member's span, from its
+ * `countsFrom` to before its `until`. A user is in one party of a room at a time, so the spans of
+ * two parties never select the same row; no spans select nothing.
+ */
+export function whereInSpans(q: Knex.QueryBuilder, spans: Membership[], userColumn: string, atColumn: string): Knex.QueryBuilder {
+  if (spans.length === 0) return q.whereRaw('1 = 0');
+  const open = [...new Set(spans.filter((s) => !s.countsFrom && !s.until).map((s) => s.userId))];
+  return q.where((who) => {
+    if (open.length) who.orWhereIn(userColumn, open);
+    for (const s of spans) {
+      if (!s.countsFrom && !s.until) continue;
+      who.orWhere((one) => {
+        one.where(userColumn, s.userId);
+        if (s.countsFrom) one.where(atColumn, '>=', s.countsFrom);
+        if (s.until) one.where(atColumn, '<', s.until);
+      });
+    }
+  });
 }
 
 export interface PartyDownloadRow {
@@ -159,17 +184,7 @@ export async function partyDownloads(
 ): Promise<PartyDownloadRow[]> {
   const spans = await partyMemberships(db, roomId, partyId);
   if (spans.length === 0) return [];
-  const q = db('downloads')
-    .where({ roomId })
-    .where((who) => {
-      for (const s of spans) {
-        who.orWhere((one) => {
-          one.where('userId', s.userId);
-          if (s.countsFrom) one.where('at', '>=', s.countsFrom);
-          if (s.until) one.where('at', '<', s.until);
-        });
-      }
-    })
+  const q = whereInSpans(db('downloads').where({ roomId }), spans, 'userId', 'at')
     .orderBy([{ column: 'at' }, { column: 'id' }])
     .select('id', 'documentId', 'versionId', 'userId', 'kind', 'at', 'sha256');
   if (opts.after) q.where('at', '>', opts.after);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isPostgres, type Db } from '../db.js';
-import { partyMemberships, type Membership } from '../certifications/party-access-history.js';
+import { partyMemberships, whereInSpans, type Membership } from '../certifications/party-access-history.js';
 
 /** What the figures are grouped by: one row per party (of the spans asked), user, document, folder or UTC day. */
 export type Grouping = 'party' | 'user' | 'document' | 'folder' | 'day';
@@ -42,26 +42,6 @@ export const roomParties = (db: Db, roomId: string): Promise<PartyRow[]> =>
  */
 export const partySpans = (db: Db, roomId: string, partyId: string): Promise<Membership[]> => partyMemberships(db, roomId, partyId);
 
-/**
- * Rows of `userColumn` at `atColumn` that fall in one of the spans. A user is in one party of a room
- * at a time, so the spans of two parties never select the same row; each span counts from its
- * `countsFrom` (party-access-history.ts says why).
- */
-function inSpans(q: Knex.QueryBuilder, spans: Membership[], userColumn: string, atColumn: string) {
-  if (spans.length === 0) return q.whereRaw('1 = 0');
-  const open = [...new Set(spans.filter((s) => !s.countsFrom && !s.until).map((s) => s.userId))];
-  return q.where((who) => {
-    if (open.length) who.orWhereIn(userColumn, open);
-    for (const s of spans) {
-      if (!s.countsFrom && !s.until) continue;
-      who.orWhere((one) => {
-        one.where(userColumn, s.userId);
-        if (s.countsFrom) one.where(atColumn, '>=', s.countsFrom);
-        if (s.until) one.where(atColumn, '<', s.until);
-      });
-    }
-  });
-}
 
 function inWindow(q: Knex.QueryBuilder, w: Window, atColumn: string) {
   if (w.from) q.where(atColumn, '>=', w.from);
@@ -103,7 +83,7 @@ const num = (v: unknown) => Number(v ?? 0);
 export async function deliveryFigures(db: Db, roomId: string, spans: Membership[], window: Window, by: Grouping): Promise<DeliveryFigures[]> {
   const q = db('downloads as t').where('t.roomId', roomId);
   if (by === 'folder') q.join('documents as d', 'd.id', 't.documentId');
-  inSpans(q, spans, 't.userId', 't.at');
+  whereInSpans(q, spans, 't.userId', 't.at');
   inWindow(q, window, 't.at');
   const rows: Array<{ key: string; views: unknown; downloads: unknown; users: unknown; documents: unknown; lastAt: string | null }> = await q
     .select(
@@ -124,7 +104,7 @@ export async function deliveryFigures(db: Db, roomId: string, spans: Membership[
 export async function readingFigures(db: Db, roomId: string, spans: Membership[], window: Window, by: Grouping): Promise<ReadingFigures[]> {
   const q = db('viewReads as t').where('t.roomId', roomId);
   if (by === 'folder') q.join('documents as d', 'd.id', 't.documentId');
-  inSpans(q, spans, 't.userId', 't.openedAt');
+  whereInSpans(q, spans, 't.userId', 't.openedAt');
   inWindow(q, window, 't.openedAt');
   const rows: Array<{ key: string; pagesViewed: unknown; seconds: unknown; lastAt: string | null }> = await q
     .select(groupedBy(db, q, keyOf(by, 'opened_at')), db.raw('sum(t.pages) as pages_viewed'), db.raw('sum(t.seconds) as seconds'), db.raw('max(t.last_at) as last_at'));
