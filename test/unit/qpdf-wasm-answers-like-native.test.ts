@@ -110,11 +110,17 @@ describe('the WebAssembly build runs under the native process limits', () => {
     // A run on the event loop would have stalled it for the whole 4 s.
     expect(stallMs).toBeLessThan(1_000);
     // The terminated thread no longer inflates: this process spends next to no CPU while it waits.
+    // Up to four windows of 1.5 s: a garbage collection of the run's memory, or a machine whose cores
+    // other suites share, can fill one; a thread still inflating fills every one.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const cpuBefore = process.cpuUsage();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const cpu = process.cpuUsage(cpuBefore);
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(600);
+    let idleWindowCpuMs = Infinity;
+    for (let window = 0; window < 4 && idleWindowCpuMs >= 600; window++) {
+      const cpuBefore = process.cpuUsage();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const cpu = process.cpuUsage(cpuBefore);
+      idleWindowCpuMs = (cpu.user + cpu.system) / 1000;
+    }
+    expect(idleWindowCpuMs).toBeLessThan(600);
   }, 30_000);
 
   it('stops a run when its budget is aborted', async () => {
