@@ -506,6 +506,11 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** Let the request finish after the page is left (a viewer's last page report). */
   keepalive?: boolean;
+  /**
+   * Send only with the CSRF token already at hand, never fetch one first: a report sent as the
+   * viewer closes may come after sign-out, when asking for a token would only be refused (401).
+   */
+  cachedCsrfOnly?: boolean;
 }
 
 let csrfToken: string | null = null;
@@ -570,6 +575,7 @@ export async function request<T>(method: Method, path: string, options: RequestO
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const needsCsrf = method !== 'GET' && !options.noCsrf;
+  if (needsCsrf && options.cachedCsrfOnly && !csrfToken) throw new ApiError(401, 'unauthenticated', 'The session has ended.');
   if (needsCsrf) headers['X-CSRF-Token'] = await csrf();
 
   let res: Response;

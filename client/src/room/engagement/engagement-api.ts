@@ -69,5 +69,5 @@ export const engagementApi = {
    * leaves as the reader leaves the page. quiet401: a report is never a reason to interrupt them.
    */
   reportPages: (documentId: string, downloadId: string, pages: PageSeconds[]) =>
-    request<void>('POST', `/api/documents/${encodeURIComponent(documentId)}/views/${encodeURIComponent(downloadId)}/pages`, { body: pages, keepalive: true, quiet401: true }),
+    request<void>('POST', `/api/documents/${encodeURIComponent(documentId)}/views/${encodeURIComponent(downloadId)}/pages`, { body: pages, keepalive: true, quiet401: true, cachedCsrfOnly: true }),
 };
