@@ -3,6 +3,7 @@ import type { Db } from '../db.js';
 import type { Config } from '../config.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
 import { queueMail } from '../mail/outbox.js';
+import { dealTeamRecipients } from '../mail/recipients.js';
 import { ndaExpiryReminderMail } from '../mail/templates.js';
 import type { MailJob } from '../mail/worker.js';
 import { mailParty, openRequestsAfterNdaEnded } from './open-request.js';
@@ -113,16 +114,7 @@ export const ndaExpiryReminderJob = (config: JobConfig): MailJob => ({
 async function mailNdaExpiry(trx: Db, config: JobConfig, nda: { id: string; roomId: string; orgId: string; expiresAt: string }, daysLeft: number, threshold: number, at: string) {
   const room: { id: string; name: string } = await trx('rooms').where({ id: nda.roomId }).first('id', 'name');
   const org: { name: string } | undefined = await trx('orgs').where({ id: nda.orgId }).first('name');
-  // Staff of the room who take notifications; experts answer questions and have nothing to do with NDAs.
-  const staff: Array<{ id: string; email: string; name: string }> = await trx('users')
-    .join('roomStaff', 'roomStaff.userId', 'users.id')
-    .where('roomStaff.roomId', nda.roomId)
-    .whereIn('roomStaff.role', ['manager', 'counsel'])
-    .whereNull('users.disabledAt')
-    .whereNull('users.erasedAt')
-    .whereNot('users.notify', 'off')
-    .select('users.id', 'users.email', 'users.name')
-    .orderBy('users.id');
+  const staff = await dealTeamRecipients(trx, nda.roomId);
   for (const user of staff) {
     // Staff read the room by its name (roomLabelFor gives staff the name).
     const mail = ndaExpiryReminderMail({ name: user.name, roomLabel: room.name, orgName: org?.name ?? 'a counterparty', expiresAt: nda.expiresAt, daysLeft, url: `${config.mail.publicUrl}/rooms/${room.id}/ndas` });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dealTeamRecipients } from '../mail/recipients.js';
 import type { Db } from '../db.js';
 import type { Config } from '../config.js';
 import { appendAuditEvent } from '../ledger/ledger.js';
@@ -47,15 +48,7 @@ async function mailDigest(trx: Db, config: Pick<Config, 'mail'>, room: { id: str
   const window = { from, to: weekStart };
   const parties = await engagementFigures(trx, room.id, at, { by: 'party', ...window });
   if (parties.length === 0) return;
-  const staff: Array<{ id: string; email: string; name: string }> = await trx('users')
-    .join('roomStaff', 'roomStaff.userId', 'users.id')
-    .where('roomStaff.roomId', room.id)
-    .whereIn('roomStaff.role', ['manager', 'counsel'])
-    .whereNull('users.disabledAt')
-    .whereNull('users.erasedAt')
-    .whereNot('users.notify', 'off')
-    .select('users.id', 'users.email', 'users.name')
-    .orderBy('users.id');
+  const staff = await dealTeamRecipients(trx, room.id);
   const lines = parties.map((p) => ({ name: p.label, visible: p.visible, viewed: p.documents, views: p.views, downloads: p.downloads, users: p.users, pagesViewed: p.pagesViewed, seconds: p.seconds }));
   for (const user of staff) {
     const mail = engagementDigestMail({ name: user.name, roomLabel: room.name, weekOf: from.slice(0, 10), parties: lines, url: `${config.mail.publicUrl}/rooms/${room.id}/engagement` });

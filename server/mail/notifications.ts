@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { notifiable } from './recipients.js';
 import type { Db } from '../db.js';
 import { isPostgres } from '../db.js';
 import type { Config } from '../config.js';
@@ -27,7 +28,6 @@ interface RoomNaming {
 const roomUrl = (config: Pick<Config, 'mail'>, roomId: string, tab = '') => `${config.mail.publicUrl}/rooms/${roomId}${tab ? `/${tab}` : ''}`;
 
 /** Users who take notifications: not disabled, not erased, not `off`. */
-const notifiable = (q: ReturnType<Db>) => q.whereNull('users.disabledAt').whereNull('users.erasedAt').whereNot('users.notify', 'off');
 
 /** An NDA was registered: the room's counsel other than the registrant are asked to confirm it. */
 export async function notifyNdaRegistered(trx: Db, config: Pick<Config, 'mail'>, nda: { roomId: string; orgId: string; registeredBy: string }, at: string) {

@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { notifiable } from './recipients.js';
 import type { Config } from '../config.js';
 import { toActor } from '../auth/actor.js';
 import { asSubject, buildAbility } from '../policy/ability.js';
@@ -24,7 +25,6 @@ interface RoomNaming {
 }
 
 const qaUrl = (config: Pick<Config, 'mail'>, roomId: string) => `${config.mail.publicUrl}/rooms/${roomId}/questions`;
-const notifiable = (q: ReturnType<Db>) => q.whereNull('users.disabledAt').whereNull('users.erasedAt').whereNot('users.notify', 'off');
 const roomOf = (trx: Db, roomId: string): Promise<RoomNaming> => trx('rooms').where({ id: roomId }).first('id', 'name', 'codeName');
 
 /**
