@@ -852,6 +852,9 @@ export const api = {
   roomSettings: (roomId: string, signal?: AbortSignal) => request<RoomSettings>('GET', `/api/rooms/${enc(roomId)}/settings`, { signal }),
   updateRoomSettings: (roomId: string, body: Partial<RoomSettings>) => request<RoomSettings>('PATCH', `/api/rooms/${enc(roomId)}/settings`, { body }),
   ipAllowlist: (roomId: string, partyId: string, signal?: AbortSignal) => request<IpAllowlist>('GET', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/ip-allowlist`, { signal }),
+  /** Home-realm discovery: whether the organisation of this email's domain signs in with SSO. */
+  ssoDiscover: (email: string, signal?: AbortSignal) => request<{ sso: boolean }>('GET', `/api/auth/sso/discover${qs({ email })}`, { signal, quiet401: true }),
+
   setIpAllowlist: (roomId: string, partyId: string, cidrs: string[]) => request<IpAllowlist>('PUT', `/api/rooms/${enc(roomId)}/parties/${enc(partyId)}/ip-allowlist`, { body: { cidrs } }),
   mySettings: (signal?: AbortSignal) => request<MySettings>('GET', '/api/me/settings', { signal }),
   updateMySettings: (body: MySettings) => request<MySettings>('PUT', '/api/me/settings', { body }),
@@ -902,6 +905,26 @@ export interface OutboxMailWithText extends OutboxMail {
   text?: string | null;
 }
 
+/** Where the browser goes to sign in with its organisation's OpenID provider: a full-page navigation, not a fetch. */
+export const ssoStartUrl = (email: string) => `/api/auth/sso/start${qs({ email })}`;
+
+/** An organisation's OpenID Connect single sign-on, as the server shows it: the client secret never leaves it. */
+export interface OrgSso {
+  issuer: string;
+  clientId: string;
+  domains: string[];
+  jit: boolean;
+  secretSet: boolean;
+}
+/** A new or changed configuration; `clientSecret` left out keeps the one the server holds. */
+export interface OrgSsoChange {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  domains: string[];
+  jit: boolean;
+}
+
 /** The directory and the outbox, for administrators. Lists page with `cursor`; `limit` at most 1000. */
 export const adminApi = {
   orgs: (params: { q?: string; kind?: OrgKind | ''; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
@@ -923,6 +946,18 @@ export const adminApi = {
     request<Page<Entity>>('GET', `/api/entities${qs(params)}`, { signal }),
   createEntity: (body: { name: string; parentId?: string | null }) => request<Entity>('POST', '/api/entities', { body }),
   updateEntity: (entityId: string, body: { name?: string; parentId?: string | null }) => request<Entity>('PATCH', `/api/entities/${enc(entityId)}`, { body }),
+
+  /** An organisation's single sign-on, or null when it has none (the server answers 404). */
+  async orgSso(orgId: string, signal?: AbortSignal): Promise<OrgSso | null> {
+    try {
+      return await request<OrgSso>('GET', `/api/orgs/${enc(orgId)}/sso`, { signal });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  },
+  saveOrgSso: (orgId: string, body: OrgSsoChange) => request<OrgSso>('PUT', `/api/orgs/${enc(orgId)}/sso`, { body }),
+  turnOffOrgSso: (orgId: string) => request<void>('DELETE', `/api/orgs/${enc(orgId)}/sso`),
 
   outbox: (params: { cursor?: string | null; limit?: number }, signal?: AbortSignal) => request<Page<OutboxMail>>('GET', `/api/admin/mail${qs(params)}`, { signal }),
   mail: (mailId: string, signal?: AbortSignal) => request<OutboxMailWithText>('GET', `/api/admin/mail/${enc(mailId)}`, { signal }),

@@ -6,6 +6,7 @@ import { useDebouncedValue } from './use-debounced-value.js';
 import { LoadMore } from './load-more.js';
 import { SearchFilter } from './search-filter.js';
 import { OrgDialog } from './org-dialog.js';
+import { OrgSsoDialog } from './org-sso-dialog.js';
 import { Notice } from './notice.js';
 import { ORG_KIND_LABEL, ORG_KINDS } from './directory-labels.js';
 
@@ -16,7 +17,7 @@ export function OrgsPanel() {
   const [kind, setKind] = useState<OrgKind | ''>('');
   const q = useDebouncedValue(search.trim());
   const list = useCursorList((cursor, signal) => adminApi.orgs({ q, kind, cursor }, signal), [q, kind]);
-  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rename'; org: Org } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rename'; org: Org } | { kind: 'sso'; org: Org } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   return (
@@ -60,6 +61,7 @@ export function OrgsPanel() {
                       <td><span className={org.kind === 'seller' ? 'badge badge-role' : org.kind === 'acquirer' ? 'badge badge-info' : 'badge badge-neutral'}>{ORG_KIND_LABEL[org.kind]}</span></td>
                       <td className="row-actions admin-actions">
                         <button type="button" className="button button-ghost button-small" onClick={() => setDialog({ kind: 'rename', org })} aria-label={`Rename ${org.name}`}>Rename</button>
+                        <button type="button" className="button button-ghost button-small" onClick={() => setDialog({ kind: 'sso', org })} aria-label={`Single sign-on for ${org.name}`}>Single sign-on</button>
                       </td>
                     </tr>
                   ))}
@@ -70,7 +72,17 @@ export function OrgsPanel() {
         }
       </LoadView>
       <LoadMore list={list} what="organisations" />
-      {dialog && (
+      {dialog?.kind === 'sso' && (
+        <OrgSsoDialog
+          org={dialog.org}
+          onClose={() => setDialog(null)}
+          onChanged={(sso) => {
+            setDialog(null);
+            setNotice(sso ? `Single sign-on is on for ${dialog.org.name} (${sso.domains.join(', ')}).` : `Single sign-on is off for ${dialog.org.name}.`);
+          }}
+        />
+      )}
+      {dialog && dialog.kind !== 'sso' && (
         <OrgDialog
           org={dialog.kind === 'rename' ? dialog.org : null}
           onClose={() => setDialog(null)}
